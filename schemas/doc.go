@@ -1,0 +1,26 @@
+// Package schemas owns Lotline's EPCIS 2.0 JSON Schema and the validator
+// compiled from it.
+//
+// The schema (epcis-2.0.schema.json, embedded) was written by this project
+// from the EPCIS 2.0 and CBV 2.0 standards: field names, types, enumerations
+// and patterns are facts of the standard, the structure and wording are our
+// own. It uses JSON Schema draft 2020-12 and only RE2 patterns, so it runs on
+// Go's regexp package; it is compiled once with
+// github.com/santhosh-tekuri/jsonschema/v6 with format assertions on.
+//
+// A test checks that this schema and GS1's ratified schema
+// (epcis-json-schema.json, read from ../shared/gs1 and never copied here)
+// give the same verdict on every EPCIS document among the GS1 examples and
+// the third-party valid and invalid fixtures; the few deliberate differences
+// are listed in agreement_test.go with their reasons. [CompileOfficial] loads
+// GS1's schema (which needs look-ahead, hence a regexp2 engine) for that test
+// and for the speed baseline only; production code uses [Compile].
+//
+// Validation results are reported as a short list of [Violation]s: the
+// library's error tree is flattened to its deepest relevant errors, each with
+// a JSON pointer into the instance.
+//
+// This package does not decode JSON, check business rules that JSON Schema
+// cannot express (EPC syntax, GS1 check digits, event hash IDs), or talk
+// HTTP.
+package schemas
