@@ -1,0 +1,494 @@
+// Package sqlitestore is Lotline's embedded default store: one SQLite
+// database file in a data directory, written through the pure-Go
+// modernc.org/sqlite driver so the binary builds without cgo.
+//
+// The database runs in WAL mode with synchronous=FULL, so a batch is on disk
+// before AddEvents returns. All writes go through one connection (SQLite
+// has one writer anyway); reads use a pool and see only committed
+// transactions, which is what makes an atomic batch all-or-nothing for
+// readers. Index terms live in a (term, seq) table that the query layer
+// reads with range scans.
+package sqlitestore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/lotline/lotline/store"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// FileName is the database file inside the data directory.
+const FileName = "lotline.db"
+
+// Store is a store.Store on SQLite. It is safe for concurrent use.
+type Store struct {
+	path string
+	w    *sql.DB // the single writer connection
+	r    *sql.DB // readers
+
+	mu         sync.Mutex // serialises writers and guards lastRecord
+	lastRecord time.Time
+	closed     bool
+}
+
+var _ store.Store = (*Store)(nil)
+
+const schema = `
+CREATE TABLE IF NOT EXISTS events (
+	seq         INTEGER PRIMARY KEY,
+	ukey        TEXT    NOT NULL UNIQUE,
+	event_id    TEXT    NOT NULL,
+	type        TEXT    NOT NULL,
+	event_time  INTEGER NOT NULL,
+	record_time INTEGER NOT NULL,
+	owner       TEXT    NOT NULL,
+	capture_id  TEXT    NOT NULL,
+	body        BLOB    NOT NULL
+);
+CREATE INDEX IF NOT EXISTS events_event_id ON events(event_id);
+CREATE INDEX IF NOT EXISTS events_event_time ON events(event_time, seq);
+CREATE INDEX IF NOT EXISTS events_record_time ON events(record_time, seq);
+CREATE TABLE IF NOT EXISTS terms (
+	term TEXT    NOT NULL,
+	seq  INTEGER NOT NULL,
+	PRIMARY KEY (term, seq)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS jobs (
+	id         TEXT    PRIMARY KEY,
+	owner      TEXT    NOT NULL,
+	created_at INTEGER NOT NULL,
+	updated_at INTEGER NOT NULL,
+	running    INTEGER NOT NULL,
+	doc        BLOB    NOT NULL
+);
+CREATE INDEX IF NOT EXISTS jobs_owner_created ON jobs(owner, created_at, id);
+CREATE INDEX IF NOT EXISTS jobs_running ON jobs(running, updated_at);
+`
+
+// Open opens (creating if needed) the store in dir.
+func Open(ctx context.Context, dir string) (*Store, error) {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("sqlitestore: %w", err)
+	}
+	path := filepath.Join(dir, FileName)
+	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)" +
+		"&_pragma=busy_timeout(10000)&_pragma=foreign_keys(OFF)&_txlock=immediate"
+	w, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("sqlitestore: %w", err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	if _, err := w.ExecContext(ctx, schema); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("sqlitestore: create schema: %w", err)
+	}
+	r, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)&_pragma=query_only(1)")
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("sqlitestore: %w", err)
+	}
+	n := runtime.GOMAXPROCS(0) * 2
+	r.SetMaxOpenConns(n)
+	r.SetMaxIdleConns(n)
+	s := &Store{path: path, w: w, r: r}
+	var last sql.NullInt64
+	if err := w.QueryRowContext(ctx, `SELECT MAX(record_time) FROM events`).Scan(&last); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("sqlitestore: %w", err)
+	}
+	if last.Valid {
+		s.lastRecord = time.Unix(0, last.Int64).UTC()
+	}
+	return s, nil
+}
+
+// Path is the database file.
+func (s *Store) Path() string { return s.path }
+
+// Close closes the database.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	return errors.Join(s.r.Close(), s.w.Close())
+}
+
+// nextRecordTime returns now, or the last record time if the clock went
+// back, so recordTime never decreases in seq order. Callers hold s.mu.
+func (s *Store) nextRecordTime() time.Time {
+	now := time.Now().UTC()
+	if now.Before(s.lastRecord) {
+		now = s.lastRecord
+	}
+	return now
+}
+
+// AddEvents implements store.Store.
+func (s *Store) AddEvents(ctx context.Context, b store.Batch) (store.BatchResult, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return store.BatchResult{}, store.ErrClosed
+	}
+	res := store.BatchResult{RecordTime: s.nextRecordTime()}
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return store.BatchResult{}, fmt.Errorf("sqlitestore: begin: %w", err)
+	}
+	defer tx.Rollback() // no-op after Commit
+
+	insEvent, err := tx.PrepareContext(ctx, `INSERT INTO events
+		(ukey, event_id, type, event_time, record_time, owner, capture_id, body)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(ukey) DO NOTHING`)
+	if err != nil {
+		return store.BatchResult{}, fmt.Errorf("sqlitestore: prepare: %w", err)
+	}
+	defer insEvent.Close()
+	ti := termInserter{tx: tx}
+	defer ti.close()
+
+	rt := res.RecordTime.UnixNano()
+	seqs := make([]int64, len(b.Events))
+	for i, e := range b.Events {
+		r, err := insEvent.ExecContext(ctx, e.UniqueKey, e.EventID, e.Type, e.EventTime.UnixNano(), rt,
+			e.Owner, b.CaptureID, e.Body)
+		if err != nil {
+			return store.BatchResult{}, fmt.Errorf("sqlitestore: insert event %d: %w", i, err)
+		}
+		if n, _ := r.RowsAffected(); n == 0 {
+			if res.Rejected == nil {
+				res.Rejected = map[int]error{}
+			}
+			res.Rejected[i] = &store.DuplicateError{Index: i, UniqueKey: e.UniqueKey}
+			if b.Atomic {
+				// Roll back the events; the job record (if any) is the
+				// caller's to write, since its errors depend on this answer.
+				return store.BatchResult{Rejected: res.Rejected}, nil
+			}
+			seqs[i] = -1
+			continue
+		}
+		seq, err := r.LastInsertId()
+		if err != nil {
+			return store.BatchResult{}, fmt.Errorf("sqlitestore: %w", err)
+		}
+		seqs[i] = seq
+		if err := ti.insert(ctx, seq, e.Terms); err != nil {
+			return store.BatchResult{}, err
+		}
+		res.Stored++
+	}
+	if b.Job != nil {
+		b.Job.StoredCount = res.Stored
+		if err := putJobTx(ctx, tx, b.Job, updateJobSQL); err != nil {
+			return store.BatchResult{}, err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return store.BatchResult{}, fmt.Errorf("sqlitestore: commit: %w", err)
+	}
+	s.lastRecord = res.RecordTime
+	for i, e := range b.Events {
+		if seqs[i] > 0 {
+			e.Seq = seqs[i]
+			e.RecordTime = res.RecordTime
+			e.CaptureID = b.CaptureID
+		}
+	}
+	return res, nil
+}
+
+// termInserter writes index terms with multi-row INSERTs, keeping one
+// prepared statement per row count so the per-statement overhead of the
+// driver is paid once per event rather than once per term.
+type termInserter struct {
+	tx    *sql.Tx
+	stmts map[int]*sql.Stmt
+	args  []any
+}
+
+const maxTermRows = 64
+
+func (ti *termInserter) insert(ctx context.Context, seq int64, terms []string) error {
+	for len(terms) > 0 {
+		n := min(len(terms), maxTermRows)
+		st, err := ti.stmt(ctx, n)
+		if err != nil {
+			return err
+		}
+		ti.args = ti.args[:0]
+		for _, t := range terms[:n] {
+			ti.args = append(ti.args, t, seq)
+		}
+		if _, err := st.ExecContext(ctx, ti.args...); err != nil {
+			return fmt.Errorf("sqlitestore: insert terms: %w", err)
+		}
+		terms = terms[n:]
+	}
+	return nil
+}
+
+func (ti *termInserter) stmt(ctx context.Context, n int) (*sql.Stmt, error) {
+	if st, ok := ti.stmts[n]; ok {
+		return st, nil
+	}
+	q := "INSERT OR IGNORE INTO terms (term, seq) VALUES " + strings.TrimSuffix(strings.Repeat("(?, ?),", n), ",")
+	st, err := ti.tx.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("sqlitestore: prepare terms: %w", err)
+	}
+	if ti.stmts == nil {
+		ti.stmts = map[int]*sql.Stmt{}
+	}
+	ti.stmts[n] = st
+	return st, nil
+}
+
+func (ti *termInserter) close() {
+	for _, st := range ti.stmts {
+		st.Close()
+	}
+}
+
+// EventsByID implements store.Store.
+func (s *Store) EventsByID(ctx context.Context, eventID string) ([]*store.Event, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT seq, ukey, event_id, type, event_time, record_time,
+		owner, capture_id, body FROM events WHERE event_id = ? ORDER BY seq`, eventID)
+	if err != nil {
+		return nil, s.readErr(err)
+	}
+	defer rows.Close()
+	var out []*store.Event
+	for rows.Next() {
+		e, err := scanEvent(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.readErr(err)
+	}
+	if len(out) == 0 {
+		return nil, store.ErrNotFound
+	}
+	if err := s.loadTerms(ctx, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (s *Store) loadTerms(ctx context.Context, evs []*store.Event) error {
+	for _, e := range evs {
+		// The terms table is keyed (term, seq); looking terms up by seq is
+		// rare (only for single-event reads), so a scan by seq is avoided
+		// by not needing terms on the hot query path.
+		rows, err := s.r.QueryContext(ctx, `SELECT term FROM terms WHERE seq = ? ORDER BY term`, e.Seq)
+		if err != nil {
+			return s.readErr(err)
+		}
+		for rows.Next() {
+			var t string
+			if err := rows.Scan(&t); err != nil {
+				rows.Close()
+				return s.readErr(err)
+			}
+			e.Terms = append(e.Terms, t)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return s.readErr(err)
+		}
+	}
+	return nil
+}
+
+type scanner interface{ Scan(...any) error }
+
+func scanEvent(sc scanner) (*store.Event, error) {
+	var e store.Event
+	var et, rt int64
+	if err := sc.Scan(&e.Seq, &e.UniqueKey, &e.EventID, &e.Type, &et, &rt, &e.Owner, &e.CaptureID, &e.Body); err != nil {
+		return nil, fmt.Errorf("sqlitestore: scan event: %w", err)
+	}
+	e.EventTime = time.Unix(0, et).UTC()
+	e.RecordTime = time.Unix(0, rt).UTC()
+	return &e, nil
+}
+
+func (s *Store) readErr(err error) error {
+	s.mu.Lock()
+	closed := s.closed
+	s.mu.Unlock()
+	if closed {
+		return store.ErrClosed
+	}
+	return fmt.Errorf("sqlitestore: %w", err)
+}
+
+const (
+	insertJobSQL = `INSERT INTO jobs (id, owner, created_at, updated_at, running, doc) VALUES (?1, ?2, ?3, ?4, ?5, ?6)`
+	updateJobSQL = `UPDATE jobs SET owner = ?2, created_at = ?3, updated_at = ?4, running = ?5, doc = ?6 WHERE id = ?1`
+)
+
+// CreateJob implements store.Store.
+func (s *Store) CreateJob(ctx context.Context, j *store.Job) error {
+	return s.putJob(ctx, j, insertJobSQL)
+}
+
+// UpdateJob implements store.Store.
+func (s *Store) UpdateJob(ctx context.Context, j *store.Job) error {
+	return s.putJob(ctx, j, updateJobSQL)
+}
+
+func (s *Store) putJob(ctx context.Context, j *store.Job, q string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return store.ErrClosed
+	}
+	return putJobTx(ctx, s.w, j, q)
+}
+
+type execer interface {
+	ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error)
+}
+
+func putJobTx(ctx context.Context, db execer, j *store.Job, q string) error {
+	doc, err := json.Marshal(j)
+	if err != nil {
+		return fmt.Errorf("sqlitestore: encode job: %w", err)
+	}
+	r, err := db.ExecContext(ctx, q, j.ID, j.Owner, j.CreatedAt.UnixNano(), j.UpdatedAt.UnixNano(), j.Running, doc)
+	if err != nil {
+		if strings.Contains(err.Error(), "UNIQUE constraint failed") {
+			return &store.DuplicateError{UniqueKey: j.ID}
+		}
+		return fmt.Errorf("sqlitestore: write job: %w", err)
+	}
+	if n, _ := r.RowsAffected(); n == 0 {
+		return store.ErrNotFound
+	}
+	return nil
+}
+
+// Job implements store.Store.
+func (s *Store) Job(ctx context.Context, id string) (*store.Job, error) {
+	var doc []byte
+	err := s.r.QueryRowContext(ctx, `SELECT doc FROM jobs WHERE id = ?`, id).Scan(&doc)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, store.ErrNotFound
+	}
+	if err != nil {
+		return nil, s.readErr(err)
+	}
+	return decodeJob(doc)
+}
+
+func decodeJob(doc []byte) (*store.Job, error) {
+	var j store.Job
+	if err := json.Unmarshal(doc, &j); err != nil {
+		return nil, fmt.Errorf("sqlitestore: decode job: %w", err)
+	}
+	return &j, nil
+}
+
+// Jobs implements store.Store.
+func (s *Store) Jobs(ctx context.Context, p store.JobPage) ([]*store.Job, error) {
+	if p.Limit <= 0 {
+		return nil, nil
+	}
+	q := `SELECT doc FROM jobs WHERE owner = ? ORDER BY created_at DESC, id DESC LIMIT ?`
+	args := []any{p.Owner, p.Limit}
+	if p.After != nil {
+		q = `SELECT doc FROM jobs WHERE owner = ? AND (created_at, id) < (?, ?)
+			ORDER BY created_at DESC, id DESC LIMIT ?`
+		args = []any{p.Owner, p.After.CreatedAt.UnixNano(), p.After.ID, p.Limit}
+	}
+	rows, err := s.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, s.readErr(err)
+	}
+	defer rows.Close()
+	var out []*store.Job
+	for rows.Next() {
+		var doc []byte
+		if err := rows.Scan(&doc); err != nil {
+			return nil, s.readErr(err)
+		}
+		j, err := decodeJob(doc)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, j)
+	}
+	return out, s.wrapNil(rows.Err())
+}
+
+func (s *Store) wrapNil(err error) error {
+	if err == nil {
+		return nil
+	}
+	return s.readErr(err)
+}
+
+// AbandonJobs implements store.Store. SQLite batches are transactions, so
+// an unfinished batch left nothing behind; only job records need marking.
+func (s *Store) AbandonJobs(ctx context.Context, reason string, staleBefore time.Time) (int, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT doc FROM jobs WHERE running = 1 AND updated_at < ?`, staleBefore.UnixNano())
+	if err != nil {
+		return 0, s.readErr(err)
+	}
+	var stale []*store.Job
+	for rows.Next() {
+		var doc []byte
+		if err := rows.Scan(&doc); err != nil {
+			rows.Close()
+			return 0, s.readErr(err)
+		}
+		j, err := decodeJob(doc)
+		if err != nil {
+			rows.Close()
+			return 0, err
+		}
+		stale = append(stale, j)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, s.readErr(err)
+	}
+	now := time.Now().UTC()
+	for _, j := range stale {
+		j.Running = false
+		j.Success = false
+		j.FinishedAt = now
+		j.UpdatedAt = now
+		j.StoredCount = 0
+		j.Errors = append(j.Errors, store.JobError{
+			Type:   "epcisException:ImplementationException",
+			Title:  "Capture job abandoned",
+			Status: 500,
+			Detail: reason,
+		})
+		if err := s.UpdateJob(ctx, j); err != nil {
+			return 0, err
+		}
+	}
+	return len(stale), nil
+}
