@@ -1,0 +1,84 @@
+package schemas
+
+import (
+	"sync/atomic"
+	"testing"
+)
+
+const benchEvents = 100
+
+func TestSampleDocumentValid(t *testing.T) {
+	doc := SampleDocument(benchEvents, 1)
+	if vs := MustCompile().Document(doc); vs != nil {
+		t.Fatalf("sample document invalid against our schema: %s", summary(vs))
+	}
+	if vs := official(t).Document(doc); vs != nil {
+		t.Fatalf("sample document invalid against GS1's schema: %s", summary(vs))
+	}
+}
+
+func benchmarkDocument(b *testing.B, v *Validator) {
+	doc := SampleDocument(benchEvents, 1)
+	if vs := v.Document(doc); vs != nil {
+		b.Fatalf("sample document invalid: %s", summary(vs))
+	}
+	b.ReportAllocs()
+	n := 0
+	for b.Loop() {
+		v.Document(doc)
+		n++
+	}
+	b.ReportMetric(float64(n*benchEvents)/b.Elapsed().Seconds(), "events/s")
+}
+
+func benchmarkDocumentParallel(b *testing.B, v *Validator) {
+	doc := SampleDocument(benchEvents, 1)
+	b.ReportAllocs()
+	var n atomic.Int64
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			v.Document(doc)
+			n.Add(1)
+		}
+	})
+	b.ReportMetric(float64(n.Load()*benchEvents)/b.Elapsed().Seconds(), "events/s")
+}
+
+// BenchmarkOurs validates a 100-event document with Lotline's schema.
+func BenchmarkOurs(b *testing.B) { benchmarkDocument(b, MustCompile()) }
+
+// BenchmarkOfficial is the baseline to beat: GS1's ratified schema with
+// santhosh-tekuri/jsonschema v6 and regexp2, on the same document.
+func BenchmarkOfficial(b *testing.B) { benchmarkDocument(b, official(b)) }
+
+// The Parallel variants use every GOMAXPROCS core, as capture does.
+func BenchmarkOursParallel(b *testing.B)     { benchmarkDocumentParallel(b, MustCompile()) }
+func BenchmarkOfficialParallel(b *testing.B) { benchmarkDocumentParallel(b, official(b)) }
+
+// BenchmarkCompile measures compiling the embedded schema.
+func BenchmarkCompile(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Compile(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkInvalidDocument measures the error path: a document whose every
+// event has an unknown bizStep.
+func BenchmarkInvalidDocument(b *testing.B) {
+	v := MustCompile()
+	doc := SampleDocument(benchEvents, 1)
+	for _, ev := range doc["epcisBody"].(map[string]any)["eventList"].([]any) {
+		ev.(map[string]any)["bizStep"] = "transforming"
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if len(v.Document(doc)) == 0 {
+			b.Fatal("expected violations")
+		}
+	}
+}
+
