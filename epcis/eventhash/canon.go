@@ -104,7 +104,7 @@ func canonNumber(s string) (string, bool) {
 		return "", false
 	}
 	// Fast path: a plain integer without sign or leading zeros.
-	if !neg && exp == 0 && frac == "" && (len(intPart) == 1 || intPart[0] != '0') && s[0] != '+' {
+	if len(intPart) == len(s) && (len(s) == 1 || s[0] != '0') {
 		return s, true
 	}
 	digits := strings.TrimLeft(intPart+frac, "0")

@@ -324,7 +324,9 @@ func (r *renderer) scalar(f field, v any) string {
 	case nil:
 		return ""
 	case map[string]any, []any:
-		return strings.Join(r.generic(nil, f.name, v), "")
+		parts := r.generic(nil, f.name, v)
+		slices.Sort(parts)
+		return strings.Join(parts, "")
 	default:
 		s = atom(x)
 	}
