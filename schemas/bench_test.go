@@ -81,4 +81,3 @@ func BenchmarkInvalidDocument(b *testing.B) {
 		}
 	}
 }
-

@@ -87,6 +87,8 @@ func collect(e *jsonschema.ValidationError, out *[]Violation) {
 	}
 }
 
+const noneMatched = "matches none of the allowed forms: "
+
 func unknownField(object, name string) Violation {
 	return Violation{
 		Pointer: object + "/" + escape(name),
@@ -120,7 +122,7 @@ func collectAlternatives(e *jsonschema.ValidationError, out *[]Violation) {
 		collect(c, &sub)
 		var msgs []string
 		for _, s := range sub {
-			m := s.Message
+			m := strings.TrimPrefix(s.Message, noneMatched)
 			if rel := strings.TrimPrefix(s.Pointer, pointer(e.InstanceLocation)); rel != "" {
 				m = rel + ": " + m
 			}
@@ -134,7 +136,7 @@ func collectAlternatives(e *jsonschema.ValidationError, out *[]Violation) {
 	}
 	*out = append(*out, Violation{
 		Pointer: pointer(e.InstanceLocation),
-		Message: "matches none of the allowed forms: " + strings.Join(parts, "; or "),
+		Message: noneMatched + strings.Join(parts, "; or "),
 	})
 }
 
