@@ -1,0 +1,68 @@
+// Package mongostore is the MongoDB backend of the Lotline store: the
+// production path for servers that scale out over a replica set or a
+// sharded cluster. It implements [store.Store] and passes the contract
+// suite in store/storetest.
+//
+// The package owns the layout of the Lotline database (collections events,
+// jobs, pending and counters, and their indexes, created at Open) and
+// nothing above it: it does not parse EPCIS documents or compile queries.
+//
+// # Atomic batches without transactions
+//
+// MongoDB offers multi-document transactions, but the test double FerretDB
+// does not, and a transaction over thousands of events is costly anyway.
+// An atomic batch is made visible all at once by one single-document
+// write instead:
+//
+//  1. The writer inserts a marker {_id: batch id, st: start time} into the
+//     pending collection.
+//  2. It allocates a block of Seq numbers and the RecordTime in one
+//     findOneAndUpdate on the counter document ($inc of the sequence and
+//     $max of the time, so both grow together even when server clocks
+//     differ).
+//  3. It inserts the events, ordered, each carrying the batch id (field
+//     bt). Keys are checked beforehand with one find, so a clash normally
+//     costs no write; a clash that races in is undone by deleting the
+//     batch's events while the marker still hides them.
+//  4. It deletes the marker. That delete commits the batch.
+//
+// A reader first reads the counter (its highest allocated Seq, n0), then
+// the set P of pending batch ids, and accepts only events with Seq <= n0
+// whose batch is not in P. A batch allocated after the reader read the
+// counter is beyond n0; one allocated before has its marker inserted
+// before the reader read P, so it is either still in P (wholly hidden) or
+// committed with all its events inserted (wholly visible).
+//
+// A batch whose writer died leaves its marker behind, hiding its events.
+// AbandonJobs turns markers older than staleBefore into tombstones
+// (ab=true: still hiding), deletes their events, and removes tombstones
+// abandoned before staleBefore. A writer that outlives its marker finds it
+// gone or tombstoned at commit, deletes its events and returns an error.
+//
+// # Ordering
+//
+// Seq and RecordTime come from the same counter update, so RecordTime
+// never decreases along Seq, and within one writer Seq follows commit
+// order. Two batches written at the same time by different writers may
+// become visible in the opposite order of their Seq blocks (a reader can
+// see the later block while the earlier is still pending). All events of a
+// batch share one RecordTime. Seq numbers of rejected events are not
+// reused, so Seq has gaps.
+//
+// Allocation is serialised by a mutex inside one Store as well: FerretDB
+// implements findOneAndUpdate as read-then-write, which loses concurrent
+// increments; MongoDB does not need the mutex. Should two stores on
+// FerretDB still draw the same Seq, the clash on _id is detected and an
+// atomic batch is retried with a new block.
+//
+// # Stored form
+//
+// Times are int64 Unix nanoseconds, so they round-trip exactly (BSON dates
+// hold milliseconds). The event body is a BSON binary, never a
+// sub-document: user extension keys may contain '.' or start with '$'.
+// Terms are an array of strings with a multikey index.
+//
+// Open sets write concern majority, read concern majority and retryable
+// writes unless the URI says otherwise. It sets no client-level timeout
+// (which breaks distinct on FerretDB); every call honours its context.
+package mongostore
