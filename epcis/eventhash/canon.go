@@ -164,26 +164,30 @@ func (ns namespaces) lookup(prefix string) (string, bool) {
 	return iri, ok
 }
 
-// key writes a field name: "prefix:local" as "{IRI}local" when the prefix
-// is known, anything else as given.
-func (ns namespaces) key(k string) string {
-	i := strings.IndexByte(k, ':')
-	if i <= 0 {
-		return k
+// appendKey appends a field name: "prefix:local" as "{IRI}local" when the
+// prefix is known, anything else as given.
+func (ns namespaces) appendKey(dst []byte, k string) []byte {
+	if i := strings.IndexByte(k, ':'); i > 0 {
+		if iri, ok := ns.lookup(k[:i]); ok {
+			dst = append(dst, '{')
+			dst = append(dst, iri...)
+			dst = append(dst, '}')
+			return append(dst, k[i+1:]...)
+		}
 	}
-	if iri, ok := ns.lookup(k[:i]); ok {
-		return "{" + iri + "}" + k[i+1:]
-	}
-	return k
+	return append(dst, k...)
 }
+
+// key returns appendKey as a string.
+func (ns namespaces) key(k string) string { return string(ns.appendKey(nil, k)) }
 
 // curie expands a value written as a CURIE of a GS1 vocabulary
 // ("gs1:Temperature", "cbv:BizStep-shipping"). CURIEs of user namespaces
 // are hashed as written, as the reference does.
 func (ns namespaces) curie(s string) string {
 	i := strings.IndexByte(s, ':')
-	if i <= 0 {
-		return s
+	if i <= 0 || i+1 < len(s) && s[i+1] == '/' {
+		return s // no prefix, or an IRI such as https://…
 	}
 	iri, ok := ns.lookup(s[:i])
 	if !ok || !(strings.HasPrefix(iri, "https://ref.gs1.org") || strings.HasPrefix(iri, "https://gs1.org")) {
@@ -192,23 +196,33 @@ func (ns namespaces) curie(s string) string {
 	return iri + s[i+1:]
 }
 
-// value canonicalises one string value: whitespace trimmed, CURIEs of the
-// GS1 vocabularies expanded, CBV URNs as Web URIs, numbers without
-// trailing zeros, identifiers as canonical GS1 Digital Link URIs.
-func (ns namespaces) value(s string) string {
+// appendValue appends one canonical string value: whitespace trimmed,
+// bare terms of voc and CURIEs of the GS1 vocabularies expanded, CBV URNs
+// as Web URIs, numbers without trailing zeros, identifiers as canonical
+// GS1 Digital Link URIs.
+func (ns namespaces) appendValue(dst []byte, s string, voc *vocab) []byte {
 	s = strings.TrimSpace(s)
 	if s == "" {
-		return s
+		return dst
+	}
+	if voc != nil {
+		if _, ok := voc.terms[s]; ok {
+			dst = append(dst, voc.prefix...)
+			return append(dst, s...)
+		}
 	}
 	s = ns.curie(s)
 	s = cbvURN(s)
 	if c := s[0]; c >= '0' && c <= '9' || c == '-' || c == '+' || c == '.' {
 		if n, ok := canonNumber(s); ok {
-			return n
+			return append(dst, n...)
 		}
 	}
-	if id := canonicalID(s); id != "" {
-		return id
+	if out, ok := appendCanonicalID(dst, s); ok {
+		return out
 	}
-	return s
+	return append(dst, s...)
 }
+
+// value returns appendValue as a string.
+func (ns namespaces) value(s string) string { return string(ns.appendValue(nil, s, nil)) }

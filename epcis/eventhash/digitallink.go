@@ -14,19 +14,34 @@ import "strings"
 // This is the package's own conversion, kept behind this one function so
 // that it can be replaced by package gs1 once that exists.
 func canonicalID(s string) string {
+	b, ok := appendCanonicalID(nil, s)
+	if !ok {
+		return ""
+	}
+	return string(b)
+}
+
+// appendCanonicalID appends the canonical form of s to dst; ok is false
+// (and dst unchanged) when s is not a GS1 identifier.
+func appendCanonicalID(dst []byte, s string) ([]byte, bool) {
+	n := len(dst)
+	var ok bool
 	switch {
 	case strings.HasPrefix(s, "urn:epc:"):
-		return epcURIToDL(s)
+		dst, ok = epcURIToDL(dst, s)
 	case strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "http://"):
-		return constrainDL(s)
+		dst, ok = constrainDL(dst, s)
 	}
-	return ""
+	if !ok {
+		return dst[:n], false
+	}
+	return dst, true
 }
 
 const dlBase = "https://id.gs1.org/"
 
 // checkDigit returns the GS1 mod-10 check digit of a string of digits.
-func checkDigit(digits string) byte {
+func checkDigit(digits []byte) byte {
 	sum := 0
 	for i := len(digits) - 1; i >= 0; i-- {
 		d := int(digits[i] - '0')
@@ -123,60 +138,68 @@ func cpiChars(s string, max int) bool {
 	return n >= 1 && n <= max
 }
 
-// dlEscape percent-encodes the characters GS1 Digital Link requires to be
-// encoded and that EPC URIs may carry unencoded. Existing escapes are kept.
-func dlEscape(s string) string {
-	if !strings.ContainsAny(s, "!()*+,:") {
-		return s
-	}
-	var b strings.Builder
+// appendEscaped appends s, percent-encoding the characters GS1 Digital
+// Link requires to be encoded and that EPC URIs may carry unencoded.
+// Existing escapes are kept.
+func appendEscaped(dst []byte, s string) []byte {
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; c {
 		case '!':
-			b.WriteString("%21")
+			dst = append(dst, "%21"...)
 		case '(':
-			b.WriteString("%28")
+			dst = append(dst, "%28"...)
 		case ')':
-			b.WriteString("%29")
+			dst = append(dst, "%29"...)
 		case '*':
-			b.WriteString("%2A")
+			dst = append(dst, "%2A"...)
 		case '+':
-			b.WriteString("%2B")
+			dst = append(dst, "%2B"...)
 		case ',':
-			b.WriteString("%2C")
+			dst = append(dst, "%2C"...)
 		case ':':
-			b.WriteString("%3A")
+			dst = append(dst, "%3A"...)
 		default:
-			b.WriteByte(c)
+			dst = append(dst, c)
 		}
 	}
-	return b.String()
+	return dst
 }
 
-// gtin14 builds a GTIN-14 from the company prefix and the indicator digit
-// plus item reference of an SGTIN-style EPC.
-func gtin14(cp, itemRef string) (string, bool) {
+// appendGTIN appends the GTIN-14 built from the company prefix and the
+// indicator digit plus item reference of an SGTIN-style EPC.
+func appendGTIN(dst []byte, cp, itemRef string) ([]byte, bool) {
 	if !validCP(cp) || len(cp)+len(itemRef) != 13 || !allDigits(itemRef) {
-		return "", false
+		return dst, false
 	}
-	raw := itemRef[:1] + cp + itemRef[1:]
-	return raw + string(checkDigit(raw)), true
+	n := len(dst)
+	dst = append(dst, itemRef[0])
+	dst = append(dst, cp...)
+	dst = append(dst, itemRef[1:]...)
+	return append(dst, checkDigit(dst[n:])), true
 }
 
-// withCheck appends the check digit to cp+ref when their lengths add up
-// to n digits.
-func withCheck(cp, ref string, n int) (string, bool) {
+// appendWithCheck appends cp+ref and its check digit when their lengths
+// add up to n digits.
+func appendWithCheck(dst []byte, cp, ref string, n int) ([]byte, bool) {
 	if !validCP(cp) || len(cp)+len(ref) != n || (ref != "" && !allDigits(ref)) {
-		return "", false
+		return dst, false
 	}
-	raw := cp + ref
-	return raw + string(checkDigit(raw)), true
+	start := len(dst)
+	dst = append(dst, cp...)
+	dst = append(dst, ref...)
+	return append(dst, checkDigit(dst[start:])), true
+}
+
+// cut3 splits s at its first two dots.
+func cut3(s string) (a, b, c string, ok bool) {
+	a, rest, ok1 := strings.Cut(s, ".")
+	b, c, ok2 := strings.Cut(rest, ".")
+	return a, b, c, ok1 && ok2
 }
 
 // epcURIToDL converts EPC URIs, EPC class URIs and EPC pattern URIs.
-func epcURIToDL(s string) string {
-	var scheme, body string
-	kind := ""
+func epcURIToDL(dst []byte, s string) ([]byte, bool) {
+	var kind string
 	switch {
 	case strings.HasPrefix(s, "urn:epc:id:"):
 		kind, s = "id", s[len("urn:epc:id:"):]
@@ -185,217 +208,225 @@ func epcURIToDL(s string) string {
 	case strings.HasPrefix(s, "urn:epc:idpat:"):
 		kind, s = "idpat", s[len("urn:epc:idpat:"):]
 	default:
-		return ""
+		return dst, false
 	}
 	scheme, body, ok := strings.Cut(s, ":")
 	if !ok {
-		return ""
+		return dst, false
 	}
 	switch kind {
 	case "id":
-		return epcIDToDL(scheme, body)
+		return epcIDToDL(dst, scheme, body)
 	case "class":
-		if scheme != "lgtin" {
-			return ""
+		cp, ref, lot, ok := cut3(body)
+		if scheme != "lgtin" || !ok || !epcChars(lot, 20) {
+			return dst, false
 		}
-		p := strings.SplitN(body, ".", 3)
-		if len(p) != 3 || !epcChars(p[2], 20) {
-			return ""
+		dst = append(dst, dlBase+"01/"...)
+		if dst, ok = appendGTIN(dst, cp, ref); !ok {
+			return dst, false
 		}
-		g, ok := gtin14(p[0], p[1])
-		if !ok {
-			return ""
-		}
-		return dlBase + "01/" + g + "/10/" + dlEscape(p[2])
+		dst = append(dst, "/10/"...)
+		return appendEscaped(dst, lot), true
 	default:
-		return epcPatternToDL(scheme, body)
+		return epcPatternToDL(dst, scheme, body)
 	}
 }
 
-func epcIDToDL(scheme, body string) string {
+func epcIDToDL(dst []byte, scheme, body string) ([]byte, bool) {
+	ok := false
 	switch scheme {
 	case "sgtin", "upui":
-		p := strings.SplitN(body, ".", 3)
-		if len(p) != 3 {
-			return ""
+		cp, ref, serial, ok3 := cut3(body)
+		max, ai := 20, "/21/"
+		if scheme == "upui" {
+			max, ai = 28, "/235/"
 		}
-		g, ok := gtin14(p[0], p[1])
-		if !ok {
-			return ""
+		if !ok3 || !epcChars(serial, max) {
+			return dst, false
 		}
-		if scheme == "sgtin" {
-			if !epcChars(p[2], 20) {
-				return ""
-			}
-			return dlBase + "01/" + g + "/21/" + dlEscape(p[2])
+		dst = append(dst, dlBase+"01/"...)
+		if dst, ok = appendGTIN(dst, cp, ref); !ok {
+			return dst, false
 		}
-		if !epcChars(p[2], 28) {
-			return ""
-		}
-		return dlBase + "01/" + g + "/235/" + dlEscape(p[2])
+		dst = append(dst, ai...)
+		return appendEscaped(dst, serial), true
 	case "sscc":
 		cp, ref, ok := strings.Cut(body, ".")
 		if !ok || !validCP(cp) || len(cp)+len(ref) != 17 || !allDigits(ref) {
-			return ""
+			return dst, false
 		}
-		raw := ref[:1] + cp + ref[1:]
-		return dlBase + "00/" + raw + string(checkDigit(raw))
+		dst = append(dst, dlBase+"00/"...)
+		n := len(dst)
+		dst = append(dst, ref[0])
+		dst = append(dst, cp...)
+		dst = append(dst, ref[1:]...)
+		return append(dst, checkDigit(dst[n:])), true
 	case "sgln":
-		p := strings.SplitN(body, ".", 3)
-		if len(p) != 3 || !epcChars(p[2], 20) {
-			return ""
+		cp, ref, ext, ok3 := cut3(body)
+		if !ok3 || !epcChars(ext, 20) {
+			return dst, false
 		}
-		gln, ok := withCheck(p[0], p[1], 12)
-		if !ok {
-			return ""
+		dst = append(dst, dlBase+"414/"...)
+		if dst, ok = appendWithCheck(dst, cp, ref, 12); !ok {
+			return dst, false
 		}
-		if p[2] == "0" {
-			return dlBase + "414/" + gln
+		if ext == "0" {
+			return dst, true
 		}
-		return dlBase + "414/" + gln + "/254/" + dlEscape(p[2])
+		dst = append(dst, "/254/"...)
+		return appendEscaped(dst, ext), true
 	case "grai":
-		p := strings.SplitN(body, ".", 3)
-		if len(p) != 3 || !epcChars(p[2], 16) {
-			return ""
+		cp, ref, serial, ok3 := cut3(body)
+		if !ok3 || !epcChars(serial, 16) {
+			return dst, false
 		}
-		g, ok := withCheck(p[0], p[1], 12)
-		if !ok {
-			return ""
+		dst = append(dst, dlBase+"8003/0"...)
+		if dst, ok = appendWithCheck(dst, cp, ref, 12); !ok {
+			return dst, false
 		}
-		return dlBase + "8003/0" + g + dlEscape(p[2])
+		return appendEscaped(dst, serial), true
 	case "giai", "ginc":
 		cp, ref, ok := strings.Cut(body, ".")
 		if !ok || !validCP(cp) || !epcChars(ref, 30-len(cp)) {
-			return ""
+			return dst, false
 		}
-		ai := "8004/"
 		if scheme == "ginc" {
-			ai = "401/"
+			dst = append(dst, dlBase+"401/"...)
+		} else {
+			dst = append(dst, dlBase+"8004/"...)
 		}
-		return dlBase + ai + cp + dlEscape(ref)
+		dst = append(dst, cp...)
+		return appendEscaped(dst, ref), true
 	case "gsrn", "gsrnp":
 		cp, ref, ok := strings.Cut(body, ".")
 		if !ok {
-			return ""
-		}
-		g, ok := withCheck(cp, ref, 17)
-		if !ok {
-			return ""
+			return dst, false
 		}
 		if scheme == "gsrn" {
-			return dlBase + "8018/" + g
+			dst = append(dst, dlBase+"8018/"...)
+		} else {
+			dst = append(dst, dlBase+"8017/"...)
 		}
-		return dlBase + "8017/" + g
+		return appendWithCheck(dst, cp, ref, 17)
 	case "gdti", "sgcn":
-		p := strings.SplitN(body, ".", 3)
-		if len(p) != 3 {
-			return ""
-		}
-		g, ok := withCheck(p[0], p[1], 12)
-		if !ok {
-			return ""
+		cp, ref, serial, ok3 := cut3(body)
+		if !ok3 {
+			return dst, false
 		}
 		if scheme == "gdti" {
-			if !epcChars(p[2], 17) {
-				return ""
+			if !epcChars(serial, 17) {
+				return dst, false
 			}
-			return dlBase + "253/" + g + dlEscape(p[2])
+			dst = append(dst, dlBase+"253/"...)
+		} else {
+			if len(serial) > 12 || !allDigits(serial) {
+				return dst, false
+			}
+			dst = append(dst, dlBase+"255/"...)
 		}
-		if len(p[2]) > 12 || !allDigits(p[2]) {
-			return ""
+		if dst, ok = appendWithCheck(dst, cp, ref, 12); !ok {
+			return dst, false
 		}
-		return dlBase + "255/" + g + p[2]
+		return appendEscaped(dst, serial), true
 	case "cpi":
-		first, serial, ok := strings.Cut(body, ".")
-		if !ok {
-			return ""
+		cp, rest, ok := strings.Cut(body, ".")
+		dot := strings.LastIndexByte(rest, '.')
+		if !ok || dot < 0 {
+			return dst, false
 		}
-		dot := strings.LastIndexByte(serial, '.')
-		if dot < 0 {
-			return ""
+		ref, serial := rest[:dot], rest[dot+1:]
+		if !validCP(cp) || !cpiChars(ref, 30-len(cp)) || len(serial) > 12 || !allDigits(serial) {
+			return dst, false
 		}
-		ref, serial := serial[:dot], serial[dot+1:]
-		if !validCP(first) || !cpiChars(ref, 30-len(first)) || len(serial) > 12 || !allDigits(serial) {
-			return ""
-		}
-		return dlBase + "8010/" + first + ref + "/8011/" + serial
+		dst = append(dst, dlBase+"8010/"...)
+		dst = append(dst, cp...)
+		dst = append(dst, ref...)
+		dst = append(dst, "/8011/"...)
+		return append(dst, serial...), true
 	case "gsin":
 		cp, ref, ok := strings.Cut(body, ".")
 		if !ok {
-			return ""
+			return dst, false
 		}
-		g, ok := withCheck(cp, ref, 16)
-		if !ok {
-			return ""
-		}
-		return dlBase + "402/" + g
+		dst = append(dst, dlBase+"402/"...)
+		return appendWithCheck(dst, cp, ref, 16)
 	case "itip":
-		p := strings.SplitN(body, ".", 5)
-		if len(p) != 5 || len(p[2]) != 2 || len(p[3]) != 2 || !allDigits(p[2]) || !allDigits(p[3]) || !epcChars(p[4], 20) {
-			return ""
+		cp, ref, rest, ok3 := cut3(body)
+		piece, rest, ok4 := strings.Cut(rest, ".")
+		total, serial, ok5 := strings.Cut(rest, ".")
+		if !ok3 || !ok4 || !ok5 || len(piece) != 2 || len(total) != 2 || !allDigits(piece) || !allDigits(total) || !epcChars(serial, 20) {
+			return dst, false
 		}
-		g, ok := gtin14(p[0], p[1])
-		if !ok {
-			return ""
+		dst = append(dst, dlBase+"8006/"...)
+		if dst, ok = appendGTIN(dst, cp, ref); !ok {
+			return dst, false
 		}
-		return dlBase + "8006/" + g + p[2] + p[3] + "/21/" + dlEscape(p[4])
+		dst = append(dst, piece...)
+		dst = append(dst, total...)
+		dst = append(dst, "/21/"...)
+		return appendEscaped(dst, serial), true
 	case "pgln":
 		cp, ref, ok := strings.Cut(body, ".")
 		if !ok {
-			return ""
+			return dst, false
 		}
-		g, ok := withCheck(cp, ref, 12)
-		if !ok {
-			return ""
-		}
-		return dlBase + "417/" + g
+		dst = append(dst, dlBase+"417/"...)
+		return appendWithCheck(dst, cp, ref, 12)
 	}
-	return ""
+	return dst, false
 }
 
-func epcPatternToDL(scheme, body string) string {
-	p := strings.Split(body, ".")
-	if len(p) < 3 || p[len(p)-1] != "*" {
-		return ""
+func epcPatternToDL(dst []byte, scheme, body string) ([]byte, bool) {
+	if !strings.HasSuffix(body, ".*") {
+		return dst, false
 	}
+	body = body[:len(body)-2]
+	ok := false
 	switch scheme {
 	case "sgtin", "upui":
-		if len(p) != 3 {
-			return ""
+		cp, ref, found := strings.Cut(body, ".")
+		if !found {
+			return dst, false
 		}
-		if g, ok := gtin14(p[0], p[1]); ok {
-			return dlBase + "01/" + g
-		}
+		dst = append(dst, dlBase+"01/"...)
+		return appendGTIN(dst, cp, ref)
 	case "grai", "gdti", "sgcn":
-		if len(p) != 3 {
-			return ""
-		}
-		g, ok := withCheck(p[0], p[1], 12)
-		if !ok {
-			return ""
+		cp, ref, found := strings.Cut(body, ".")
+		if !found {
+			return dst, false
 		}
 		switch scheme {
 		case "grai":
-			return dlBase + "8003/0" + g
+			dst = append(dst, dlBase+"8003/0"...)
 		case "gdti":
-			return dlBase + "253/" + g
+			dst = append(dst, dlBase+"253/"...)
 		default:
-			return dlBase + "255/" + g
+			dst = append(dst, dlBase+"255/"...)
 		}
+		return appendWithCheck(dst, cp, ref, 12)
 	case "cpi":
-		if len(p) != 3 || !validCP(p[0]) || !cpiChars(p[1], 30-len(p[0])) {
-			return ""
+		cp, ref, found := strings.Cut(body, ".")
+		if !found || !validCP(cp) || !cpiChars(ref, 30-len(cp)) {
+			return dst, false
 		}
-		return dlBase + "8010/" + p[0] + p[1]
+		dst = append(dst, dlBase+"8010/"...)
+		dst = append(dst, cp...)
+		return append(dst, ref...), true
 	case "itip":
-		if len(p) != 5 || len(p[2]) != 2 || len(p[3]) != 2 || !allDigits(p[2]) || !allDigits(p[3]) {
-			return ""
+		cp, ref, rest, ok3 := cut3(body)
+		piece, total, ok4 := strings.Cut(rest, ".")
+		if !ok3 || !ok4 || len(piece) != 2 || len(total) != 2 || !allDigits(piece) || !allDigits(total) {
+			return dst, false
 		}
-		if g, ok := gtin14(p[0], p[1]); ok {
-			return dlBase + "8006/" + g + p[2] + p[3]
+		dst = append(dst, dlBase+"8006/"...)
+		if dst, ok = appendGTIN(dst, cp, ref); !ok {
+			return dst, false
 		}
+		dst = append(dst, piece...)
+		return append(dst, total...), true
 	}
-	return ""
+	return dst, false
 }
 
 // dlPrimary maps the primary-key path segments of GS1 Digital Link (AIs
@@ -416,74 +447,87 @@ var dlQualifier = map[string]string{
 }
 
 // constrainDL rewrites a GS1 Digital Link URI on any domain into its
-// constrained canonical form, or returns "" when s is not one.
-func constrainDL(s string) string {
+// constrained canonical form.
+func constrainDL(dst []byte, s string) ([]byte, bool) {
 	rest := s[strings.Index(s, "//")+2:]
 	slash := strings.IndexByte(rest, '/')
 	if slash < 0 {
-		return ""
+		return dst, false
 	}
-	path := rest[slash:]
+	path := rest[slash+1:]
 	if i := strings.IndexAny(path, "?#"); i >= 0 {
 		path = path[:i]
 	}
-	segs := strings.Split(strings.TrimSuffix(path[1:], "/"), "/")
-	start := -1
-	for i := 0; i+1 < len(segs); i++ {
-		if _, ok := dlPrimary[segs[i]]; ok && len(segs[i+1]) >= 5 && allDigits(segs[i+1][:4]) {
-			start = i
+	path = strings.TrimSuffix(path, "/")
+	// Find the primary key: the first "/<key>/<4 digits…>" pair.
+	var ai, key string
+	for path != "" {
+		seg, after, _ := strings.Cut(path, "/")
+		next, _, _ := strings.Cut(after, "/")
+		if a, ok := dlPrimary[seg]; ok && len(next) >= 5 && allDigits(next[:4]) {
+			ai, key = a, next
+			path = after[len(next):]
 			break
 		}
+		path = after
 	}
-	if start < 0 {
-		return ""
+	if ai == "" {
+		return dst, false
 	}
-	segs = segs[start:]
-	if len(segs)%2 != 0 {
-		return ""
-	}
-	ai, key := dlPrimary[segs[0]], segs[1]
-	quals := make([][2]string, 0, (len(segs)-2)/2)
-	for i := 2; i < len(segs); i += 2 {
-		q := segs[i]
+	var qbuf [4][2]string
+	quals := qbuf[:0]
+	for path != "" {
+		path = path[1:] // the "/" before the qualifier
+		q, after, ok := strings.Cut(path, "/")
+		if !ok {
+			return dst, false
+		}
+		v := after
+		if i := strings.IndexByte(after, '/'); i >= 0 {
+			v = after[:i]
+		}
+		path = after[len(v):]
 		if a, ok := dlQualifier[q]; ok {
 			q = a
 		}
 		if q == "22" { // the CPV is not part of the constrained form
 			continue
 		}
-		quals = append(quals, [2]string{q, segs[i+1]})
+		if len(quals) == len(qbuf) {
+			return dst, false
+		}
+		quals = append(quals, [2]string{q, v})
 	}
+	pad := ""
 	if ai == "01" {
 		switch len(key) {
 		case 8:
-			key = "000000" + key
+			pad = "000000"
 		case 12:
-			key = "00" + key
+			pad = "00"
 		case 13:
-			key = "0" + key
+			pad = "0"
 		}
 	}
 	// Only the finest level: a serial makes the lot redundant.
 	if (ai == "01" || ai == "8006") && len(quals) == 2 && quals[0][0] == "10" && quals[1][0] == "21" {
 		quals = quals[1:]
 	}
-	if !validDL(ai, key, quals) {
-		return ""
+	if !validDL(ai, pad, key, quals) {
+		return dst, false
 	}
-	var b strings.Builder
-	b.Grow(len(dlBase) + len(path))
-	b.WriteString(dlBase)
-	b.WriteString(ai)
-	b.WriteByte('/')
-	b.WriteString(key)
+	dst = append(dst, dlBase...)
+	dst = append(dst, ai...)
+	dst = append(dst, '/')
+	dst = append(dst, pad...)
+	dst = append(dst, key...)
 	for _, q := range quals {
-		b.WriteByte('/')
-		b.WriteString(q[0])
-		b.WriteByte('/')
-		b.WriteString(q[1])
+		dst = append(dst, '/')
+		dst = append(dst, q[0]...)
+		dst = append(dst, '/')
+		dst = append(dst, q[1]...)
 	}
-	return b.String()
+	return dst, true
 }
 
 // dlValue reports whether s is 0..max characters of the set the reference
@@ -505,12 +549,12 @@ func dlValue(s string, max int) bool {
 func digitsN(s string, n int) bool { return len(s) == n && allDigits(s) }
 
 // validDL checks the syntax of the constrained forms.
-func validDL(ai, key string, q [][2]string) bool {
+func validDL(ai, pad, key string, q [][2]string) bool {
 	switch ai {
 	case "00":
 		return len(q) == 0 && digitsN(key, 18)
 	case "01":
-		if !digitsN(key, 14) {
+		if !digitsN(key, 14-len(pad)) {
 			return false
 		}
 		if len(q) == 0 {

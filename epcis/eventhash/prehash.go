@@ -1,6 +1,7 @@
 package eventhash
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -8,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Version is the CBV version of the algorithm, the "ver" of the hash URI.
@@ -45,23 +47,34 @@ func PreHash(event map[string]any, namespaces map[string]string) (string, error)
 	if !ok {
 		return "", &Error{Pointer: "/type", Reason: "missing or not a string"}
 	}
-	r := renderer{ns: namespaces}
-	return r.event(typ, event), nil
+	r := getRenderer(namespaces)
+	defer putRenderer(r)
+	r.event(typ, event)
+	return string(r.buf), nil
 }
 
 // Hash returns the event hash "ni:///sha-256;<64 lowercase hex>?ver=CBV2.0"
 // of one event; see PreHash.
 func Hash(event map[string]any, namespaces map[string]string) (string, error) {
-	pre, err := PreHash(event, namespaces)
-	if err != nil {
-		return "", err
+	if event == nil {
+		return "", &Error{Reason: "event is null"}
 	}
-	return HashPreHash(pre), nil
+	typ, ok := event["type"].(string)
+	if !ok {
+		return "", &Error{Pointer: "/type", Reason: "missing or not a string"}
+	}
+	r := getRenderer(namespaces)
+	defer putRenderer(r)
+	r.event(typ, event)
+	return hashURI(sha256.Sum256(r.buf)), nil
 }
 
 // HashPreHash returns the hash URI of a pre-hash string.
 func HashPreHash(preHash string) string {
-	sum := sha256.Sum256([]byte(preHash))
+	return hashURI(sha256.Sum256([]byte(preHash)))
+}
+
+func hashURI(sum [sha256.Size]byte) string {
 	var b [len("ni:///sha-256;") + 64 + len("?ver=") + len(Version)]byte
 	n := copy(b[:], "ni:///sha-256;")
 	hex.Encode(b[n:], sum[:])
@@ -196,297 +209,370 @@ var eventKnown = func() map[string]bool {
 	return m
 }()
 
+// renderer writes a pre-hash string into buf. Parts that are sorted are
+// written one after the other, their start offsets pushed on marks, and
+// then sorted in place by end.
 type renderer struct {
-	ns namespaces
+	ns    namespaces
+	buf   []byte
+	marks []int
+	tmp   []byte
+	segs  [][]byte
 }
 
-func (r *renderer) event(typ string, ev map[string]any) string {
-	var b strings.Builder
-	b.Grow(512)
-	b.WriteString("eventType=")
-	b.WriteString(typ)
-	for _, f := range eventOrder {
-		if v, ok := ev[f.name]; ok {
-			r.field(&b, f, v)
+var rendererPool = sync.Pool{New: func() any { return new(renderer) }}
+
+func getRenderer(ns map[string]string) *renderer {
+	r := rendererPool.Get().(*renderer)
+	r.ns = ns
+	r.buf = r.buf[:0]
+	r.marks = r.marks[:0]
+	return r
+}
+
+func putRenderer(r *renderer) {
+	if cap(r.buf) > 1<<20 || cap(r.tmp) > 1<<20 {
+		return // do not keep huge buffers
+	}
+	r.ns = nil
+	clear(r.segs[:cap(r.segs)])
+	rendererPool.Put(r)
+}
+
+// begin starts a group of parts to be sorted; mark starts each part.
+func (r *renderer) begin() int { return len(r.marks) }
+
+func (r *renderer) mark() { r.marks = append(r.marks, len(r.buf)) }
+
+// end sorts the parts of group g (from its first mark to the end of buf)
+// and drops its marks.
+func (r *renderer) end(g int) {
+	marks := r.marks[g:]
+	if len(marks) > 1 {
+		start := marks[0]
+		r.tmp = append(r.tmp[:0], r.buf[start:]...)
+		r.segs = r.segs[:0]
+		sorted := true
+		for i, m := range marks {
+			e := len(r.buf)
+			if i+1 < len(marks) {
+				e = marks[i+1]
+			}
+			seg := r.tmp[m-start : e-start]
+			if i > 0 && bytes.Compare(r.segs[i-1], seg) > 0 {
+				sorted = false
+			}
+			r.segs = append(r.segs, seg)
+		}
+		if !sorted {
+			slices.SortFunc(r.segs, bytes.Compare)
+			r.buf = r.buf[:start]
+			for _, seg := range r.segs {
+				r.buf = append(r.buf, seg...)
+			}
 		}
 	}
-	var tail []string
+	r.marks = r.marks[:g]
+}
+
+func (r *renderer) event(typ string, ev map[string]any) {
+	r.buf = append(r.buf, "eventType="...)
+	r.buf = append(r.buf, typ...)
+	for _, f := range eventOrder {
+		if v, ok := ev[f.name]; ok {
+			r.field(f, v)
+		}
+	}
+	g := r.begin()
 	for k, v := range ev {
 		if ignored[k] || eventKnown[k] || isComment(k) {
 			continue
 		}
 		if tl, ok := typedLists[k]; ok {
-			if s := r.typedList(k, tl.id, tl.vocab, v); s != "" {
-				tail = append(tail, s)
-			}
+			r.mark()
+			r.typedList(k, tl.id, tl.vocab, v)
 			continue
 		}
-		tail = r.generic(tail, r.ns.key(k), v)
+		r.generic(k, true, v)
 	}
-	slices.Sort(tail)
-	for _, s := range tail {
-		b.WriteString(s)
-	}
-	return b.String()
+	r.end(g)
 }
 
 // field writes one field of a canonical order; nothing when it is empty.
-func (r *renderer) field(b *strings.Builder, f field, v any) {
+func (r *renderer) field(f field, v any) {
 	switch f.kind {
 	case kScalar, kTime:
-		if _, ok := v.([]any); ok {
-			var list []string
-			for _, e := range v.([]any) {
-				if s := r.scalar(f, e); s != "" {
-					list = append(list, s)
-				}
+		if arr, ok := v.([]any); ok {
+			g := r.begin()
+			for _, e := range arr {
+				r.mark()
+				r.scalar(f, e)
 			}
-			slices.Sort(list)
-			for _, s := range list {
-				b.WriteString(s)
-			}
+			r.end(g)
 			return
 		}
-		b.WriteString(r.scalar(f, v))
+		r.scalar(f, v)
 	case kEPCs:
-		r.list(b, f.name, v, func(e any) string {
-			return r.scalar(field{name: "epc"}, e)
-		})
+		r.list(f.name, v, func(e any) { r.scalar(epcField, e) })
 	case kQuantity:
-		r.list(b, f.name, v, func(e any) string {
-			return r.object("quantityElement", quantityOrder, e)
-		})
+		r.list(f.name, v, func(e any) { r.object("quantityElement", quantityOrder, quantityKnown, e) })
 	case kPersistent:
 		m, ok := v.(map[string]any)
 		if !ok {
-			b.WriteString(r.scalar(f, v))
+			r.scalar(f, v)
 			return
 		}
-		var body strings.Builder
-		for _, name := range [...]string{"set", "unset"} {
-			if sv, ok := m[name]; ok {
-				r.field(&body, field{name: name, kind: kScalar, vocab: dispositionVocab}, sv)
+		n := len(r.buf)
+		r.buf = append(r.buf, f.name...)
+		body := len(r.buf)
+		for _, sf := range persistentOrder {
+			if sv, ok := m[sf.name]; ok {
+				r.field(sf, sv)
 			}
 		}
-		body.WriteString(r.extensions(m, map[string]bool{"set": true, "unset": true}))
-		if body.Len() > 0 {
-			b.WriteString(f.name)
-			b.WriteString(body.String())
+		r.extensions(m, persistentKnown)
+		if len(r.buf) == body {
+			r.buf = r.buf[:n]
 		}
 	case kLocation:
 		if _, ok := v.(map[string]any); !ok {
-			b.WriteString(r.scalar(f, v))
+			r.scalar(f, v)
 			return
 		}
-		b.WriteString(r.object(f.name, locationOrder, v))
+		r.object(f.name, locationOrder, locationKnown, v)
 	case kSensors:
-		r.list(b, f.name, v, r.sensorElement)
+		r.list(f.name, v, r.sensorElement)
 	}
 }
 
-// list writes name and the sorted, non-empty renderings of v's elements.
-func (r *renderer) list(b *strings.Builder, name string, v any, elem func(any) string) {
+var (
+	epcField        = field{name: "epc"}
+	persistentOrder = []field{
+		{"set", kScalar, dispositionVocab},
+		{"unset", kScalar, dispositionVocab},
+	}
+	quantityKnown   = known(quantityOrder)
+	locationKnown   = known(locationOrder)
+	metadataKnown   = known(sensorMetadataOrder)
+	reportKnown     = known(sensorReportOrder)
+	persistentKnown = known(persistentOrder)
+	elementKnown    = map[string]bool{"sensorMetadata": true, "sensorReport": true}
+)
+
+func known(order []field) map[string]bool {
+	m := make(map[string]bool, len(order))
+	for _, f := range order {
+		m[f.name] = true
+	}
+	return m
+}
+
+// list writes name and the sorted, non-empty renderings of v's elements;
+// nothing when they are all empty.
+func (r *renderer) list(name string, v any, elem func(any)) {
 	arr, ok := v.([]any)
 	if !ok {
 		arr = []any{v}
 	}
-	parts := make([]string, 0, len(arr))
+	n := len(r.buf)
+	r.buf = append(r.buf, name...)
+	body := len(r.buf)
+	g := r.begin()
 	for _, e := range arr {
-		if s := elem(e); s != "" {
-			parts = append(parts, s)
-		}
+		r.mark()
+		elem(e)
 	}
-	if len(parts) == 0 {
-		return
-	}
-	slices.Sort(parts)
-	b.WriteString(name)
-	for _, s := range parts {
-		b.WriteString(s)
+	r.end(g)
+	if len(r.buf) == body {
+		r.buf = r.buf[:n]
 	}
 }
 
-// scalar renders "name=value" for a field in a canonical order, or "" if
-// the value is empty. Objects fall back to the generic rendering.
-func (r *renderer) scalar(f field, v any) string {
-	var s string
+// scalar writes "name=value" for a field in a canonical order, nothing if
+// the value is empty. Objects and arrays fall back to the generic
+// rendering.
+func (r *renderer) scalar(f field, v any) {
 	switch x := v.(type) {
 	case string:
-		s = strings.TrimSpace(x)
-		if s == "" {
-			return ""
-		}
+		n := len(r.buf)
+		r.buf = append(r.buf, f.name...)
+		r.buf = append(r.buf, '=')
+		val := len(r.buf)
 		if f.kind == kTime {
-			s = canonTime(s)
+			r.buf = append(r.buf, canonTime(strings.TrimSpace(x))...)
 		} else {
-			s = r.ns.value(f.vocab.expand(s))
+			r.buf = r.ns.appendValue(r.buf, x, f.vocab)
+		}
+		if len(r.buf) == val {
+			r.buf = r.buf[:n]
 		}
 	case nil:
-		return ""
 	case map[string]any, []any:
-		parts := r.generic(nil, f.name, v)
-		slices.Sort(parts)
-		return strings.Join(parts, "")
+		g := r.begin()
+		r.generic(f.name, false, v)
+		r.end(g)
 	default:
-		s = atom(x)
+		r.buf = append(r.buf, f.name...)
+		r.buf = append(r.buf, '=')
+		r.buf = appendAtom(r.buf, x)
 	}
-	if s == "" {
-		return ""
-	}
-	return f.name + "=" + s
 }
 
-// object renders name, the fields of order present in v, then v's other
-// fields as extensions; "" when nothing is present.
-func (r *renderer) object(name string, order []field, v any) string {
+// object writes name, the fields of order present in v, then v's other
+// fields as extensions; nothing when none is present.
+func (r *renderer) object(name string, order []field, knownKeys map[string]bool, v any) {
 	m, ok := v.(map[string]any)
 	if !ok {
-		return r.scalar(field{name: name}, v)
+		r.scalar(field{name: name}, v)
+		return
 	}
-	var b strings.Builder
-	b.WriteString(name)
-	n := b.Len()
-	known := make(map[string]bool, len(order))
+	n := len(r.buf)
+	r.buf = append(r.buf, name...)
+	body := len(r.buf)
 	for _, f := range order {
-		known[f.name] = true
 		if fv, ok := m[f.name]; ok {
-			r.field(&b, f, fv)
+			r.field(f, fv)
 		}
 	}
-	b.WriteString(r.extensions(m, known))
-	if b.Len() == n {
-		return ""
+	r.extensions(m, knownKeys)
+	if len(r.buf) == body {
+		r.buf = r.buf[:n]
 	}
-	return b.String()
 }
 
-func (r *renderer) sensorElement(v any) string {
+func (r *renderer) sensorElement(v any) {
 	m, ok := v.(map[string]any)
 	if !ok {
-		return r.scalar(field{name: "sensorElement"}, v)
+		r.scalar(field{name: "sensorElement"}, v)
+		return
 	}
-	var b strings.Builder
-	b.WriteString("sensorElement")
-	n := b.Len()
+	n := len(r.buf)
+	r.buf = append(r.buf, "sensorElement"...)
+	body := len(r.buf)
 	if md, ok := m["sensorMetadata"]; ok {
-		b.WriteString(r.object("sensorMetadata", sensorMetadataOrder, md))
+		r.object("sensorMetadata", sensorMetadataOrder, metadataKnown, md)
 	}
 	if rep, ok := m["sensorReport"]; ok {
 		arr, isArr := rep.([]any)
 		if !isArr {
 			arr = []any{rep}
 		}
-		parts := make([]string, 0, len(arr))
+		g := r.begin()
 		for _, e := range arr {
-			if s := r.object("sensorReport", sensorReportOrder, e); s != "" {
-				parts = append(parts, s)
-			}
+			r.mark()
+			r.object("sensorReport", sensorReportOrder, reportKnown, e)
 		}
-		slices.Sort(parts)
-		for _, s := range parts {
-			b.WriteString(s)
-		}
+		r.end(g)
 	}
-	b.WriteString(r.extensions(m, map[string]bool{"sensorMetadata": true, "sensorReport": true}))
-	if b.Len() == n {
-		return ""
+	r.extensions(m, elementKnown)
+	if len(r.buf) == body {
+		r.buf = r.buf[:n]
 	}
-	return b.String()
 }
 
-// extensions renders the fields of m not in known, sorted.
-func (r *renderer) extensions(m map[string]any, known map[string]bool) string {
-	var parts []string
+// extensions writes the fields of m not in knownKeys, sorted.
+func (r *renderer) extensions(m map[string]any, knownKeys map[string]bool) {
+	g := r.begin()
 	for k, v := range m {
-		if known[k] || isComment(k) {
+		if knownKeys[k] || isComment(k) {
 			continue
 		}
-		parts = r.generic(parts, r.ns.key(k), v)
+		r.generic(k, true, v)
 	}
-	if len(parts) == 0 {
-		return ""
-	}
-	slices.Sort(parts)
-	return strings.Join(parts, "")
+	r.end(g)
 }
 
-// typedList renders bizTransactionList, sourceList or destinationList.
-func (r *renderer) typedList(name, id string, voc *vocab, v any) string {
-	var b strings.Builder
-	r.list(&b, name, v, func(e any) string {
+// typedList writes bizTransactionList, sourceList or destinationList:
+// each entry is "type=…", the identifier, then any extensions.
+func (r *renderer) typedList(name, id string, voc *vocab, v any) {
+	typeField := field{name: "type", vocab: voc}
+	idField := field{name: id}
+	r.list(name, v, func(e any) {
 		m, ok := e.(map[string]any)
 		if !ok {
-			return r.scalar(field{name: id}, e)
+			r.scalar(idField, e)
+			return
 		}
-		var eb strings.Builder
 		if t, ok := m["type"]; ok {
-			eb.WriteString(r.scalar(field{name: "type", vocab: voc}, t))
+			r.scalar(typeField, t)
 		}
 		if x, ok := m[id]; ok {
-			eb.WriteString(r.scalar(field{name: id}, x))
+			r.scalar(idField, x)
 		}
-		eb.WriteString(r.extensions(m, map[string]bool{"type": true, id: true}))
-		return eb.String()
+		g := r.begin()
+		for k, v := range m {
+			if k == "type" || k == id || isComment(k) {
+				continue
+			}
+			r.generic(k, true, v)
+		}
+		r.end(g)
 	})
-	return b.String()
 }
 
-// generic appends the rendering of a field outside the canonical order
-// (ILMD, user extensions, unknown fields): "key=value"; "key" followed by
-// the sorted renderings of an object's fields; one entry per element of
-// an array. A key with an empty or null value is kept without "=".
-func (r *renderer) generic(dst []string, key string, v any) []string {
-	switch x := v.(type) {
-	case []any:
-		for _, e := range x {
-			dst = r.generic(dst, key, e)
+// generic writes a field outside the canonical order (ILMD, user
+// extensions, unknown fields) as parts of the current group: "key=value";
+// "key" followed by the sorted renderings of an object's fields; one part
+// per element of an array. A key with an empty or null value is kept
+// without "=". expand says whether key is a JSON key to expand.
+func (r *renderer) generic(key string, expand bool, v any) {
+	if arr, ok := v.([]any); ok {
+		for _, e := range arr {
+			r.generic(key, expand, e)
 		}
-		return dst
+		return
+	}
+	r.mark()
+	if expand {
+		r.buf = r.ns.appendKey(r.buf, key)
+	} else {
+		r.buf = append(r.buf, key...)
+	}
+	switch x := v.(type) {
 	case map[string]any:
-		var parts []string
+		g := r.begin()
 		for k, cv := range x {
 			if isComment(k) {
 				continue
 			}
-			parts = r.generic(parts, r.ns.key(k), cv)
+			r.generic(k, true, cv)
 		}
-		slices.Sort(parts)
-		return append(dst, key+strings.Join(parts, ""))
+		r.end(g)
 	case string:
-		s := r.ns.value(x)
-		if s == "" {
-			return append(dst, key)
+		n := len(r.buf)
+		r.buf = append(r.buf, '=')
+		if r.buf = r.ns.appendValue(r.buf, x, nil); len(r.buf) == n+1 {
+			r.buf = r.buf[:n]
 		}
-		return append(dst, key+"="+s)
 	case nil:
-		return append(dst, key)
 	default:
-		return append(dst, key+"="+atom(x))
+		r.buf = append(r.buf, '=')
+		r.buf = appendAtom(r.buf, x)
 	}
 }
 
-// atom renders a JSON number or boolean.
-func atom(v any) string {
+// appendAtom appends a JSON number or boolean.
+func appendAtom(dst []byte, v any) []byte {
 	switch x := v.(type) {
 	case json.Number:
 		if n, ok := canonNumber(string(x)); ok {
-			return n
+			return append(dst, n...)
 		}
-		return string(x)
+		return append(dst, x...)
 	case bool:
-		return strconv.FormatBool(x)
+		return strconv.AppendBool(dst, x)
 	case float64:
 		n, _ := canonNumber(strconv.FormatFloat(x, 'f', -1, 64))
-		return n
+		return append(dst, n...)
 	case float32:
 		n, _ := canonNumber(strconv.FormatFloat(float64(x), 'f', -1, 32))
-		return n
+		return append(dst, n...)
 	case int:
-		return strconv.Itoa(x)
+		return strconv.AppendInt(dst, int64(x), 10)
 	case int64:
-		return strconv.FormatInt(x, 10)
+		return strconv.AppendInt(dst, x, 10)
 	case string:
-		return x
+		return append(dst, x...)
 	}
-	return fmt.Sprint(v)
+	return fmt.Append(dst, v)
 }
