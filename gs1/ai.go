@@ -127,12 +127,11 @@ func ValidateAI(ai, value string) error {
 	if !ok {
 		return errf("AI", ai, "unknown or unsupported Application Identifier")
 	}
-	part := "AI " + ai
 	if len(value) < s.min || len(value) > s.max {
 		if s.min == s.max {
-			return errf(part, value, "must be "+itoa(s.min)+" characters")
+			return errf("AI "+ai, value, "must be "+itoa(s.min)+" characters")
 		}
-		return errf(part, value, "must be "+itoa(s.min)+" to "+itoa(s.max)+" characters")
+		return errf("AI "+ai, value, "must be "+itoa(s.min)+" to "+itoa(s.max)+" characters")
 	}
 	var bad int
 	switch s.format {
@@ -154,7 +153,7 @@ func ValidateAI(ai, value string) error {
 		}
 	}
 	if bad >= 0 {
-		return errf(part, value, "character "+quoteByte(value[bad])+" not allowed at position "+itoa(bad+1))
+		return errf("AI "+ai, value, "character "+quoteByte(value[bad])+" not allowed at position "+itoa(bad+1))
 	}
 	if s.check > 0 {
 		run := value[s.checkOff : s.checkOff+s.check]
@@ -165,11 +164,11 @@ func ValidateAI(ai, value string) error {
 	switch s.format {
 	case fmtDate:
 		if !validDate(value, true) {
-			return errf(part, value, "not a valid YYMMDD date")
+			return errf("AI "+ai, value, "not a valid YYMMDD date")
 		}
 	case fmtDateHM:
 		if !validDate(value[:6], false) || value[6:8] > "23" || value[8:10] > "59" {
-			return errf(part, value, "not a valid YYMMDDHHMM date and time")
+			return errf("AI "+ai, value, "not a valid YYMMDDHHMM date and time")
 		}
 	}
 	if ai == "8006" {

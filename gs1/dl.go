@@ -203,8 +203,9 @@ func ParseDigitalLink(s string) (EPC, error) {
 			return EPC{}, errf("AI "+ai, seg[k+1], "not a key qualifier of AI "+primary)
 		}
 		next = pos + 1
-		v, err := component("AI "+ai, seg[k+1], 0xff, 1, 90)
-		if err != nil {
+		v, ok := unescape(seg[k+1])
+		if !ok || v == "" || badChar(v, 0xff) >= 0 {
+			_, err := component("AI "+ai, seg[k+1], 0xff, 1, 90)
 			return EPC{}, err
 		}
 		q.set(ai, v)

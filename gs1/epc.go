@@ -112,13 +112,12 @@ func (e EPC) Validate() error {
 }
 
 func (info *schemeInfo) validate(key, serial string, plen int) error {
-	keyPart := "AI " + info.ai
 	if info.keyLen > 0 {
 		if len(key) != info.keyLen || !allDigits(key) {
-			return errf(keyPart, key, "must be "+itoa(info.keyLen)+" digits")
+			return errf("AI "+info.ai, key, "must be "+itoa(info.keyLen)+" digits")
 		}
 		if info.lead == leadZero && key[0] != '0' {
-			return errf(keyPart, key, "must start with 0")
+			return errf("AI "+info.ai, key, "must start with 0")
 		}
 		if !ValidCheckDigit(key[:info.checkedLen()]) {
 			return errf("check digit", key, "want "+string(CheckDigit(key[:info.checkedLen()-1])))
@@ -133,13 +132,13 @@ func (info *schemeInfo) validate(key, serial string, plen int) error {
 		}
 	} else {
 		if len(key) == 0 || len(key) > info.alnumMax {
-			return errf(keyPart, key, "must be 1 to "+itoa(info.alnumMax)+" characters")
+			return errf("AI "+info.ai, key, "must be 1 to "+itoa(info.alnumMax)+" characters")
 		}
 		if i := badChar(key, info.refClass); i >= 0 {
-			return errf(keyPart, key, "character "+quoteByte(key[i])+" not allowed ("+className(info.refClass)+")")
+			return errf("AI "+info.ai, key, "character "+quoteByte(key[i])+" not allowed ("+className(info.refClass)+")")
 		}
 		if n := leadingDigits(key); n < minPrefixLen {
-			return errf(keyPart, key, "must start with a GS1 Company Prefix")
+			return errf("AI "+info.ai, key, "must start with a GS1 Company Prefix")
 		}
 		if plen != 0 {
 			if plen < minPrefixLen || plen > 12 || plen >= len(key) || leadingDigits(key) < plen {
