@@ -1,0 +1,41 @@
+// Package epcisgen generates realistic, valid EPCIS 2.0 JSON-LD documents
+// for benchmarks, load tests and differential tests.
+//
+// A [Generator] runs a small supply-chain simulation: a raw-material
+// supplier, two manufacturers, a distributor and a retailer, each with a
+// GS1 Company Prefix (of different lengths), a party GLN and sites with
+// SGLNs in their own time zones. Production runs interleave; each one
+//
+//   - receives raw-material lots by quantity (ObjectEvent, LGTIN
+//     quantityList, purchase order and despatch advice, sourceList and
+//     destinationList);
+//   - transforms them into a product lot (TransformationEvent with input and
+//     output quantity lists and ILMD);
+//   - commissions 5 to 50 serialised cases per event (ObjectEvent ADD with
+//     cbvmda:lotNumber and cbvmda:itemExpirationDate in its ILMD);
+//   - inspects them (a disposition of conformant, now and then
+//     non_conformant);
+//   - packs cases onto SSCC pallets (AggregationEvent ADD);
+//   - stores them in a cold room and ships them with temperature readings
+//     (sensorElementList);
+//   - receives them at the distributor, unpacks a pallet (AggregationEvent
+//     DELETE) and ships part of the lot on to the retailer by quantity.
+//
+// Every identifier carries a valid check digit. One manufacturer writes its
+// identifiers as GS1 Digital Links (https://id.gs1.org/01/{gtin}/21/{serial},
+// /00/{sscc}, /01/{gtin}/10/{lot}); the others use EPC URNs. Event times
+// increase strictly and serials never repeat, so no two generated events
+// share a CBV event hash and a sequence of documents can be captured into
+// one repository without clashes. Most events leave eventID out (the
+// server assigns the event hash); about one in ten carries a urn:uuid:.
+// About one in eight carries a user extension field in the
+// https://ns.example.com/epcis/ namespace, declared in the document's
+// @context under the prefix "example".
+//
+// The same seed always gives the same sequence of documents. Generators are
+// not safe for concurrent use. Memory stays bounded however many events are
+// generated, so one generator can feed a million-event benchmark.
+//
+// The package knows nothing about validation or storage; its tests prove
+// that every document passes Lotline's capture validation.
+package epcisgen

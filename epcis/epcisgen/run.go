@@ -1,0 +1,64 @@
+package epcisgen
+
+import (
+	"time"
+)
+
+// run is one production run: a product lot from raw materials to the
+// retailer. Its steps produce events in order; runs interleave.
+type run struct {
+	maker      *company
+	plant      *site
+	store      *site // maker's cold store or warehouse
+	product    *product
+	lot        string
+	expiry     time.Time
+	units      int      // consumer units made
+	inputs     []lotQty // raw material lots consumed
+	cases      []string // serialised cases, in commissioning order
+	pallets    [][]string
+	palletIDs  []string
+	dist, shop *site
+	po, desadv string
+	steps      []stepFunc
+}
+
+// stepFunc builds the events of one step of a run.
+type stepFunc func(g *Generator, rn *run) []map[string]any
+
+type lotQty struct {
+	class string
+	kg    float64
+}
+
+func (g *Generator) newRun() *run {
+	w := g.w
+	m := w.makers[g.pick(len(w.makers))]
+	rn := &run{
+		maker:   m,
+		plant:   m.sites[0],
+		store:   m.sites[1],
+		product: m.products[g.pick(len(m.products))],
+		dist:    w.distributor.sites[g.pick(len(w.distributor.sites))],
+		shop:    w.retailer.sites[g.pick(len(w.retailer.sites))],
+	}
+	rn.product.lotNext++
+	rn.lot = "L" + g.clock.Format("060102") + zeroPad(rn.product.lotNext, 4)
+	for i := 0; i < 1+g.pick(3); i++ {
+		p := w.supplier.products[g.pick(len(w.supplier.products))]
+		p.lotNext++
+		rn.inputs = append(rn.inputs, lotQty{
+			class: p.lgtin('0', "R"+zeroPad(p.lotNext, 6)),
+			kg:    float64(100+g.pick(900)) + float64(g.pick(10))/10,
+		})
+	}
+	batches := 1 + g.pick(3) // commissioning events
+	rn.steps = []stepFunc{(*Generator).receiveInputs, (*Generator).transform}
+	for range batches {
+		rn.steps = append(rn.steps, (*Generator).commission)
+	}
+	rn.steps = append(rn.steps, (*Generator).inspect, (*Generator).pack, (*Generator).storeCold,
+		(*Generator).ship, (*Generator).transport, (*Generator).receive, (*Generator).unpack,
+		(*Generator).shipOn)
+	return rn
+}
