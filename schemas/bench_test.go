@@ -95,3 +95,30 @@ func BenchmarkInvalidDocument(b *testing.B) {
 		}
 	}
 }
+
+// TestConcurrentUse runs one Validator from several goroutines; run it with
+// -race.
+func TestConcurrentUse(t *testing.T) {
+	v := MustCompile()
+	good := SampleDocument(5, 3)
+	bad := SampleDocument(5, 4)
+	bad["epcisBody"].(map[string]any)["eventList"].([]any)[2].(map[string]any)["action"] = "CREATE"
+	want := v.Document(bad)
+	done := make(chan struct{})
+	for range 4 {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for range 20 {
+				if vs := v.Document(good); vs != nil {
+					t.Errorf("good document: %s", summary(vs))
+				}
+				if vs := v.Document(bad); len(vs) != len(want) || vs[0] != want[0] {
+					t.Errorf("bad document: got %s, want %s", summary(vs), summary(want))
+				}
+			}
+		}()
+	}
+	for range 4 {
+		<-done
+	}
+}
