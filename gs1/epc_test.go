@@ -171,6 +171,11 @@ func TestParseErrors(t *testing.T) {
 		{"urn:epc:id:pgln:4000001.0000", "party reference"},
 		{"urn:epc:id:sgtin:0614141812345.1.1", "company prefix"},
 		{"urn:epc:id:sgtin:0614141.812345.1", ""}, // valid, sanity
+		{"urn:epc:id:sgtin:0614141.812345.a/b", "URN"},
+		{"urn:epc:id:sgtin:0614141.812345.a?b", "URN"},
+		{"urn:epc:id:cpi:0614141.AB#1.1", "URN"},
+		{"urn:epc:id:sgtin:0614141.812345.a%2fb", ""}, // lower-case hex accepted
+		{"urn:epc:id:sgtin:0614141.812345.a%21b", ""}, // needless escape accepted
 		{"https://id.gs1.org/01/09521141012346/21/1", "check digit"},
 		{"https://id.gs1.org/01/0952114101234/21/1", "check digit"},
 		{"https://id.gs1.org/01/952114101234A/21/1", "AI 01"},

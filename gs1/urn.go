@@ -95,6 +95,11 @@ func parseURN(s string) (EPC, error) {
 	var buf [40]byte
 	key := buf[:0]
 	var serialRaw string
+	for i := 1; i < n; i++ {
+		if j := strings.IndexAny(f[i], "\"&/<>?#"); j >= 0 {
+			return EPC{}, errf("URN", s, "character "+quoteByte(f[i][j])+" must be percent-encoded in an EPC URN")
+		}
+	}
 	if info.keyLen == 0 {
 		ref, err := component(refPart(info), f[1], info.refClass, 1, info.alnumMax-len(cp))
 		if err != nil {
