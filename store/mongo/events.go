@@ -280,7 +280,7 @@ func (s *Store) addAtomic(ctx context.Context, b store.Batch) (store.BatchResult
 			}
 		}
 		if len(res.Rejected) > 0 {
-			s.undo(ctx, batch)
+			s.undoBatch(ctx, batch, false)
 			return res, nil
 		}
 		if attempt+1 >= maxAllocRetries {
@@ -355,17 +355,33 @@ func (s *Store) deleteBatchEvents(ctx context.Context, batch string) error {
 	return nil
 }
 
-// undo removes an uncommitted batch: its events, then its marker. If it
-// fails, the marker stays and hides the events until AbandonJobs.
-func (s *Store) undo(ctx context.Context, batch string) {
+// undo removes an uncommitted batch. The marker is first made a
+// tombstone, so that it keeps hiding the batch, then the batch's events are
+// deleted. After a failed or cancelled insert the server may still be
+// writing events of the batch, so the tombstone stays for AbandonJobs to
+// remove once stale; after a clean rejection (the server answered the
+// insert) it is deleted at once. If any step fails, the batch stays hidden
+// until AbandonJobs.
+func (s *Store) undo(ctx context.Context, batch string) { s.undoBatch(ctx, batch, true) }
+
+func (s *Store) undoBatch(ctx context.Context, batch string, keepTombstone bool) {
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.commitTimeout)
+	defer cancel()
+	if _, err := s.pending.UpdateOne(cctx, bson.D{{Key: "_id", Value: batch}, {Key: "cm", Value: false}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "ab", Value: true}, {Key: "abt", Value: time.Now().UnixNano()}}}},
+	); err != nil {
+		s.log.Error("mongostore: undo batch: marker not tombstoned, batch left hidden", "batch", batch, "err", err)
+		return
+	}
 	if err := s.deleteBatchEvents(ctx, batch); err != nil {
 		s.log.Error("mongostore: undo batch: events left hidden", "batch", batch, "err", err)
 		return
 	}
-	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.commitTimeout)
-	defer cancel()
+	if keepTombstone {
+		return
+	}
 	if _, err := s.pending.DeleteOne(cctx, bson.D{{Key: "_id", Value: batch}}); err != nil {
-		s.log.Error("mongostore: undo batch: marker left", "batch", batch, "err", err)
+		s.log.Error("mongostore: undo batch: tombstone left", "batch", batch, "err", err)
 	}
 }
 

@@ -1,0 +1,49 @@
+package mongostore_test
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/lotline/lotline/store"
+	mongostore "github.com/lotline/lotline/store/mongo"
+	"github.com/lotline/lotline/store/mongo/mongotest"
+	"github.com/lotline/lotline/store/storetest"
+)
+
+// dbSeq names a fresh database per store on one shared FerretDB.
+var dbSeq atomic.Int64
+
+// withDB returns uri with its path replaced by a new database name.
+func withDB(t testing.TB, uri string) string {
+	t.Helper()
+	u, err := parseURI(uri)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Path = fmt.Sprintf("/t%d", dbSeq.Add(1))
+	return u.String()
+}
+
+func openStore(t testing.TB, uri string) *mongostore.Store {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	s, err := mongostore.Open(ctx, uri, mongostore.Options{})
+	if err != nil {
+		t.Fatalf("Open(%s): %v", uri, err)
+	}
+	return s
+}
+
+func TestContract(t *testing.T) {
+	uri := mongotest.Start(t)
+	storetest.RunSuite(t, storetest.Suite{
+		New: func(t *testing.T) storetest.Opener {
+			dbURI := withDB(t, uri)
+			return func(t *testing.T) store.Store { return openStore(t, dbURI) }
+		},
+	})
+}

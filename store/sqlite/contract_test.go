@@ -1,0 +1,26 @@
+package sqlitestore_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/lotline/lotline/store"
+	sqlitestore "github.com/lotline/lotline/store/sqlite"
+	"github.com/lotline/lotline/store/storetest"
+)
+
+// TestContract runs the backend contract suite on SQLite.
+func TestContract(t *testing.T) {
+	storetest.RunSuite(t, storetest.Suite{
+		New: func(t *testing.T) storetest.Opener {
+			dir := t.TempDir()
+			return func(t *testing.T) store.Store {
+				s, err := sqlitestore.Open(context.Background(), dir)
+				if err != nil {
+					t.Fatalf("sqlitestore.Open: %v", err)
+				}
+				return s
+			}
+		},
+	})
+}
