@@ -401,3 +401,14 @@ func appendHRI(b []byte, v string) []byte {
 	}
 	return b
 }
+
+// NewEPC returns the EPC of scheme with the given key (element-string form,
+// with check digit) and serial component, after Validate. Its company prefix
+// length is unknown.
+func NewEPC(scheme Scheme, key, serial string) (EPC, error) {
+	e := EPC{Scheme: scheme, Key: key, Serial: serial}
+	if err := e.Validate(); err != nil {
+		return EPC{}, err
+	}
+	return e, nil
+}

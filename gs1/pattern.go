@@ -213,3 +213,18 @@ func (p Pattern) serialValue() string {
 	}
 	return s
 }
+
+// Class returns the class-level EPC a pattern denotes when only its serial
+// is a wildcard (urn:epc:idpat:sgtin:CP.IR.* is the product class
+// https://id.gs1.org/01/{gtin}); ok is false for other patterns and for
+// schemes without class-level identifiers.
+func (p Pattern) Class() (e EPC, ok bool) {
+	info := lookupScheme(string(p.scheme))
+	if info == nil || !info.classOK || int(p.fixed) != int(p.n)-1 || !p.keyExact && info.scheme != ITIP {
+		return EPC{}, false
+	}
+	if info.scheme == ITIP && len(p.keyPrefix) != 18 {
+		return EPC{}, false
+	}
+	return EPC{Scheme: p.scheme, Key: p.keyPrefix, PrefixLen: len(p.fields[0])}, true
+}

@@ -118,3 +118,41 @@ func TestPatternErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestPatternClass(t *testing.T) {
+	tests := []struct{ pat, class string }{
+		{"urn:epc:idpat:sgtin:0614141.812345.*", "https://id.gs1.org/01/80614141123458"},
+		{"urn:epc:idpat:itip:4012345.012345.01.02.*", "https://id.gs1.org/8006/040123451234560102"},
+		{"urn:epc:idpat:grai:4012345.99999.*", "https://id.gs1.org/8003/04012345999990"},
+		{"urn:epc:idpat:sgtin:0614141.*.*", ""},
+		{"urn:epc:idpat:itip:4012345.012345.01.*.*", ""},
+		{"urn:epc:idpat:sgln:4012345.00005.*", ""},
+		{"urn:epc:idpat:sgtin:0614141.812345.1", ""},
+	}
+	for _, tc := range tests {
+		p := MustParsePattern(tc.pat)
+		e, ok := p.Class()
+		if tc.class == "" {
+			if ok {
+				t.Errorf("%s: Class() = %v, want none", tc.pat, e)
+			}
+			continue
+		}
+		if !ok || e.Canonical() != tc.class {
+			t.Errorf("%s: Class() = %v, %v; want %s", tc.pat, e.Canonical(), ok, tc.class)
+		}
+		if u, err := e.URN(); err != nil || u != tc.pat {
+			t.Errorf("%s: Class().URN() = %s, %v", tc.pat, u, err)
+		}
+	}
+}
+
+func TestNewEPC(t *testing.T) {
+	e, err := NewEPC(LGTIN, "04012345123456", "L1")
+	if err != nil || e.Canonical() != "https://id.gs1.org/01/04012345123456/10/L1" {
+		t.Errorf("NewEPC = %v, %v", e, err)
+	}
+	if _, err := NewEPC(LGTIN, "04012345123457", "L1"); err == nil {
+		t.Error("NewEPC accepted a bad check digit")
+	}
+}
