@@ -171,8 +171,13 @@ func ValidateAI(ai, value string) error {
 			return errf("AI "+ai, value, "not a valid YYMMDDHHMM date and time")
 		}
 	}
-	if ai == "8006" {
+	switch ai {
+	case "8006":
 		return checkPieces(value[14:16], value[16:18])
+	case "8003":
+		if value[0] != '0' {
+			return errf("AI 8003", value, "must start with 0")
+		}
 	}
 	return nil
 }
