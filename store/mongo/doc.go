@@ -24,15 +24,21 @@
 //     bt). Keys are checked beforehand with one find, so a clash normally
 //     costs no write; a clash that races in is undone by deleting the
 //     batch's events while the marker still hides them.
-//  4. It deletes the marker. That delete commits the batch.
+//  4. It sets cm=true on the marker. That one-document update commits the
+//     batch: readers ignore committed markers. It then writes the batch's
+//     final job state (Batch.Job), if any, and deletes the marker; if it
+//     dies in between, AbandonJobs finishes that from the marker.
 //
 // A reader first reads the counter (its highest allocated Seq, n0), then
-// the set P of pending batch ids, and accepts only events with Seq <= n0
+// the set P of uncommitted batch ids, and accepts only events with Seq <= n0
 // whose batch is not in P. A batch allocated after the reader read the
 // counter is beyond n0; one allocated before has its marker inserted
 // before the reader read P, so it is either still in P (wholly hidden) or
 // committed with all its events inserted (wholly visible).
 //
+// When an insert fails or is cancelled, the server may still be writing
+// the batch, so the writer turns its marker into a tombstone (ab=true,
+// still hiding the batch) before deleting the events, and leaves it.
 // A batch whose writer died leaves its marker behind, hiding its events.
 // AbandonJobs turns markers older than staleBefore into tombstones
 // (ab=true: still hiding), deletes their events, and removes tombstones

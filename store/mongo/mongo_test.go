@@ -9,7 +9,6 @@ import (
 
 	"github.com/lotline/lotline/store"
 	mongostore "github.com/lotline/lotline/store/mongo"
-	"github.com/lotline/lotline/store/mongo/mongotest"
 	"github.com/lotline/lotline/store/storetest"
 )
 
@@ -39,7 +38,7 @@ func openStore(t testing.TB, uri string) *mongostore.Store {
 }
 
 func TestContract(t *testing.T) {
-	uri := mongotest.Start(t)
+	uri := sharedURI(t)
 	storetest.RunSuite(t, storetest.Suite{
 		New: func(t *testing.T) storetest.Opener {
 			dbURI := withDB(t, uri)
