@@ -33,7 +33,12 @@ type lotQty struct {
 
 func (g *Generator) newRun() *run {
 	w := g.w
-	m := w.makers[g.pick(len(w.makers))]
+	// The first maker (EPC URNs) runs about two production runs in three,
+	// the second (Digital Links) the rest.
+	m := w.makers[0]
+	if g.chance(0.35) {
+		m = w.makers[1]
+	}
 	rn := &run{
 		maker:   m,
 		plant:   m.sites[0],
