@@ -69,7 +69,8 @@ type Batch struct {
 	// Job, when set, is the capture job's final state. It is written with
 	// the batch, so that a job recorded as finished has its events visible
 	// and a job whose events became visible is never later marked failed.
-	// The store fills in StoredCount before writing it.
+	// The store fills in StoredCount, and sets Success to false if any
+	// event was rejected, before writing it.
 	Job *Job
 }
 

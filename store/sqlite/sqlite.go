@@ -196,6 +196,9 @@ func (s *Store) AddEvents(ctx context.Context, b store.Batch) (store.BatchResult
 	}
 	if b.Job != nil {
 		b.Job.StoredCount = res.Stored
+		if len(res.Rejected) > 0 {
+			b.Job.Success = false
+		}
 		if err := putJobTx(ctx, tx, b.Job, updateJobSQL); err != nil {
 			return store.BatchResult{}, err
 		}

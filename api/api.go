@@ -1,0 +1,295 @@
+// Package api is Lotline's HTTP interface: the EPCIS 2.0 REST binding
+// (capture, events, capture jobs, discovery) plus health and metrics
+// endpoints, on Echo. Handlers are thin: they decode requests, call the
+// capture service or the store, and encode the answer; one error handler
+// turns every error into an application/problem+json answer whose type is
+// the EPCIS exception.
+package api
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/lotline/lotline/capture"
+	"github.com/lotline/lotline/epcis"
+	"github.com/lotline/lotline/store"
+)
+
+// Versions this server speaks.
+const (
+	EPCISVersion = "2.0.0"
+	CBVVersion   = "2.0.0"
+)
+
+// Config is the HTTP layer's configuration.
+type Config struct {
+	// MaxBodyBytes bounds a capture request body, compressed and
+	// decompressed alike (GS1-EPCIS-Capture-File-Size-Limit).
+	MaxBodyBytes int64
+	// MaxEventBytes bounds a POST /events body.
+	MaxEventBytes int64
+	// JSON bounds nesting, strings and lists of request documents.
+	JSON epcis.JSONLimits
+	// Owner is the party recorded on captured data in open single-party
+	// mode.
+	Owner string
+	// Vendor is sent in GS1-Vendor-Version.
+	Vendor string
+	// TokenSecret signs page tokens.
+	TokenSecret []byte
+	// DefaultPerPage and MaxPerPage bound list pages.
+	DefaultPerPage, MaxPerPage int
+	// Ready reports whether the server can take traffic (readyz).
+	Ready func(ctx context.Context) error
+}
+
+// DefaultConfig holds the limits documented in docs/server.md.
+var DefaultConfig = Config{
+	MaxBodyBytes:   64 << 20,
+	MaxEventBytes:  1 << 20,
+	Owner:          "local",
+	Vendor:         "lotline/dev",
+	DefaultPerPage: 30,
+	MaxPerPage:     1000,
+}
+
+// Server serves the REST binding.
+type Server struct {
+	cfg     Config
+	st      store.Store
+	cap     *capture.Service
+	log     *slog.Logger
+	echo    *echo.Echo
+	reg     *prometheus.Registry
+	metrics *metrics
+	tokens  tokenSigner
+}
+
+// New builds the HTTP handler. reg receives the server's metrics and is
+// served at /metrics; it may be nil.
+func New(cfg Config, st store.Store, cs *capture.Service, log *slog.Logger, reg *prometheus.Registry) *Server {
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = DefaultConfig.MaxBodyBytes
+	}
+	if cfg.MaxEventBytes <= 0 {
+		cfg.MaxEventBytes = DefaultConfig.MaxEventBytes
+	}
+	if cfg.Owner == "" {
+		cfg.Owner = DefaultConfig.Owner
+	}
+	if cfg.Vendor == "" {
+		cfg.Vendor = DefaultConfig.Vendor
+	}
+	if cfg.DefaultPerPage <= 0 {
+		cfg.DefaultPerPage = DefaultConfig.DefaultPerPage
+	}
+	if cfg.MaxPerPage <= 0 {
+		cfg.MaxPerPage = DefaultConfig.MaxPerPage
+	}
+	if len(cfg.TokenSecret) == 0 {
+		cfg.TokenSecret = make([]byte, 32)
+		rand.Read(cfg.TokenSecret)
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+	}
+	s := &Server{cfg: cfg, st: st, cap: cs, log: log, reg: reg, metrics: newMetrics(reg),
+		tokens: tokenSigner{secret: cfg.TokenSecret}}
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = s.handleError
+	e.Use(s.requestID, s.recover, s.observe, s.gs1Headers)
+	s.routes(e)
+	s.echo = e
+	return s
+}
+
+// Hooks returns the capture hooks that feed this server's metrics.
+func HooksFor(reg *prometheus.Registry) capture.Hooks { return captureHooks(reg) }
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.ServeHTTP(w, r) }
+
+// resource describes one path of the REST binding: its methods, for Allow
+// and OPTIONS.
+type resource struct {
+	path    string
+	methods []string
+}
+
+var resources = []resource{
+	{"/", []string{http.MethodGet}},
+	{"/capture", []string{http.MethodGet, http.MethodPost}},
+	{"/capture/:captureID", []string{http.MethodGet}},
+	{"/events", []string{http.MethodPost}},
+	{"/events/:eventID", []string{http.MethodGet}},
+}
+
+func (s *Server) routes(e *echo.Echo) {
+	e.GET("/", s.discovery)
+	e.POST("/capture", s.postCapture)
+	e.GET("/capture", s.listJobs)
+	e.GET("/capture/:captureID", s.getJob)
+	e.POST("/events", s.postEvent)
+	e.GET("/events/:eventID", s.getEvent)
+	for _, r := range resources {
+		allow := strings.Join(append(append([]string{}, r.methods...), http.MethodOptions), ", ")
+		e.OPTIONS(r.path, func(c echo.Context) error {
+			h := c.Response().Header()
+			h.Set("Allow", allow)
+			if isCapturePath(c.Path()) {
+				s.captureLimitHeaders(h)
+			}
+			return c.NoContent(http.StatusNoContent)
+		})
+	}
+	e.GET("/healthz", func(c echo.Context) error { return c.JSON(http.StatusOK, map[string]string{"status": "ok"}) })
+	e.GET("/readyz", s.readyz)
+	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{})))
+}
+
+func (s *Server) captureLimitHeaders(h http.Header) {
+	h.Set("GS1-EPCIS-Capture-Limit", strconv.Itoa(s.cap.Config().MaxEvents))
+	h.Set("GS1-EPCIS-Capture-File-Size-Limit", strconv.FormatInt(s.cfg.MaxBodyBytes, 10))
+}
+
+func (s *Server) readyz(c echo.Context) error {
+	if s.cfg.Ready != nil {
+		ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
+		defer cancel()
+		if err := s.cfg.Ready(ctx); err != nil {
+			return &epcis.Error{Kind: epcis.KindUnavailable, Message: "the store is not reachable", EventIndex: -1, Err: err}
+		}
+	}
+	return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
+}
+
+// discovery answers GET /: the top-level resources of this server.
+func (s *Server) discovery(c echo.Context) error {
+	return c.JSON(http.StatusOK, map[string]any{
+		"type":      "Resources",
+		"resources": []string{"capture", "events"},
+		"version":   EPCISVersion,
+	})
+}
+
+// requestID gives every request an ID, taken from X-Request-ID when the
+// client sent a sane one, and puts it on the response.
+func (s *Server) requestID(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id := c.Request().Header.Get(echo.HeaderXRequestID)
+		if id == "" || len(id) > 64 || strings.ContainsFunc(id, func(r rune) bool { return r < '!' || r > '~' }) {
+			var b [8]byte
+			rand.Read(b[:])
+			id = hex.EncodeToString(b[:])
+		}
+		c.Response().Header().Set(echo.HeaderXRequestID, id)
+		return next(c)
+	}
+}
+
+// recover turns a panic in a handler into a 500 problem, logged with the
+// request ID, so one bad request never takes the server down.
+func (s *Server) recover(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) (err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				if r == http.ErrAbortHandler {
+					panic(r)
+				}
+				e := epcis.Errorf(epcis.KindInternal, "internal error")
+				s.log.Error("panic in handler", "requestID", c.Response().Header().Get(echo.HeaderXRequestID), "panic", r)
+				err = e
+			}
+		}()
+		return next(c)
+	}
+}
+
+// gs1Headers announces the versions the server speaks on every answer and
+// refuses requests for versions it does not (406).
+func (s *Server) gs1Headers(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set("GS1-EPCIS-Version", EPCISVersion)
+		h.Set("GS1-EPCIS-Min", EPCISVersion)
+		h.Set("GS1-EPCIS-Max", EPCISVersion)
+		h.Set("GS1-CBV-Version", CBVVersion)
+		h.Set("GS1-CBV-Min", CBVVersion)
+		h.Set("GS1-CBV-Max", CBVVersion)
+		h.Set("GS1-Vendor-Version", s.cfg.Vendor)
+		h.Set("GS1-Extensions", "")
+		if c.Request().Method == http.MethodOptions {
+			h.Set("GS1-EPC-Format", "Always_GS1_Digital_Link, Always_EPC_URN, Never_Translates, No_Preference")
+			h.Set("GS1-CBV-XML-Format", "Always_Web_URI, Always_URN, Never_Translates, No_Preference")
+		}
+		rh := c.Request().Header
+		if err := checkVersion("GS1-EPCIS-Version", rh.Get("GS1-EPCIS-Version"), rh.Get("GS1-EPCIS-Min"), rh.Get("GS1-EPCIS-Max"), EPCISVersion); err != nil {
+			return err
+		}
+		if err := checkVersion("GS1-CBV-Version", rh.Get("GS1-CBV-Version"), rh.Get("GS1-CBV-Min"), rh.Get("GS1-CBV-Max"), CBVVersion); err != nil {
+			return err
+		}
+		return next(c)
+	}
+}
+
+// checkVersion refuses a request that asks for a version other than ours,
+// or a range that excludes it.
+func checkVersion(header, want, lo, hi, ours string) error {
+	bad := func(h, v string) error {
+		return &epcis.Error{Kind: epcis.KindNotAcceptable, Param: h, EventIndex: -1,
+			Message: "this server speaks version " + ours + ", not " + v}
+	}
+	if want != "" && !sameVersion(want, ours) {
+		return bad(header, want)
+	}
+	if lo != "" && compareVersions(lo, ours) > 0 {
+		return bad(strings.Replace(header, "Version", "Min", 1), lo)
+	}
+	if hi != "" && compareVersions(hi, ours) < 0 {
+		return bad(strings.Replace(header, "Version", "Max", 1), hi)
+	}
+	return nil
+}
+
+func sameVersion(a, b string) bool { return compareVersions(a, b) == 0 }
+
+// compareVersions compares dotted versions; missing parts count as 0, so
+// "2.0" equals "2.0.0". Garbage compares as unequal and high.
+func compareVersions(a, b string) int {
+	pa, pb := strings.Split(strings.TrimSpace(a), "."), strings.Split(b, ".")
+	for i := range max(len(pa), len(pb)) {
+		var x, y int
+		if i < len(pa) {
+			n, err := strconv.Atoi(pa[i])
+			if err != nil || n < 0 {
+				return 1
+			}
+			x = n
+		}
+		if i < len(pb) {
+			y, _ = strconv.Atoi(pb[i])
+		}
+		if x != y {
+			if x < y {
+				return -1
+			}
+			return 1
+		}
+	}
+	return 0
+}

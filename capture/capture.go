@@ -1,0 +1,394 @@
+// Package capture turns EPCIS documents and single events into stored
+// events: it validates them (the project's JSON Schema, then the semantic
+// rules of package epcis), assigns event IDs (the CBV 2.0 event hash when
+// none is given), derives index terms, and writes them through a store,
+// tracking each document as a capture job processed by a bounded worker
+// pool.
+//
+// It knows nothing of HTTP: the api package decodes requests and maps
+// errors to responses.
+package capture
+
+import (
+	"cmp"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/lotline/lotline/epcis"
+	"github.com/lotline/lotline/schemas"
+	"github.com/lotline/lotline/store"
+)
+
+// Error behaviours of the GS1-Capture-Error-Behaviour header.
+const (
+	Rollback = "rollback"
+	Proceed  = "proceed"
+)
+
+// Config sets the capture limits and the worker pool.
+type Config struct {
+	// MaxEvents is the most events one document may carry
+	// (GS1-EPCIS-Capture-Limit).
+	MaxEvents int
+	// Workers is the number of jobs stored concurrently.
+	Workers int
+	// Queue is how many validated jobs may wait for a worker; beyond it
+	// Submit answers ServiceUnavailable.
+	Queue int
+	// AbandonAfter is how long a running job may go without progress before
+	// a sweep marks it failed (only matters for stores shared by several
+	// servers; at start-up every running job of a single server is stale).
+	AbandonAfter time.Duration
+	// SharedStore says several servers use the store, so start-up must not
+	// abandon jobs that another live server is running.
+	SharedStore bool
+}
+
+// DefaultConfig is what lotline serve uses unless told otherwise.
+var DefaultConfig = Config{MaxEvents: 10_000, Workers: 2, Queue: 64, AbandonAfter: 10 * time.Minute}
+
+// Hooks receive measurements; any field may be nil.
+type Hooks struct {
+	JobDone     func(behaviour string, success bool, events, stored int, d time.Duration)
+	EventsSaved func(n int)
+	Rejected    func(n int)
+}
+
+// Service captures documents and events into a store.
+type Service struct {
+	st     store.Store
+	schema *schemas.Validator
+	cfg    Config
+	log    *slog.Logger
+	hooks  Hooks
+
+	queue chan *job
+	wg    sync.WaitGroup
+	stop  context.CancelFunc
+	mu    sync.Mutex
+	done  bool
+}
+
+type job struct {
+	rec    *store.Job
+	events []*store.Event
+	index  []int // index in the document of each prepared event
+}
+
+// New returns a service; call Start before Submit.
+func New(st store.Store, schema *schemas.Validator, cfg Config, log *slog.Logger, hooks Hooks) *Service {
+	if cfg.MaxEvents <= 0 {
+		cfg.MaxEvents = DefaultConfig.MaxEvents
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = DefaultConfig.Workers
+	}
+	if cfg.Queue <= 0 {
+		cfg.Queue = DefaultConfig.Queue
+	}
+	if cfg.AbandonAfter <= 0 {
+		cfg.AbandonAfter = DefaultConfig.AbandonAfter
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Service{st: st, schema: schema, cfg: cfg, log: log, hooks: hooks, queue: make(chan *job, cfg.Queue)}
+}
+
+// Config returns the service's configuration with defaults applied.
+func (s *Service) Config() Config { return s.cfg }
+
+// Start marks jobs left running by a previous process as failed and starts
+// the workers. They run until Close.
+func (s *Service) Start(ctx context.Context) error {
+	staleBefore := time.Now().Add(time.Second)
+	if s.cfg.SharedStore {
+		staleBefore = time.Now().Add(-s.cfg.AbandonAfter)
+	}
+	n, err := s.st.AbandonJobs(ctx, "the server stopped before the job finished; no event of it was stored", staleBefore)
+	if err != nil {
+		return fmt.Errorf("capture: abandon jobs: %w", err)
+	}
+	if n > 0 {
+		s.log.Warn("marked unfinished capture jobs as failed", "jobs", n)
+	}
+	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	s.stop = cancel
+	for range s.cfg.Workers {
+		s.wg.Add(1)
+		go s.worker(wctx)
+	}
+	if s.cfg.SharedStore {
+		s.wg.Add(1)
+		go s.sweeper(wctx)
+	}
+	return nil
+}
+
+// Close stops accepting jobs, finishes the queued ones and waits for the
+// workers.
+func (s *Service) Close() {
+	s.mu.Lock()
+	if s.done {
+		s.mu.Unlock()
+		return
+	}
+	s.done = true
+	close(s.queue)
+	s.mu.Unlock()
+	s.wg.Wait()
+	if s.stop != nil {
+		s.stop()
+	}
+}
+
+func (s *Service) sweeper(ctx context.Context) {
+	defer s.wg.Done()
+	t := time.NewTicker(s.cfg.AbandonAfter / 4)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if _, err := s.st.AbandonJobs(ctx, "the job made no progress; its server probably stopped",
+				time.Now().Add(-s.cfg.AbandonAfter)); err != nil {
+				s.log.Error("sweep capture jobs", "err", err)
+			}
+		}
+	}
+}
+
+// Prepared is a validated document ready to be submitted as a job.
+type Prepared struct {
+	Behaviour  string
+	EventCount int
+	events     []*store.Event
+	index      []int
+	// Errors lists the invalid events. In rollback mode a document with
+	// errors is refused as a whole; in proceed mode they are reported in
+	// the job and the valid events stored.
+	Errors epcis.Errors
+}
+
+// Prepare validates a decoded EPCISDocument for capture. It returns an
+// error (a ValidationException or CaptureLimitExceededException) when the
+// document as a whole cannot be captured: not an EPCIS document, too many
+// events, or, in rollback mode, any invalid event (the error is then
+// epcis.Errors listing them all).
+func (s *Service) Prepare(doc any, behaviour, owner string) (*Prepared, error) {
+	if behaviour != Rollback && behaviour != Proceed {
+		return nil, &epcis.Error{Kind: epcis.KindValidation, Param: "GS1-Capture-Error-Behaviour",
+			Message: fmt.Sprintf("%q is not rollback or proceed", behaviour), EventIndex: -1}
+	}
+	d, err := epcis.NewDocument(doc)
+	if err != nil {
+		return nil, err
+	}
+	if len(d.Events) > s.cfg.MaxEvents {
+		return nil, epcis.Errorf(epcis.KindCaptureLimitExceeded,
+			"the document has %d events; this server captures at most %d per document", len(d.Events), s.cfg.MaxEvents)
+	}
+	perEvent, docErrs := violationErrors(s.schema.Document(doc))
+	if len(docErrs) > 0 {
+		return nil, docErrs
+	}
+	p := &Prepared{Behaviour: behaviour, EventCount: len(d.Events)}
+	for i, m := range d.Events {
+		base := epcis.EventPointer(i)
+		ev, errs := prepareEvent(m, d.Namespaces, base, perEvent[i], owner)
+		if len(errs) > 0 {
+			for _, e := range errs {
+				e.EventIndex = i
+			}
+			p.Errors = append(p.Errors, errs...)
+			continue
+		}
+		p.events = append(p.events, ev)
+		p.index = append(p.index, i)
+	}
+	if behaviour == Rollback && len(p.Errors) > 0 {
+		return nil, p.Errors
+	}
+	return p, nil
+}
+
+// Submit records a capture job for a prepared document and queues it. The
+// returned job is running.
+func (s *Service) Submit(ctx context.Context, p *Prepared, owner string) (*store.Job, error) {
+	now := time.Now().UTC()
+	rec := &store.Job{
+		ID:             newID(),
+		Owner:          owner,
+		Running:        true,
+		Success:        len(p.Errors) == 0,
+		ErrorBehaviour: p.Behaviour,
+		CreatedAt:      now,
+		UpdatedAt:      now,
+		EventCount:     p.EventCount,
+	}
+	for _, e := range p.Errors {
+		rec.Errors = append(rec.Errors, jobError(e))
+	}
+	if err := s.st.CreateJob(ctx, rec); err != nil {
+		return nil, fmt.Errorf("capture: create job: %w", err)
+	}
+	j := &job{rec: rec, events: p.events, index: p.index}
+	for _, e := range j.events {
+		e.CaptureID = rec.ID
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.done {
+		return nil, epcis.Errorf(epcis.KindUnavailable, "the server is shutting down")
+	}
+	select {
+	case s.queue <- j:
+	default:
+		// Record that the job will never run, then refuse it.
+		rec.Running, rec.Success, rec.FinishedAt = false, false, time.Now().UTC()
+		rec.Errors = append(rec.Errors, store.JobError{Type: epcis.KindUnavailable.ExceptionType(),
+			Title: "Capture queue full", Status: epcis.KindUnavailable.Status()})
+		if err := s.st.UpdateJob(context.WithoutCancel(ctx), rec); err != nil {
+			s.log.Error("record refused job", "job", rec.ID, "err", err)
+		}
+		return nil, epcis.Errorf(epcis.KindUnavailable, "too many capture jobs are waiting; retry later")
+	}
+	return copyJob(rec), nil
+}
+
+func (s *Service) worker(ctx context.Context) {
+	defer s.wg.Done()
+	for j := range s.queue {
+		s.run(ctx, j)
+	}
+}
+
+func (s *Service) run(ctx context.Context, j *job) {
+	start := j.rec.CreatedAt
+	final := copyJob(j.rec)
+	final.Running = false
+	final.FinishedAt = time.Now().UTC()
+	final.UpdatedAt = final.FinishedAt
+	b := store.Batch{CaptureID: j.rec.ID, Atomic: j.rec.ErrorBehaviour == Rollback, Events: j.events}
+	if len(j.events) > 0 {
+		b.Job = final
+	}
+	res, err := s.st.AddEvents(ctx, b)
+	switch {
+	case err != nil:
+		s.log.Error("capture job failed in the store", "job", j.rec.ID, "err", err)
+		final.Success = false
+		final.StoredCount = 0
+		final.Errors = append(final.Errors, store.JobError{Type: epcis.KindInternal.ExceptionType(),
+			Title: "Storage error", Status: 500, Detail: "the events could not be stored; none was stored"})
+		s.writeJob(ctx, final)
+	case len(res.Rejected) > 0:
+		final.Success = false
+		for bi, rerr := range res.Rejected {
+			idx := j.index[bi]
+			msg := rerr.Error()
+			var dup *store.DuplicateError
+			if errors.As(rerr, &dup) {
+				msg = fmt.Sprintf("an event with eventID %s is already stored", j.events[bi].EventID)
+			}
+			final.Errors = append(final.Errors, store.JobError{
+				Type: epcis.KindResourceAlreadyExists.ExceptionType(), Title: epcis.KindResourceAlreadyExists.Title(),
+				Status: epcis.KindResourceAlreadyExists.Status(), Detail: msg, EventIndex: &idx,
+				Pointer: epcis.EventPointer(idx) + "/eventID",
+			})
+		}
+		slices.SortStableFunc(final.Errors, func(a, b store.JobError) int {
+			return cmp.Compare(errIndex(a), errIndex(b))
+		})
+		// The store wrote a proceed job's state with the batch, already
+		// failed if anything was rejected; add the details now.
+		final.StoredCount = res.Stored
+		s.writeJob(ctx, final)
+	default:
+		if b.Job == nil {
+			s.writeJob(ctx, final)
+		}
+	}
+	if s.hooks.EventsSaved != nil {
+		s.hooks.EventsSaved(res.Stored)
+	}
+	if s.hooks.JobDone != nil {
+		s.hooks.JobDone(final.ErrorBehaviour, final.Success, final.EventCount, res.Stored, time.Since(start))
+	}
+}
+
+func (s *Service) writeJob(ctx context.Context, j *store.Job) {
+	if err := s.st.UpdateJob(ctx, j); err != nil {
+		s.log.Error("record capture job", "job", j.ID, "err", err)
+	}
+}
+
+// CaptureEvent validates and stores one event synchronously (POST /events).
+// It returns a ResourceAlreadyExistsException when the event is already
+// stored.
+func (s *Service) CaptureEvent(ctx context.Context, v any, owner string) (*store.Event, error) {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, epcis.Invalid("", "an event must be a JSON object")
+	}
+	var errs epcis.Errors
+	for _, vi := range s.schema.Event(v) {
+		errs = append(errs, epcis.Invalid(vi.Pointer, "%s", vi.Message))
+	}
+	ns := epcis.Namespaces(m["@context"])
+	ev, errs := prepareEvent(m, ns, "", errs, owner)
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	res, err := s.st.AddEvents(ctx, store.Batch{Atomic: true, Events: []*store.Event{ev}})
+	if err != nil {
+		return nil, fmt.Errorf("capture: %w", err)
+	}
+	if len(res.Rejected) > 0 {
+		return nil, &epcis.Error{Kind: epcis.KindResourceAlreadyExists, EventIndex: -1, Pointer: "/eventID",
+			Message: fmt.Sprintf("an event with eventID %s is already stored", ev.EventID)}
+	}
+	if s.hooks.EventsSaved != nil {
+		s.hooks.EventsSaved(1)
+	}
+	return ev, nil
+}
+
+func jobError(e *epcis.Error) store.JobError {
+	je := store.JobError{Type: e.Kind.ExceptionType(), Title: e.Kind.Title(), Status: e.Kind.Status(),
+		Detail: e.Message, Pointer: e.Pointer}
+	if e.EventIndex >= 0 {
+		idx := e.EventIndex
+		je.EventIndex = &idx
+	}
+	return je
+}
+
+func errIndex(e store.JobError) int {
+	if e.EventIndex == nil {
+		return -1
+	}
+	return *e.EventIndex
+}
+
+func copyJob(j *store.Job) *store.Job {
+	c := *j
+	c.Errors = append([]store.JobError(nil), j.Errors...)
+	return &c
+}
+
+func newID() string {
+	var b [12]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err) // crypto/rand never fails on supported platforms
+	}
+	return hex.EncodeToString(b[:])
+}

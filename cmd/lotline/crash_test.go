@@ -1,0 +1,295 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/lotline/lotline/store/mongo/mongotest"
+)
+
+// TestCrashDurability kills a real lotline process with SIGKILL at random
+// moments while clients capture documents and single events, restarts it
+// on the same data, and checks the promises of capture: a job reported
+// finished is wholly visible, no document is ever partly visible, a job
+// left running is marked failed, and no acknowledged POST /events is lost.
+func TestCrashDurability(t *testing.T) {
+	if testing.Short() {
+		t.Skip("crash test skipped in -short mode")
+	}
+	bin := buildBinary(t)
+	t.Run("sqlite", func(t *testing.T) {
+		crashLoop(t, bin, 20, []string{"--data", t.TempDir()})
+	})
+	t.Run("mongo", func(t *testing.T) {
+		uri := mongotest.Start(t)
+		crashLoop(t, bin, 20, []string{"--data", t.TempDir(), "--store", uri})
+	})
+}
+
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "lotline")
+	cmd := exec.Command("go", "build", "-o", bin, ".")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+var listenRE = regexp.MustCompile(`addr=http://(\S+)`)
+
+// startProcess runs lotline serve and returns its base URL once it
+// listens.
+func startProcess(t *testing.T, bin string, args []string) (*exec.Cmd, string) {
+	t.Helper()
+	cmd := exec.Command(bin, append([]string{"serve", "--addr", "127.0.0.1:0", "--log-level", "info"}, args...)...)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	found := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			if m := listenRE.FindStringSubmatch(sc.Text()); m != nil {
+				select {
+				case found <- "http://" + m[1]:
+				default:
+				}
+			}
+		}
+	}()
+	select {
+	case u := <-found:
+		return cmd, u
+	case <-time.After(60 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("lotline did not start listening within 60s")
+	}
+	return nil, ""
+}
+
+type crashDoc struct {
+	ids      []string
+	location string // capture job, once acknowledged
+}
+
+type crashRecord struct {
+	mu        sync.Mutex
+	docs      []*crashDoc
+	finished  map[string]bool // job location -> success, as observed before the kill
+	ackEvents []string        // POST /events answered 201
+}
+
+func crashLoop(t *testing.T, bin string, rounds int, args []string) {
+	rec := &crashRecord{finished: map[string]bool{}}
+	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
+	serial, checked := 0, 0
+	for round := range rounds {
+		cmd, base := startProcess(t, bin, args)
+		// Each round checks what the previous round sent; the last check
+		// covers everything once more.
+		checked = verify(t, base, rec, round, checked)
+
+		ctx, cancel := context.WithCancel(context.Background())
+		var wg sync.WaitGroup
+		for c := range 3 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := 0; ctx.Err() == nil; i++ {
+					rec.mu.Lock()
+					serial++
+					n := serial
+					rec.mu.Unlock()
+					if c == 0 {
+						postEvent(ctx, base, rec, n)
+					} else {
+						postDoc(ctx, base, rec, n, 2+n%20)
+					}
+				}
+			}()
+		}
+		time.Sleep(time.Duration(50+rng.IntN(400)) * time.Millisecond)
+		cmd.Process.Signal(syscall.SIGKILL)
+		cmd.Wait()
+		cancel()
+		wg.Wait()
+	}
+	cmd, base := startProcess(t, bin, args)
+	verify(t, base, rec, rounds, 0)
+	cmd.Process.Signal(syscall.SIGTERM)
+	cmd.Wait()
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	t.Logf("%d rounds: %d documents sent, %d jobs seen finished, %d single events acknowledged",
+		rounds, len(rec.docs), len(rec.finished), len(rec.ackEvents))
+	if len(rec.finished) == 0 || len(rec.ackEvents) == 0 {
+		t.Error("the crash test captured nothing; it proves nothing")
+	}
+}
+
+func crashEvent(id string, n int) string {
+	return fmt.Sprintf(`{"type":"ObjectEvent","eventID":%q,"eventTime":"2024-03-01T09:00:00Z","eventTimeZoneOffset":"+00:00",`+
+		`"epcList":["urn:epc:id:sgtin:4012345.011111.%d"],"action":"OBSERVE","bizStep":"shipping"}`, id, n)
+}
+
+func postDoc(ctx context.Context, base string, rec *crashRecord, n, events int) {
+	d := &crashDoc{}
+	var evs []string
+	for i := range events {
+		id := fmt.Sprintf("urn:uuid:00000000-0000-4000-8000-%06d%06d", n, i)
+		d.ids = append(d.ids, id)
+		evs = append(evs, crashEvent(id, n*1000+i))
+	}
+	rec.mu.Lock()
+	rec.docs = append(rec.docs, d)
+	rec.mu.Unlock()
+	body := `{"@context":["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],"type":"EPCISDocument",` +
+		`"schemaVersion":"2.0","creationDate":"2024-03-01T10:00:00Z","epcisBody":{"eventList":[` + strings.Join(evs, ",") + `]}}`
+	resp, err := httpDo(ctx, "POST", base+"/capture", body)
+	if err != nil || resp.StatusCode != http.StatusAccepted {
+		return
+	}
+	loc := resp.Header.Get("Location")
+	rec.mu.Lock()
+	d.location = loc
+	rec.mu.Unlock()
+	for ctx.Err() == nil {
+		r, err := httpDo(ctx, "GET", base+loc, "")
+		if err != nil {
+			return
+		}
+		var job struct{ Running, Success bool }
+		json.NewDecoder(r.Body).Decode(&job)
+		r.Body.Close()
+		if !job.Running {
+			rec.mu.Lock()
+			rec.finished[loc] = job.Success
+			rec.mu.Unlock()
+			return
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+func postEvent(ctx context.Context, base string, rec *crashRecord, n int) {
+	id := fmt.Sprintf("urn:uuid:00000000-0000-4000-9000-%012d", n)
+	resp, err := httpDo(ctx, "POST", base+"/events", crashEvent(id, 900000000+n))
+	if err == nil && resp.StatusCode == http.StatusCreated {
+		rec.mu.Lock()
+		rec.ackEvents = append(rec.ackEvents, id)
+		rec.mu.Unlock()
+	}
+}
+
+func httpDo(ctx context.Context, method, u, body string) (*http.Response, error) {
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u, rd)
+	if err != nil {
+		return nil, err
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/ld+json")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	if method == "POST" {
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	return resp, nil
+}
+
+func visible(t *testing.T, base, id string) bool {
+	t.Helper()
+	resp, err := http.Get(base + "/events/" + url.PathEscape(id))
+	if err != nil {
+		t.Fatalf("GET event: %v", err)
+	}
+	defer resp.Body.Close()
+	switch resp.StatusCode {
+	case http.StatusOK:
+		return true
+	case http.StatusNotFound:
+		return false
+	}
+	b, _ := io.ReadAll(resp.Body)
+	t.Fatalf("GET event %s = %d %s", id, resp.StatusCode, b)
+	return false
+}
+
+// verify checks the documents from index from on and every acknowledged
+// single event; it returns how many documents it checked up to.
+func verify(t *testing.T, base string, rec *crashRecord, round, from int) int {
+	t.Helper()
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	for _, d := range rec.docs[from:] {
+		n := 0
+		for _, id := range d.ids {
+			if visible(t, base, id) {
+				n++
+			}
+		}
+		if n != 0 && n != len(d.ids) {
+			t.Fatalf("round %d: document %s is partly visible: %d of %d events", round, d.location, n, len(d.ids))
+		}
+		if d.location == "" {
+			continue
+		}
+		resp, err := http.Get(base + d.location)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var job struct {
+			Running, Success bool
+			StoredCount      int
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("round %d: acknowledged job %s lost: %d %s", round, d.location, resp.StatusCode, b)
+		}
+		json.Unmarshal(b, &job)
+		if job.Running {
+			t.Fatalf("round %d: job %s still running after restart", round, d.location)
+		}
+		if job.Success != (n == len(d.ids)) {
+			t.Fatalf("round %d: job %s success=%v but %d of %d events visible", round, d.location, job.Success, n, len(d.ids))
+		}
+		if ok, seen := rec.finished[d.location]; seen && ok != job.Success {
+			t.Fatalf("round %d: job %s was reported success=%v, now %v", round, d.location, ok, job.Success)
+		}
+	}
+	for _, id := range rec.ackEvents {
+		if !visible(t, base, id) {
+			t.Fatalf("round %d: acknowledged event %s lost", round, id)
+		}
+	}
+	return len(rec.docs)
+}

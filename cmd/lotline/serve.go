@@ -1,0 +1,309 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/lotline/lotline/api"
+	"github.com/lotline/lotline/capture"
+	"github.com/lotline/lotline/schemas"
+	"github.com/lotline/lotline/store"
+	mongostore "github.com/lotline/lotline/store/mongo"
+	sqlitestore "github.com/lotline/lotline/store/sqlite"
+)
+
+// serveConfig is everything `lotline serve` can be told, by flag or by
+// LOTLINE_* environment variable (the flag wins).
+type serveConfig struct {
+	Addr          string
+	Data          string
+	Store         string
+	MaxEvents     int
+	MaxBodyBytes  int64
+	MaxEventBytes int64
+	Workers       int
+	Queue         int
+	LogLevel      string
+	LogFormat     string
+	TokenSecret   string
+	ReadTimeout   time.Duration
+	WriteTimeout  time.Duration
+}
+
+// flagSpec binds one setting to its flag, its environment variable and its
+// documentation, so the three never drift apart.
+type flagSpec struct {
+	name, env, usage, def string
+}
+
+func serveFlags() []flagSpec {
+	return []flagSpec{
+		{"addr", "LOTLINE_ADDR", "address to listen on (HOST:PORT; port 0 picks a free one)", "127.0.0.1:8080"},
+		{"data", "LOTLINE_DATA", "data directory of the embedded store (and of the page-token key)", "lotline-data"},
+		{"store", "LOTLINE_STORE", "store URI: empty or sqlite: for the embedded SQLite store in --data, or mongodb://HOST[:PORT]/DB for MongoDB", ""},
+		{"max-events", "LOTLINE_MAX_EVENTS", "most events in one captured document (GS1-EPCIS-Capture-Limit)", strconv.Itoa(capture.DefaultConfig.MaxEvents)},
+		{"max-body", "LOTLINE_MAX_BODY", "largest capture body in bytes, after decompression (GS1-EPCIS-Capture-File-Size-Limit)", strconv.FormatInt(api.DefaultConfig.MaxBodyBytes, 10)},
+		{"max-event-body", "LOTLINE_MAX_EVENT_BODY", "largest POST /events body in bytes", strconv.FormatInt(api.DefaultConfig.MaxEventBytes, 10)},
+		{"workers", "LOTLINE_WORKERS", "capture jobs stored at once", strconv.Itoa(capture.DefaultConfig.Workers)},
+		{"queue", "LOTLINE_QUEUE", "validated capture jobs that may wait for a worker before capture answers 503", strconv.Itoa(capture.DefaultConfig.Queue)},
+		{"log-level", "LOTLINE_LOG_LEVEL", "debug, info, warn or error", "info"},
+		{"log-format", "LOTLINE_LOG_FORMAT", "text or json", "text"},
+		{"token-secret", "LOTLINE_TOKEN_SECRET", "hex key that signs page tokens (servers sharing a MongoDB need the same one); default: a key kept in the data directory", ""},
+		{"read-timeout", "LOTLINE_READ_TIMEOUT", "longest time to read one request, body included", "2m"},
+		{"write-timeout", "LOTLINE_WRITE_TIMEOUT", "longest time to write one response", "2m"},
+	}
+}
+
+func parseServe(args []string, getenv func(string) string, stderr io.Writer) (*serveConfig, error) {
+	var c serveConfig
+	fs := flag.NewFlagSet("lotline serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	vals := map[string]*string{}
+	for _, f := range serveFlags() {
+		def := f.def
+		if v := getenv(f.env); v != "" {
+			def = v
+		}
+		vals[f.name] = fs.String(f.name, def, f.usage+" ($"+f.env+")")
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, &exitError{2, err}
+	}
+	if fs.NArg() > 0 {
+		return nil, &exitError{2, fmt.Errorf("serve takes no arguments, got %q", fs.Args())}
+	}
+	var errs []error
+	atoi := func(name string) int {
+		n, err := strconv.Atoi(*vals[name])
+		if err != nil || n <= 0 {
+			errs = append(errs, fmt.Errorf("--%s: %q is not a positive integer", name, *vals[name]))
+		}
+		return n
+	}
+	dur := func(name string) time.Duration {
+		d, err := time.ParseDuration(*vals[name])
+		if err != nil || d <= 0 {
+			errs = append(errs, fmt.Errorf("--%s: %q is not a positive duration", name, *vals[name]))
+		}
+		return d
+	}
+	c.Addr = *vals["addr"]
+	c.Data = *vals["data"]
+	c.Store = *vals["store"]
+	c.MaxEvents = atoi("max-events")
+	c.MaxBodyBytes = int64(atoi("max-body"))
+	c.MaxEventBytes = int64(atoi("max-event-body"))
+	c.Workers = atoi("workers")
+	c.Queue = atoi("queue")
+	c.LogLevel = *vals["log-level"]
+	c.LogFormat = *vals["log-format"]
+	c.TokenSecret = *vals["token-secret"]
+	c.ReadTimeout = dur("read-timeout")
+	c.WriteTimeout = dur("write-timeout")
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		errs = append(errs, fmt.Errorf("--addr: %v", err))
+	}
+	return &c, errors.Join(errs...)
+}
+
+func newLogger(c *serveConfig, w io.Writer) (*slog.Logger, error) {
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(c.LogLevel)); err != nil {
+		return nil, fmt.Errorf("--log-level: %v", err)
+	}
+	opts := &slog.HandlerOptions{Level: lvl}
+	switch c.LogFormat {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format: %q is not text or json", c.LogFormat)
+}
+
+// openedStore is a store plus what the server needs to know about it.
+type openedStore struct {
+	store.Store
+	where  string // for the start-up log line
+	shared bool   // several servers may use it
+	ready  func(ctx context.Context) error
+}
+
+func openStore(ctx context.Context, c *serveConfig, log *slog.Logger) (*openedStore, error) {
+	switch {
+	case c.Store == "" || c.Store == "sqlite:" || c.Store == "sqlite":
+		st, err := sqlitestore.Open(ctx, c.Data)
+		if err != nil {
+			return nil, err
+		}
+		return &openedStore{Store: st, where: "sqlite " + st.Path(), ready: probe(st)}, nil
+	case strings.HasPrefix(c.Store, "mongodb://") || strings.HasPrefix(c.Store, "mongodb+srv://"):
+		st, err := mongostore.Open(ctx, c.Store, mongostore.Options{Logger: log})
+		if err != nil {
+			return nil, err
+		}
+		return &openedStore{Store: st, where: "mongodb " + redactURI(c.Store), shared: true, ready: probe(st)}, nil
+	}
+	return nil, fmt.Errorf("--store: %q is neither sqlite: nor a mongodb:// URI", redactURI(c.Store))
+}
+
+// probe is a readiness check that works on any store: looking up a job
+// that cannot exist answers ErrNotFound when the store is reachable.
+func probe(st store.Store) func(ctx context.Context) error {
+	return func(ctx context.Context) error {
+		_, err := st.Job(ctx, "readyz-probe")
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		return err
+	}
+}
+
+// redactURI hides a password in a store URI before it is logged.
+func redactURI(s string) string {
+	if i := strings.Index(s, "://"); i >= 0 {
+		if j := strings.LastIndexByte(s, '@'); j > i {
+			return s[:i+3] + "***@" + s[j+1:]
+		}
+	}
+	return s
+}
+
+// tokenSecret returns the page-token key: the configured one, or one kept
+// in the data directory so tokens survive restarts.
+func tokenSecret(c *serveConfig, shared bool, log *slog.Logger) ([]byte, error) {
+	if c.TokenSecret != "" {
+		b, err := hex.DecodeString(c.TokenSecret)
+		if err != nil || len(b) < 16 {
+			return nil, fmt.Errorf("--token-secret must be at least 16 bytes in hex")
+		}
+		return b, nil
+	}
+	if shared {
+		log.Warn("no --token-secret: page tokens are valid only on this server until it restarts")
+		b := make([]byte, 32)
+		rand.Read(b)
+		return b, nil
+	}
+	path := filepath.Join(c.Data, "token.key")
+	if b, err := os.ReadFile(path); err == nil {
+		if k, err := hex.DecodeString(strings.TrimSpace(string(b))); err == nil && len(k) >= 16 {
+			return k, nil
+		}
+	}
+	b := make([]byte, 32)
+	rand.Read(b)
+	if err := os.MkdirAll(c.Data, 0o750); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(path, []byte(hex.EncodeToString(b)+"\n"), 0o600); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// runServe starts the server and blocks until ctx ends.
+func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	c, err := parseServe(args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	log, err := newLogger(c, stderr)
+	if err != nil {
+		return &exitError{2, err}
+	}
+	srv, err := startServer(ctx, c, log)
+	if err != nil {
+		return err
+	}
+	select {
+	case err := <-srv.errc:
+		srv.close(ctx)
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	return srv.close(ctx)
+}
+
+// server is a running Lotline server.
+type server struct {
+	Addr  string // the address it listens on, port 0 resolved
+	Store *openedStore
+	hs    *http.Server
+	cs    *capture.Service
+	errc  chan error
+}
+
+// startServer opens the store, starts capture and the HTTP listener, and
+// logs "listening" with the actual address. Close it with close.
+func startServer(ctx context.Context, c *serveConfig, log *slog.Logger) (*server, error) {
+	st, err := openStore(ctx, c, log)
+	if err != nil {
+		return nil, err
+	}
+	fail := func(err error) (*server, error) {
+		st.Close()
+		return nil, err
+	}
+	secret, err := tokenSecret(c, st.shared, log)
+	if err != nil {
+		return fail(err)
+	}
+	sv, err := schemas.Compile()
+	if err != nil {
+		return fail(err)
+	}
+	reg := prometheus.NewRegistry()
+	cs := capture.New(st, sv, capture.Config{MaxEvents: c.MaxEvents, Workers: c.Workers, Queue: c.Queue,
+		SharedStore: st.shared}, log, api.HooksFor(reg))
+	if err := cs.Start(ctx); err != nil {
+		return fail(err)
+	}
+	h := api.New(api.Config{MaxBodyBytes: c.MaxBodyBytes, MaxEventBytes: c.MaxEventBytes,
+		Vendor: "lotline/" + version, TokenSecret: secret, Ready: st.ready}, st, cs, log, reg)
+	ln, err := net.Listen("tcp", c.Addr)
+	if err != nil {
+		cs.Close()
+		return fail(err)
+	}
+	s := &server{Addr: ln.Addr().String(), Store: st, cs: cs, errc: make(chan error, 1)}
+	s.hs = &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       c.ReadTimeout,
+		WriteTimeout:      c.WriteTimeout,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	go func() { s.errc <- s.hs.Serve(ln) }()
+	log.Info("listening", "addr", "http://"+s.Addr, "store", st.where,
+		"captureLimit", c.MaxEvents, "bodyLimit", c.MaxBodyBytes)
+	return s, nil
+}
+
+// close stops accepting requests, lets running ones and queued capture
+// jobs finish, and closes the store.
+func (s *server) close(ctx context.Context) error {
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	err := s.hs.Shutdown(sctx)
+	s.cs.Close()
+	return errors.Join(err, s.Store.Close())
+}

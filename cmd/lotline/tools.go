@@ -1,0 +1,83 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/lotline/lotline/capture"
+	"github.com/lotline/lotline/epcis"
+	"github.com/lotline/lotline/epcis/eventhash"
+	"github.com/lotline/lotline/schemas"
+)
+
+// runHash prints "FILE INDEX HASH" for every event of every file.
+func runHash(files []string, stdout io.Writer) error {
+	if len(files) == 0 {
+		return &exitError{2, errors.New("usage: lotline hash FILE...")}
+	}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return err
+		}
+		res, err := eventhash.Document(data)
+		if err != nil {
+			return fmt.Errorf("%s: %w", f, err)
+		}
+		for _, r := range res {
+			fmt.Fprintf(stdout, "%s\t%d\t%s\n", f, r.Index, r.Hash)
+		}
+	}
+	return nil
+}
+
+// runValidate checks documents exactly as POST /capture would, printing
+// every problem with its JSON pointer. It fails if any file is invalid.
+func runValidate(files []string, stdout io.Writer) error {
+	if len(files) == 0 {
+		return &exitError{2, errors.New("usage: lotline validate FILE...")}
+	}
+	sv, err := schemas.Compile()
+	if err != nil {
+		return err
+	}
+	cs := capture.New(nil, sv, capture.Config{MaxEvents: 1 << 30}, nil, capture.Hooks{})
+	bad := 0
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return err
+		}
+		doc, err := epcis.DecodeJSON(data, epcis.JSONLimits{})
+		if err == nil {
+			var p *capture.Prepared
+			p, err = cs.Prepare(doc, capture.Proceed, "local")
+			if err == nil && len(p.Errors) > 0 {
+				err = p.Errors
+			}
+			if err == nil {
+				fmt.Fprintf(stdout, "%s: valid (%d events)\n", f, p.EventCount)
+				continue
+			}
+		}
+		bad++
+		var list epcis.Errors
+		var one *epcis.Error
+		switch {
+		case errors.As(err, &list):
+		case errors.As(err, &one):
+			list = epcis.Errors{one}
+		default:
+			list = epcis.Errors{epcis.Errorf(epcis.KindInternal, "%v", err)}
+		}
+		for _, e := range list {
+			fmt.Fprintf(stdout, "%s: %s: %s\n", f, e.Kind.ExceptionType(), e.Error())
+		}
+	}
+	if bad > 0 {
+		return &exitError{1, fmt.Errorf("%d of %d files invalid", bad, len(files))}
+	}
+	return nil
+}

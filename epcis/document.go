@@ -1,0 +1,129 @@
+package epcis
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// StandardContext is the JSON-LD context URL of EPCIS 2.0. Lotline knows
+// its terms and never fetches it, nor any other remote context.
+const StandardContext = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
+
+// Document is a decoded EPCISDocument.
+type Document struct {
+	// Fields is the whole document as decoded.
+	Fields map[string]any
+	// Namespaces maps the prefixes declared in the document's @context to
+	// their IRIs; extension fields are named with them.
+	Namespaces map[string]string
+	// Events are the objects of epcisBody.eventList, in order.
+	Events []map[string]any
+	// MasterData is epcisHeader.epcisMasterData, if present.
+	MasterData map[string]any
+}
+
+// NewDocument reads a decoded EPCISDocument. The caller has validated it
+// against the JSON Schema; NewDocument only reports what it needs to go on.
+func NewDocument(v any) (*Document, error) {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, Invalid("", "an EPCIS document must be a JSON object")
+	}
+	if t := str(m["type"]); t != "EPCISDocument" {
+		return nil, Invalid("/type", "type must be EPCISDocument, not %q", t)
+	}
+	d := &Document{Fields: m, Namespaces: Namespaces(m["@context"])}
+	body, _ := m["epcisBody"].(map[string]any)
+	list, ok := body["eventList"].([]any)
+	if !ok {
+		return nil, Invalid("/epcisBody/eventList", "missing event list")
+	}
+	d.Events = make([]map[string]any, len(list))
+	for i, x := range list {
+		ev, ok := x.(map[string]any)
+		if !ok {
+			return nil, Invalid(EventPointer(i), "an event must be a JSON object")
+		}
+		d.Events[i] = ev
+	}
+	if h, ok := m["epcisHeader"].(map[string]any); ok {
+		d.MasterData, _ = h["epcisMasterData"].(map[string]any)
+	}
+	return d, nil
+}
+
+// EventPointer is the JSON pointer of event i in a document.
+func EventPointer(i int) string {
+	return "/epcisBody/eventList/" + strconv.Itoa(i)
+}
+
+// Namespaces collects prefix -> IRI definitions from a JSON-LD @context
+// value (a string, an object, or an array of them). Remote context URLs are
+// ignored, never fetched: their terms are either the standard's, which
+// Lotline knows, or unknown, in which case extension fields must use full
+// IRIs or locally declared prefixes.
+func Namespaces(ctx any) map[string]string {
+	ns := map[string]string{}
+	var add func(v any)
+	add = func(v any) {
+		switch c := v.(type) {
+		case []any:
+			for _, x := range c {
+				add(x)
+			}
+		case map[string]any:
+			for k, x := range c {
+				if strings.HasPrefix(k, "@") {
+					continue
+				}
+				switch iri := x.(type) {
+				case string:
+					ns[k] = iri
+				case map[string]any:
+					if id, ok := iri["@id"].(string); ok {
+						ns[k] = id
+					}
+				}
+			}
+		}
+	}
+	add(ctx)
+	return ns
+}
+
+// timeRE is the lexical form of an EPCIS timestamp: an ISO 8601 date-time
+// with a mandatory zone designator.
+var timeRE = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$`)
+
+// ParseTime parses an EPCIS timestamp. A zone (Z or an offset) is required.
+func ParseTime(s string) (time.Time, error) {
+	if !timeRE.MatchString(s) {
+		return time.Time{}, Invalid("", "%q is not a timestamp with a time zone (e.g. 2024-03-01T10:00:00.000+01:00)", s)
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, Invalid("", "%q is not a valid timestamp: %v", s, err)
+	}
+	return t, nil
+}
+
+// ValidOffset reports whether s is a time-zone offset of the form +hh:mm or
+// -hh:mm within -14:00..+14:00.
+func ValidOffset(s string) bool {
+	if len(s) != 6 || (s[0] != '+' && s[0] != '-') || s[3] != ':' {
+		return false
+	}
+	for _, i := range []int{1, 2, 4, 5} {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	h, err1 := strconv.Atoi(s[1:3])
+	mi, err2 := strconv.Atoi(s[4:6])
+	if err1 != nil || err2 != nil || mi > 59 || h > 14 || (h == 14 && mi != 0) {
+		return false
+	}
+	return true
+}
