@@ -40,6 +40,17 @@
 //   - An SGLN extension "0" means "no extension" (TDS); it is stored as an
 //     empty Serial and written as ".0" in the URN and not at all in the
 //     Digital Link.
+//   - In URNs, the characters TDS requires to be escaped (" & / < > ? and #
+//     in CPI references) are rejected when they appear raw; any %XX escape of
+//     a valid character is accepted on input, and output uses TDS's escapes
+//     only. Digital Links are written with every character outside the URI
+//     unreserved set percent-encoded, as GS1's own Digital Link toolkits do.
+//   - A GS1 Company Prefix of 4 to 12 digits is accepted (the General
+//     Specifications' range); TDS binary encodings only cover 6 to 12, which
+//     does not concern URNs.
+//   - ITIP with a lot and no serial, GLN with AI 7040, GSRN with AI 8019 and
+//     GMN (8013) are valid Digital Links but have no EPC scheme: ParseDigitalLink
+//     rejects them. Compressed Digital Links are not decoded.
 //
 // The package imports only the standard library. It does not know about
 // EPCIS events or CBV vocabularies (see package cbv).
