@@ -35,7 +35,7 @@
 //     character set are rejected.
 //   - An identifier without its serial component (a product class
 //     /01/{gtin}, urn:epc:idpat:sgtin:CP.IR.*, or likewise for GRAI, GDTI,
-//     SGCN, CPI, ITIP, UPUI) is a class-level [EPC] with an empty Serial;
+//     SGCN, CPI and ITIP) is a class-level [EPC] with an empty Serial;
 //     [EPC.IsClass] reports it, as it does for LGTIN.
 //   - An SGLN extension "0" means "no extension" (TDS); it is stored as an
 //     empty Serial and written as ".0" in the URN and not at all in the
