@@ -19,6 +19,9 @@ import (
 func gs1Dir(t testing.TB) string {
 	t.Helper()
 	if d := os.Getenv("LOTLINE_GS1_DIR"); d != "" {
+		if _, err := os.Stat(filepath.Join(d, "gs1-EPCIS")); err != nil {
+			missing(t, "LOTLINE_GS1_DIR="+d+" holds no gs1-EPCIS folder")
+		}
 		return d
 	}
 	wd, err := os.Getwd()
