@@ -202,7 +202,9 @@ func runBenchCapture(ctx context.Context, args []string, getenv func(string) str
 			return err
 		}
 	}
+	cpu0 := cpuTime()
 	results, wall := driveCapture(ctx, c, base, docs)
+	cpu := cpuTime() - cpu0
 	if stopProfile != nil {
 		if err := stopProfile(); err != nil {
 			return err
@@ -227,6 +229,14 @@ func runBenchCapture(ctx context.Context, args []string, getenv func(string) str
 		slices.Sort(lat)
 		fmt.Fprintf(stdout, "job latency:  p50 %s  p99 %s  max %s (POST start to observed finish)\n",
 			pct(lat, 50), pct(lat, 99), lat[len(lat)-1].Round(time.Microsecond))
+	}
+	if cpu > 0 {
+		who := "server and clients"
+		if c.URL != "" {
+			who = "clients only"
+		}
+		fmt.Fprintf(stdout, "cpu time:     %.2fs user+sys of this process (%s), %.0f µs per event, %.1f of %d cores busy\n",
+			cpu.Seconds(), who, float64(cpu.Microseconds())/float64(events), cpu.Seconds()/wall.Seconds(), runtime.NumCPU())
 	}
 	if peak > 0 {
 		fmt.Fprintf(stdout, "peak RSS:     %.0f MB (VmHWM of this process during the timed part: server, clients and the pre-generated documents)\n",
@@ -445,6 +455,31 @@ func startCPUProfile(path string) (func() error, error) {
 // then covers the whole process life.
 func resetPeakRSS() {
 	os.WriteFile("/proc/self/clear_refs", []byte("5"), 0)
+}
+
+// cpuTime returns the user+sys CPU time of this process so far, from
+// /proc/self/stat (in USER_HZ ticks, 100 per second on Linux), or 0.
+func cpuTime() time.Duration {
+	b, err := os.ReadFile("/proc/self/stat")
+	if err != nil {
+		return 0
+	}
+	// The command name (field 2) may hold spaces; fields after it are
+	// plain. utime and stime are fields 14 and 15.
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return 0
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	ut, err1 := strconv.ParseInt(f[11], 10, 64)
+	st, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0
+	}
+	return time.Duration(ut+st) * 10 * time.Millisecond
 }
 
 // peakRSS returns VmHWM from /proc/self/status in bytes, or 0.

@@ -65,6 +65,7 @@ func TestBenchCapture(t *testing.T) {
 		"(200 of 200 events, 4 of 4 jobs succeeded)",
 		"job latency:  p50 ",
 		"peak RSS:     ",
+		"cpu time:     ",
 		"cpu profile:  ",
 		"our schema:   ",
 		"prepare:      ",
