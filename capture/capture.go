@@ -42,9 +42,10 @@ type Config struct {
 	// Queue is how many validated jobs may wait for a worker; beyond it
 	// Submit answers ServiceUnavailable.
 	Queue int
-	// AbandonAfter is how long a running job may go without progress before
-	// a sweep marks it failed (only matters for stores shared by several
-	// servers; at start-up every running job of a single server is stale).
+	// AbandonAfter is the lease of a running job in a store shared by
+	// several servers: a job its server has not touched for this long is
+	// marked failed by any server. (A single server's store abandons every
+	// running job at start-up.)
 	AbandonAfter time.Duration
 	// SharedStore says several servers use the store, so start-up must not
 	// abandon jobs that another live server is running.
@@ -52,7 +53,7 @@ type Config struct {
 }
 
 // DefaultConfig is what lotline serve uses unless told otherwise.
-var DefaultConfig = Config{MaxEvents: 10_000, Workers: 2, Queue: 64, AbandonAfter: 10 * time.Minute}
+var DefaultConfig = Config{MaxEvents: 10_000, Workers: 2, Queue: 64, AbandonAfter: 30 * time.Second}
 
 // Hooks receive measurements; any field may be nil.
 type Hooks struct {
@@ -74,6 +75,9 @@ type Service struct {
 	stop  context.CancelFunc
 	mu    sync.Mutex
 	done  bool
+	// inFlight holds the IDs of jobs queued or running here; a shared
+	// store is told they are alive (TouchJobs) while they are.
+	inFlight map[string]bool
 }
 
 type job struct {
@@ -99,7 +103,8 @@ func New(st store.Store, schema *schemas.Validator, cfg Config, log *slog.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Service{st: st, schema: schema, cfg: cfg, log: log, hooks: hooks, queue: make(chan *job, cfg.Queue)}
+	return &Service{st: st, schema: schema, cfg: cfg, log: log, hooks: hooks, queue: make(chan *job, cfg.Queue),
+		inFlight: map[string]bool{}}
 }
 
 // Config returns the service's configuration with defaults applied.
@@ -149,6 +154,9 @@ func (s *Service) Close() {
 	}
 }
 
+// sweeper keeps this server's jobs alive in a shared store and fails the
+// jobs of servers that stopped: a job not touched for AbandonAfter is
+// abandoned by whichever server sweeps first.
 func (s *Service) sweeper(ctx context.Context) {
 	defer s.wg.Done()
 	t := time.NewTicker(s.cfg.AbandonAfter / 4)
@@ -158,6 +166,15 @@ func (s *Service) sweeper(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+			s.mu.Lock()
+			ids := make([]string, 0, len(s.inFlight))
+			for id := range s.inFlight {
+				ids = append(ids, id)
+			}
+			s.mu.Unlock()
+			if err := s.st.TouchJobs(ctx, ids, time.Now().UTC()); err != nil {
+				s.log.Error("keep capture jobs alive", "err", err)
+			}
 			if _, err := s.st.AbandonJobs(ctx, "the job made no progress; its server probably stopped",
 				time.Now().Add(-s.cfg.AbandonAfter)); err != nil {
 				s.log.Error("sweep capture jobs", "err", err)
@@ -251,6 +268,7 @@ func (s *Service) Submit(ctx context.Context, p *Prepared, owner string) (*store
 	}
 	select {
 	case s.queue <- j:
+		s.inFlight[rec.ID] = true
 	default:
 		// Record that the job will never run, then refuse it.
 		rec.Running, rec.Success, rec.FinishedAt = false, false, time.Now().UTC()
@@ -268,6 +286,9 @@ func (s *Service) worker(ctx context.Context) {
 	defer s.wg.Done()
 	for j := range s.queue {
 		s.run(ctx, j)
+		s.mu.Lock()
+		delete(s.inFlight, j.rec.ID)
+		s.mu.Unlock()
 	}
 }
 

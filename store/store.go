@@ -142,6 +142,10 @@ type Store interface {
 	UpdateJob(ctx context.Context, j *Job) error
 	// Job returns the job with that ID, or ErrNotFound.
 	Job(ctx context.Context, id string) (*Job, error)
+	// TouchJobs sets UpdatedAt to at on those of the listed jobs that are
+	// still running: the heartbeat by which a live server keeps its jobs
+	// from being abandoned by another server sharing the store.
+	TouchJobs(ctx context.Context, ids []string, at time.Time) error
 	// Jobs lists jobs of one owner, newest first.
 	Jobs(ctx context.Context, p JobPage) ([]*Job, error)
 	// AbandonJobs marks every running job last updated before staleBefore

@@ -41,6 +41,7 @@ type serveConfig struct {
 	LogLevel      string
 	LogFormat     string
 	TokenSecret   string
+	JobLease      time.Duration
 	ReadTimeout   time.Duration
 	WriteTimeout  time.Duration
 }
@@ -64,6 +65,7 @@ func serveFlags() []flagSpec {
 		{"log-level", "LOTLINE_LOG_LEVEL", "debug, info, warn or error", "info"},
 		{"log-format", "LOTLINE_LOG_FORMAT", "text or json", "text"},
 		{"token-secret", "LOTLINE_TOKEN_SECRET", "hex key that signs page tokens (servers sharing a MongoDB need the same one); default: a key kept in the data directory", ""},
+		{"job-lease", "LOTLINE_JOB_LEASE", "with a shared (MongoDB) store: a running capture job whose server has not renewed it for this long is marked failed", capture.DefaultConfig.AbandonAfter.String()},
 		{"read-timeout", "LOTLINE_READ_TIMEOUT", "longest time to read one request, body included", "2m"},
 		{"write-timeout", "LOTLINE_WRITE_TIMEOUT", "longest time to write one response", "2m"},
 	}
@@ -113,6 +115,7 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (*s
 	c.LogLevel = *vals["log-level"]
 	c.LogFormat = *vals["log-format"]
 	c.TokenSecret = *vals["token-secret"]
+	c.JobLease = dur("job-lease")
 	c.ReadTimeout = dur("read-timeout")
 	c.WriteTimeout = dur("write-timeout")
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
@@ -271,7 +274,7 @@ func startServer(ctx context.Context, c *serveConfig, log *slog.Logger) (*server
 	}
 	reg := prometheus.NewRegistry()
 	cs := capture.New(st, sv, capture.Config{MaxEvents: c.MaxEvents, Workers: c.Workers, Queue: c.Queue,
-		SharedStore: st.shared}, log, api.HooksFor(reg))
+		SharedStore: st.shared, AbandonAfter: c.JobLease}, log, api.HooksFor(reg))
 	if err := cs.Start(ctx); err != nil {
 		return fail(err)
 	}

@@ -391,6 +391,27 @@ func putJobTx(ctx context.Context, db execer, j *store.Job, q string) error {
 	return nil
 }
 
+// TouchJobs implements store.Store.
+func (s *Store) TouchJobs(ctx context.Context, ids []string, at time.Time) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return store.ErrClosed
+	}
+	q := "UPDATE jobs SET updated_at = ? WHERE running = 1 AND id IN (" + strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",") + ")"
+	args := []any{at.UnixNano()}
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	if _, err := s.w.ExecContext(ctx, q, args...); err != nil {
+		return fmt.Errorf("sqlitestore: touch jobs: %w", err)
+	}
+	return nil
+}
+
 // Job implements store.Store.
 func (s *Store) Job(ctx context.Context, id string) (*store.Job, error) {
 	var doc []byte
