@@ -12,105 +12,101 @@ import (
 	"github.com/lotline/lotline/gs1/cbv"
 )
 
-// Term prefixes. A term is "<prefix>=<value>" where the value is
-// canonical: identifiers in canonical GS1 Digital Link form when they are
-// GS1 identifiers, CBV values in their Web URI form.
+// Term keys. A term is "<key>=<value>" where the value is the compact
+// canonical form (see Compact): identifiers as canonical GS1 Digital Links
+// when they are GS1 identifiers, CBV values as their Web URIs. Terms are
+// kept few and short because every one is an index row written at capture:
+// a query for any EPC role is a union of the role terms, and a GTIN or an
+// idpat pattern is a prefix scan over the Digital Link form, which starts
+// with the GTIN.
 const (
-	TermType        = "type"
-	TermEventID     = "eventID"
-	TermEPC         = "epc"    // epcList and childEPCs (MATCH_epc)
-	TermParent      = "parent" // parentID (MATCH_parentID)
-	TermInput       = "input"  // inputEPCList (MATCH_inputEPC)
-	TermOutput      = "output" // outputEPCList (MATCH_outputEPC)
-	TermAnyEPC      = "anyEPC" // all of the above (MATCH_anyEPC)
-	TermClass       = "class"  // quantityList and childQuantityList (MATCH_epcClass)
-	TermInClass     = "inClass"
-	TermOutClass    = "outClass"
-	TermAnyClass    = "anyClass"
-	TermLot         = "lot"  // GTIN-14/lot of an LGTIN class
-	TermGTIN        = "gtin" // GTIN-14 of an SGTIN, LGTIN or product class
-	TermBizStep     = "bizStep"
-	TermDisposition = "disposition"
-	TermReadPoint   = "readPoint"
-	TermBizLocation = "bizLocation"
-	TermAction      = "action"
-	TermTransform   = "transformationID"
-	TermErrorDecl   = "errorDeclaration"
+	TermType        = "t"  // event type
+	TermAction      = "a"  // ADD, OBSERVE, DELETE
+	TermEPC         = "e"  // epcList and childEPCs (MATCH_epc)
+	TermParent      = "p"  // parentID (MATCH_parentID)
+	TermInput       = "i"  // inputEPCList (MATCH_inputEPC)
+	TermOutput      = "o"  // outputEPCList (MATCH_outputEPC)
+	TermClass       = "c"  // quantityList and childQuantityList epcClass (MATCH_epcClass)
+	TermInClass     = "ic" // inputQuantityList (MATCH_inputEPCClass)
+	TermOutClass    = "oc" // outputQuantityList (MATCH_outputEPCClass)
+	TermBizStep     = "bs"
+	TermDisposition = "d"
+	TermReadPoint   = "rp"
+	TermBizLocation = "bl"
+	TermTransform   = "x" // transformationID
+	TermErrorDecl   = "ed"
+	// Business transactions, sources and destinations: "bt:<type>=<id>",
+	// "src:<type>=<id>", "dst:<type>=<id>" (type compacted, "" when absent).
+	TermBizTransaction = "bt:"
+	TermSource         = "src:"
+	TermDestination    = "dst:"
 )
+
+const (
+	gs1IDHost = "https://id.gs1.org/"
+	cbvBase   = "https://ref.gs1.org/cbv/"
+)
+
+// Compact shortens the two prefixes that almost every canonical value
+// shares, so index keys stay short. It is reversible and keeps the order
+// of values with the same prefix, so prefix scans still work.
+func Compact(s string) string {
+	if rest, ok := strings.CutPrefix(s, gs1IDHost); ok {
+		return "~" + rest
+	}
+	if rest, ok := strings.CutPrefix(s, cbvBase); ok {
+		return "^" + rest
+	}
+	return s
+}
 
 // Terms returns the sorted, de-duplicated index terms of an event.
 func Terms(e *epcis.Event) []string {
-	t := make([]string, 0, 16+len(e.EPCList))
+	t := make([]string, 0, 12+len(e.EPCList)+len(e.ChildEPCs)+len(e.InputEPCList)+len(e.OutputEPCList))
 	add := func(k, v string) {
 		if v != "" {
 			t = append(t, k+"="+v)
 		}
 	}
-	addID := func(k, v string) {
-		if v == "" {
-			return
-		}
-		c := CanonicalID(v)
-		add(k, c)
-		add(TermAnyEPC, c)
-		if epc, err := gs1.ParseEPC(v); err == nil {
-			add(TermGTIN, epc.GTIN())
+	ids := func(k string, list []string) {
+		for _, v := range list {
+			add(k, Compact(CanonicalID(v)))
 		}
 	}
-	addClass := func(k, v string) {
-		if v == "" {
-			return
-		}
-		c := CanonicalID(v)
-		add(k, c)
-		add(TermAnyClass, c)
-		if epc, err := gs1.ParseEPC(v); err == nil {
-			add(TermGTIN, epc.GTIN())
-			if lot := epc.Lot(); lot != "" {
-				add(TermLot, epc.GTIN()+"/"+lot)
-			}
+	classes := func(k string, list []epcis.Quantity) {
+		for _, q := range list {
+			add(k, Compact(CanonicalID(q.EPCClass)))
 		}
 	}
 	add(TermType, e.Type)
-	add(TermEventID, e.EventID)
 	add(TermAction, e.Action)
-	for _, v := range e.EPCList {
-		addID(TermEPC, v)
+	ids(TermEPC, e.EPCList)
+	ids(TermEPC, e.ChildEPCs)
+	if e.ParentID != "" {
+		add(TermParent, Compact(CanonicalID(e.ParentID)))
 	}
-	addID(TermParent, e.ParentID)
-	for _, v := range e.ChildEPCs {
-		addID(TermEPC, v)
-	}
-	for _, v := range e.InputEPCList {
-		addID(TermInput, v)
-	}
-	for _, v := range e.OutputEPCList {
-		addID(TermOutput, v)
-	}
-	for k, list := range map[string][]epcis.Quantity{
-		TermClass:   append(e.QuantityList[:len(e.QuantityList):len(e.QuantityList)], e.ChildQuantityList...),
-		TermInClass: e.InputQuantityList, TermOutClass: e.OutputQuantityList,
-	} {
-		for _, q := range list {
-			addClass(k, q.EPCClass)
-		}
-	}
-	add(TermBizStep, CanonicalCBV(cbv.BizStep, e.BizStep))
-	add(TermDisposition, CanonicalCBV(cbv.Disp, e.Disposition))
-	add(TermReadPoint, CanonicalID(e.ReadPoint))
-	add(TermBizLocation, CanonicalID(e.BizLocation))
+	ids(TermInput, e.InputEPCList)
+	ids(TermOutput, e.OutputEPCList)
+	classes(TermClass, e.QuantityList)
+	classes(TermClass, e.ChildQuantityList)
+	classes(TermInClass, e.InputQuantityList)
+	classes(TermOutClass, e.OutputQuantityList)
+	add(TermBizStep, Compact(CanonicalCBV(cbv.BizStep, e.BizStep)))
+	add(TermDisposition, Compact(CanonicalCBV(cbv.Disp, e.Disposition)))
+	add(TermReadPoint, Compact(CanonicalID(e.ReadPoint)))
+	add(TermBizLocation, Compact(CanonicalID(e.BizLocation)))
 	add(TermTransform, e.TransformationID)
 	for _, bt := range e.BizTransactions {
-		add("bt:"+CanonicalCBV(cbv.BTT, bt.Type), bt.Value)
+		add(TermBizTransaction+Compact(CanonicalCBV(cbv.BTT, bt.Type)), bt.Value)
 	}
 	for _, s := range e.Sources {
-		add("src:"+CanonicalCBV(cbv.SDT, s.Type), CanonicalID(s.Value))
+		add(TermSource+Compact(CanonicalCBV(cbv.SDT, s.Type)), Compact(CanonicalID(s.Value)))
 	}
 	for _, d := range e.Destinations {
-		add("dest:"+CanonicalCBV(cbv.SDT, d.Type), CanonicalID(d.Value))
+		add(TermDestination+Compact(CanonicalCBV(cbv.SDT, d.Type)), Compact(CanonicalID(d.Value)))
 	}
 	if e.ErrorDeclaration != nil {
-		add(TermErrorDecl, "true")
+		add(TermErrorDecl, "1")
 	}
 	slices.Sort(t)
 	return slices.Compact(t)

@@ -38,10 +38,11 @@ type Event struct {
 	// Seq is assigned by the store. Within one store it orders events by
 	// commit: a larger Seq was recorded at the same RecordTime or later.
 	Seq int64
-	// UniqueKey identifies the event for idempotency. The capture layer sets
-	// it to the eventID for ordinary events and to a key that also names the
-	// declaration for an event carrying an errorDeclaration, so that a
-	// declaration is stored beside the event it corrects.
+	// UniqueKey identifies the event for idempotency. It is the EventID for
+	// ordinary events and, for an event carrying an errorDeclaration, the
+	// EventID followed by '#' and a suffix naming the declaration, so that
+	// a declaration is stored beside the event it corrects (and a backend
+	// may find all events of an EventID by a range over UniqueKey).
 	UniqueKey string
 	EventID   string
 	Type      string // ObjectEvent, AggregationEvent, ...
@@ -52,7 +53,8 @@ type Event struct {
 	Owner      string // the party that captured it
 	CaptureID  string // the capture job, or "" for POST /events
 	// Terms are the index terms the query layer derives from the event
-	// (e.g. "bizStep=https://ref.gs1.org/cbv/BizStep-shipping").
+	// (see query.Terms). They are written for lookups; reads need not
+	// return them (a backend may leave Terms nil on events it reads).
 	Terms []string
 	// Body is the event as a JSON object, without recordTime (which is
 	// added from RecordTime on output).

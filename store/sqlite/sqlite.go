@@ -56,7 +56,6 @@ CREATE TABLE IF NOT EXISTS events (
 	capture_id  TEXT    NOT NULL,
 	body        BLOB    NOT NULL
 );
-CREATE INDEX IF NOT EXISTS events_event_id ON events(event_id);
 CREATE INDEX IF NOT EXISTS events_event_time ON events(event_time, seq);
 CREATE INDEX IF NOT EXISTS events_record_time ON events(record_time, seq);
 CREATE TABLE IF NOT EXISTS terms (
@@ -272,7 +271,8 @@ func (ti *termInserter) close() {
 // EventsByID implements store.Store.
 func (s *Store) EventsByID(ctx context.Context, eventID string) ([]*store.Event, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT seq, ukey, event_id, type, event_time, record_time,
-		owner, capture_id, body FROM events WHERE event_id = ? ORDER BY seq`, eventID)
+		owner, capture_id, body FROM events WHERE (ukey = ?1 OR (ukey > ?2 AND ukey < ?3)) AND event_id = ?1
+		ORDER BY seq`, eventID, eventID+"#", eventID+"$")
 	if err != nil {
 		return nil, s.readErr(err)
 	}
@@ -291,35 +291,7 @@ func (s *Store) EventsByID(ctx context.Context, eventID string) ([]*store.Event,
 	if len(out) == 0 {
 		return nil, store.ErrNotFound
 	}
-	if err := s.loadTerms(ctx, out); err != nil {
-		return nil, err
-	}
 	return out, nil
-}
-
-func (s *Store) loadTerms(ctx context.Context, evs []*store.Event) error {
-	for _, e := range evs {
-		// The terms table is keyed (term, seq); looking terms up by seq is
-		// rare (only for single-event reads), so a scan by seq is avoided
-		// by not needing terms on the hot query path.
-		rows, err := s.r.QueryContext(ctx, `SELECT term FROM terms WHERE seq = ? ORDER BY term`, e.Seq)
-		if err != nil {
-			return s.readErr(err)
-		}
-		for rows.Next() {
-			var t string
-			if err := rows.Scan(&t); err != nil {
-				rows.Close()
-				return s.readErr(err)
-			}
-			e.Terms = append(e.Terms, t)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return s.readErr(err)
-		}
-	}
-	return nil
 }
 
 type scanner interface{ Scan(...any) error }

@@ -1,0 +1,59 @@
+package query
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/lotline/lotline/epcis"
+)
+
+func TestTerms(t *testing.T) {
+	ev := epcis.NewEvent(map[string]any{
+		"type": "ObjectEvent", "action": "OBSERVE", "bizStep": "urn:epcglobal:cbv:bizstep:shipping",
+		"disposition": "in_transit",
+		"epcList":     []any{"urn:epc:id:sgtin:4012345.011111.1", "https://id.gs1.org/01/04012345111118/21/1"},
+		"quantityList": []any{map[string]any{"epcClass": "urn:epc:class:lgtin:4012345.011111.L1", "quantity": 5.0}},
+		"readPoint":    map[string]any{"id": "urn:epc:id:sgln:4012345.00001.0"},
+		"bizTransactionList": []any{map[string]any{"type": "po", "bizTransaction": "urn:epcglobal:cbv:bt:4012345000009:PO1"}},
+		"sourceList":         []any{map[string]any{"type": "owning_party", "source": "urn:epc:id:pgln:4012345.00000"}},
+		"errorDeclaration":   map[string]any{"declarationTime": "2024-01-01T00:00:00Z"},
+	})
+	want := []string{
+		"a=OBSERVE",
+		"bs=^BizStep-shipping",
+		"bt:^BTT-po=urn:epcglobal:cbv:bt:4012345000009:PO1",
+		"c=~01/04012345111118/10/L1",
+		"d=^Disp-in_transit",
+		"e=~01/04012345111118/21/1",
+		"ed=1",
+		"rp=~414/4012345000016",
+		"src:^SDT-owning_party=~417/4012345000009",
+		"t=ObjectEvent",
+	}
+	got := Terms(ev)
+	if !slices.Equal(got, want) {
+		t.Errorf("Terms =\n%q\nwant\n%q", got, want)
+	}
+}
+
+func TestCompactKeepsOtherValues(t *testing.T) {
+	for _, s := range []string{"urn:uuid:1", "https://example.com/x", "", "~odd"} {
+		if got := Compact(s); got != s {
+			t.Errorf("Compact(%q) = %q", s, got)
+		}
+	}
+}
+
+func BenchmarkTerms(b *testing.B) {
+	ev := epcis.NewEvent(map[string]any{
+		"type": "ObjectEvent", "action": "OBSERVE", "bizStep": "shipping", "disposition": "in_transit",
+		"epcList": []any{"urn:epc:id:sgtin:4012345.011111.1", "urn:epc:id:sgtin:4012345.011111.2",
+			"urn:epc:id:sgtin:4012345.011111.3", "urn:epc:id:sgtin:4012345.011111.4"},
+		"readPoint":   map[string]any{"id": "urn:epc:id:sgln:4012345.00001.0"},
+		"bizLocation": map[string]any{"id": "urn:epc:id:sgln:4012345.00001.0"},
+	})
+	b.ReportAllocs()
+	for b.Loop() {
+		Terms(ev)
+	}
+}
