@@ -56,6 +56,7 @@ func Compile() (*Validator, error) {
 	}
 	c := jsonschema.NewCompiler()
 	c.AssertFormat()
+	c.UseRegexpEngine(compileRE2)
 	c.UseLoader(noLoader{})
 	if err := c.AddResource(SchemaID, doc); err != nil {
 		return nil, &CompileError{Source: SchemaID, Err: err}
