@@ -4,6 +4,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/lotline/lotline/epcis/epcisgen"
 )
 
 const benchEvents = 100
@@ -18,8 +20,16 @@ func TestSampleDocumentValid(t *testing.T) {
 	}
 }
 
+// generatedDocument is a realistic capture payload: the next benchEvents
+// events of a supply-chain run (Object, Aggregation and Transformation
+// events, ~1 KB each).
+func generatedDocument() map[string]any { return epcisgen.New(1).Document(benchEvents) }
+
 func benchmarkDocument(b *testing.B, v *Validator) {
-	doc := SampleDocument(benchEvents, 1)
+	benchmarkThisDocument(b, v, SampleDocument(benchEvents, 1))
+}
+
+func benchmarkThisDocument(b *testing.B, v *Validator, doc map[string]any) {
 	if vs := v.Document(doc); vs != nil {
 		b.Fatalf("sample document invalid: %s", summary(vs))
 	}
@@ -61,6 +71,16 @@ func reportRates(b *testing.B, docs int, cpu time.Duration) {
 
 // BenchmarkOurs validates a 100-event document with Lotline's schema.
 func BenchmarkOurs(b *testing.B) { benchmarkDocument(b, MustCompile()) }
+
+// BenchmarkOursGenerated validates a 100-event document from epcisgen.
+func BenchmarkOursGenerated(b *testing.B) {
+	benchmarkThisDocument(b, MustCompile(), generatedDocument())
+}
+
+// BenchmarkOfficialGenerated is the baseline on the epcisgen document.
+func BenchmarkOfficialGenerated(b *testing.B) {
+	benchmarkThisDocument(b, official(b), generatedDocument())
+}
 
 // BenchmarkOfficial is the baseline to beat: GS1's ratified schema with
 // santhosh-tekuri/jsonschema v6 and regexp2, on the same document.
