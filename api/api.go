@@ -22,6 +22,7 @@ import (
 
 	"github.com/lotline/lotline/capture"
 	"github.com/lotline/lotline/epcis"
+	"github.com/lotline/lotline/gs1"
 	"github.com/lotline/lotline/store"
 )
 
@@ -49,6 +50,9 @@ type Config struct {
 	TokenSecret []byte
 	// DefaultPerPage and MaxPerPage bound list pages.
 	DefaultPerPage, MaxPerPage int
+	// Prefixes gives GS1 Company Prefix lengths for answers in EPC URN form
+	// (GS1-EPC-Format: Always_EPC_URN). May be nil.
+	Prefixes *gs1.PrefixTable
 	// Ready reports whether the server can take traffic (readyz).
 	Ready func(ctx context.Context) error
 }

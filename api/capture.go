@@ -229,12 +229,41 @@ func (s *Server) getEvent(c echo.Context) error {
 	return s.writeEvents(c, evs)
 }
 
-// writeEvents encodes events as an EPCISQueryDocument, buffering it so a
-// failure can still be answered with a problem.
+// translator reads the GS1-EPC-Format and GS1-CBV-XML-Format headers.
+func (s *Server) translator(c echo.Context) (*epcis.Translator, error) {
+	h := c.Request().Header
+	ef, ok := epcis.ParseEPCFormat(h.Get("GS1-EPC-Format"))
+	if !ok {
+		return nil, &epcis.Error{Kind: epcis.KindValidation, Param: "GS1-EPC-Format", EventIndex: -1,
+			Message: "GS1-EPC-Format must be Always_GS1_Digital_Link, Always_EPC_URN, Never_Translates or No_Preference"}
+	}
+	cf, ok := epcis.ParseCBVFormat(h.Get("GS1-CBV-XML-Format"))
+	if !ok {
+		return nil, &epcis.Error{Kind: epcis.KindValidation, Param: "GS1-CBV-XML-Format", EventIndex: -1,
+			Message: "GS1-CBV-XML-Format must be Always_Web_URI, Always_URN, Never_Translates or No_Preference"}
+	}
+	return &epcis.Translator{EPC: ef, CBV: cf, Prefixes: s.cfg.Prefixes}, nil
+}
+
+// writeEvents encodes events as an EPCISQueryDocument in the identifier
+// and vocabulary forms the client asked for, buffering it so a failure can
+// still be answered with a problem.
 func (s *Server) writeEvents(c echo.Context, evs []*store.Event) error {
-	doc, err := queryDocument(evs, time.Now())
+	tr, err := s.translator(c)
 	if err != nil {
 		return err
+	}
+	doc, err := queryDocument(evs, time.Now(), tr)
+	if err != nil {
+		return err
+	}
+	h := c.Response().Header()
+	h.Set("GS1-EPC-Format", string(tr.EPC))
+	h.Set("GS1-CBV-XML-Format", string(tr.CBV))
+	if tr.Untranslated > 0 {
+		// Said, not guessed: these stay Digital Links because their
+		// company prefix length is unknown (see --gcp-lengths).
+		h.Set("Lotline-Untranslated-EPCs", strconv.Itoa(tr.Untranslated))
 	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)

@@ -57,7 +57,7 @@ func TestCaptureRoundTrip(t *testing.T) {
 		for i, raw := range sent["epcisBody"].(map[string]any)["eventList"].([]any) {
 			want := raw.(map[string]any)
 			id := want["eventID"].(string)
-			r := s.do(t, "GET", "/events/"+url.PathEscape(id), nil)
+			r := s.do(t, "GET", "/events/"+url.PathEscape(id), nil, "GS1-EPC-Format", "Never_Translates")
 			if r.status != http.StatusOK {
 				t.Fatalf("GET event %d = %d\n%s", i, r.status, r.body)
 			}

@@ -10,11 +10,12 @@ import (
 	"github.com/lotline/lotline/store"
 )
 
-// queryDocument wraps stored events in an EPCISQueryDocument. Each stored
+// queryDocument wraps stored events in an EPCISQueryDocument, translated
+// by tr. Each stored
 // event carries the namespace prefixes of the document it came from in its
 // own @context; they are hoisted into the document's @context (a prefix
 // bound to two namespaces stays on the events that use it).
-func queryDocument(evs []*store.Event, now time.Time) (map[string]any, error) {
+func queryDocument(evs []*store.Event, now time.Time, tr *epcis.Translator) (map[string]any, error) {
 	list := make([]any, 0, len(evs))
 	ns := map[string]string{}
 	conflict := map[string]bool{}
@@ -31,6 +32,7 @@ func queryDocument(evs []*store.Event, now time.Time) (map[string]any, error) {
 			ns[k] = v
 		}
 		m["recordTime"] = e.RecordTime.Format("2006-01-02T15:04:05.000Z07:00")
+		tr.Event(m)
 		decoded = append(decoded, m)
 	}
 	for k := range conflict {

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/lotline/lotline/epcis"
+	"github.com/lotline/lotline/gs1"
 	"github.com/lotline/lotline/schemas"
 	"github.com/lotline/lotline/store"
 )
@@ -50,6 +51,9 @@ type Config struct {
 	// SharedStore says several servers use the store, so start-up must not
 	// abandon jobs that another live server is running.
 	SharedStore bool
+	// Prefixes learns the GS1 Company Prefix lengths shown by captured EPC
+	// URNs, so that answers can give Digital Links as URNs. May be nil.
+	Prefixes *gs1.PrefixTable
 }
 
 // DefaultConfig is what lotline serve uses unless told otherwise.
@@ -220,7 +224,7 @@ func (s *Service) Prepare(doc any, behaviour, owner string) (*Prepared, error) {
 	p := &Prepared{Behaviour: behaviour, EventCount: len(d.Events)}
 	for i, m := range d.Events {
 		base := epcis.EventPointer(i)
-		ev, errs := prepareEvent(m, d.Namespaces, base, perEvent[i], owner)
+		ev, errs := prepareEvent(m, d.Namespaces, base, perEvent[i], owner, s.cfg.Prefixes)
 		if len(errs) > 0 {
 			for _, e := range errs {
 				e.EventIndex = i
@@ -236,6 +240,10 @@ func (s *Service) Prepare(doc any, behaviour, owner string) (*Prepared, error) {
 	}
 	return p, nil
 }
+
+// Events returns the stored form of the valid events (for benchmarks and
+// tools that write them without a job).
+func (p *Prepared) Events() []*store.Event { return p.events }
 
 // Submit records a capture job for a prepared document and queues it. The
 // returned job is running.
@@ -365,7 +373,7 @@ func (s *Service) CaptureEvent(ctx context.Context, v any, owner string) (*store
 		errs = append(errs, epcis.Invalid(vi.Pointer, "%s", vi.Message))
 	}
 	ns := epcis.Namespaces(m["@context"])
-	ev, errs := prepareEvent(m, ns, "", errs, owner)
+	ev, errs := prepareEvent(m, ns, "", errs, owner, s.cfg.Prefixes)
 	if len(errs) > 0 {
 		return nil, errs
 	}

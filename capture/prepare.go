@@ -8,6 +8,7 @@ import (
 
 	"github.com/lotline/lotline/epcis"
 	"github.com/lotline/lotline/epcis/eventhash"
+	"github.com/lotline/lotline/gs1"
 	"github.com/lotline/lotline/query"
 	"github.com/lotline/lotline/schemas"
 	"github.com/lotline/lotline/store"
@@ -19,7 +20,7 @@ var serverFields = []string{"recordTime"}
 // prepareEvent validates one decoded event and turns it into the stored
 // form. base is its JSON pointer in the request; ns the namespaces of the
 // enclosing document. Schema violations found for the event are passed in.
-func prepareEvent(m map[string]any, ns map[string]string, base string, violations epcis.Errors, owner string) (*store.Event, epcis.Errors) {
+func prepareEvent(m map[string]any, ns map[string]string, base string, violations epcis.Errors, owner string, prefixes *gs1.PrefixTable) (*store.Event, epcis.Errors) {
 	ev := epcis.NewEvent(m)
 	errs := violations
 	if len(errs) == 0 {
@@ -32,6 +33,9 @@ func prepareEvent(m map[string]any, ns map[string]string, base string, violation
 	}
 	for _, k := range serverFields {
 		delete(m, k)
+	}
+	if prefixes != nil {
+		learnPrefixes(ev, prefixes)
 	}
 	if ev.EventID == "" {
 		id, err := eventhash.Hash(m, ns)
@@ -58,6 +62,23 @@ func prepareEvent(m map[string]any, ns map[string]string, base string, violation
 		Body:      body,
 	}
 	return se, nil
+}
+
+// learnPrefixes records the company prefix lengths of the event's EPC URNs.
+func learnPrefixes(ev *epcis.Event, t *gs1.PrefixTable) {
+	for _, list := range [][]string{ev.EPCList, ev.ChildEPCs, ev.InputEPCList, ev.OutputEPCList} {
+		for _, s := range list {
+			t.LearnURN(s)
+		}
+	}
+	t.LearnURN(ev.ParentID)
+	t.LearnURN(ev.ReadPoint)
+	t.LearnURN(ev.BizLocation)
+	for _, list := range [][]epcis.Quantity{ev.QuantityList, ev.ChildQuantityList, ev.InputQuantityList, ev.OutputQuantityList} {
+		for _, q := range list {
+			t.LearnURN(q.EPCClass)
+		}
+	}
 }
 
 // UniqueKey is the idempotency key of an event: its eventID, or for an

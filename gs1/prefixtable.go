@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"sync"
 )
 
@@ -240,4 +241,35 @@ func (t *PrefixTable) URN(e EPC) (string, error) {
 		return "", err
 	}
 	return r.URN()
+}
+
+// LearnURN records the company prefix length shown by an EPC URN
+// (urn:epc:id:, urn:epc:class: or urn:epc:idpat:), whose first component
+// after the scheme is always the GS1 Company Prefix. It is cheaper than
+// parsing the URN and ignores anything that is not such a URN.
+func (t *PrefixTable) LearnURN(s string) {
+	rest, ok := strings.CutPrefix(s, "urn:epc:")
+	if !ok {
+		return
+	}
+	i := strings.LastIndexByte(rest, ':')
+	if i < 0 {
+		return
+	}
+	cp := rest[i+1:]
+	if j := strings.IndexByte(cp, '.'); j >= 0 {
+		cp = cp[:j]
+	}
+	if len(cp) < 4 || len(cp) > 12 || !allDigits(cp) {
+		return
+	}
+	t.mu.RLock()
+	l, ok := t.m[cp]
+	t.mu.RUnlock()
+	if ok && int(l) == len(cp) {
+		return
+	}
+	t.mu.Lock()
+	t.m[cp] = uint8(len(cp))
+	t.mu.Unlock()
 }

@@ -112,3 +112,19 @@ func TestPrefixTableConcurrent(t *testing.T) {
 		t.Errorf("got %q", got)
 	}
 }
+
+func TestLearnURN(t *testing.T) {
+	tab := NewPrefixTable()
+	for _, s := range []string{"urn:epc:id:sgtin:4012345.011111.1", "urn:epc:class:lgtin:061414112.0123.L1",
+		"urn:epc:idpat:sscc:95201234.*", "urn:uuid:123", "urn:epc:id:sgtin:x.1.2", "https://id.gs1.org/01/1"} {
+		tab.LearnURN(s)
+	}
+	if tab.Len() != 3 {
+		t.Fatalf("learned %d prefixes, want 3", tab.Len())
+	}
+	e := MustParseEPC("https://id.gs1.org/01/04012345111118/21/1")
+	urn, err := tab.URN(e)
+	if err != nil || urn != "urn:epc:id:sgtin:4012345.011111.1" {
+		t.Errorf("URN = %q, %v", urn, err)
+	}
+}

@@ -21,6 +21,7 @@ import (
 
 	"github.com/lotline/lotline/api"
 	"github.com/lotline/lotline/capture"
+	"github.com/lotline/lotline/gs1"
 	"github.com/lotline/lotline/schemas"
 	"github.com/lotline/lotline/store"
 	mongostore "github.com/lotline/lotline/store/mongo"
@@ -42,6 +43,7 @@ type serveConfig struct {
 	LogFormat     string
 	TokenSecret   string
 	JobLease      time.Duration
+	GCPLengths    string
 	ReadTimeout   time.Duration
 	WriteTimeout  time.Duration
 }
@@ -65,6 +67,7 @@ func serveFlags() []flagSpec {
 		{"log-level", "LOTLINE_LOG_LEVEL", "debug, info, warn or error", "info"},
 		{"log-format", "LOTLINE_LOG_FORMAT", "text or json", "text"},
 		{"token-secret", "LOTLINE_TOKEN_SECRET", "hex key that signs page tokens (servers sharing a MongoDB need the same one); default: a key kept in the data directory", ""},
+		{"gcp-lengths", "LOTLINE_GCP_LENGTHS", "GS1 Company Prefix length list (GS1's gcpprefixformatlist, XML or JSON) for answers in EPC URN form", ""},
 		{"job-lease", "LOTLINE_JOB_LEASE", "with a shared (MongoDB) store: a running capture job whose server has not renewed it for this long is marked failed", capture.DefaultConfig.AbandonAfter.String()},
 		{"read-timeout", "LOTLINE_READ_TIMEOUT", "longest time to read one request, body included", "2m"},
 		{"write-timeout", "LOTLINE_WRITE_TIMEOUT", "longest time to write one response", "2m"},
@@ -116,6 +119,7 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (*s
 	c.LogFormat = *vals["log-format"]
 	c.TokenSecret = *vals["token-secret"]
 	c.JobLease = dur("job-lease")
+	c.GCPLengths = *vals["gcp-lengths"]
 	c.ReadTimeout = dur("read-timeout")
 	c.WriteTimeout = dur("write-timeout")
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
@@ -272,14 +276,27 @@ func startServer(ctx context.Context, c *serveConfig, log *slog.Logger) (*server
 	if err != nil {
 		return fail(err)
 	}
+	prefixes := gs1.NewPrefixTable()
+	if c.GCPLengths != "" {
+		f, err := os.Open(c.GCPLengths)
+		if err != nil {
+			return fail(fmt.Errorf("--gcp-lengths: %w", err))
+		}
+		err = prefixes.Load(f)
+		f.Close()
+		if err != nil {
+			return fail(fmt.Errorf("--gcp-lengths: %w", err))
+		}
+		log.Info("loaded GS1 Company Prefix lengths", "file", c.GCPLengths, "prefixes", prefixes.Len())
+	}
 	reg := prometheus.NewRegistry()
 	cs := capture.New(st, sv, capture.Config{MaxEvents: c.MaxEvents, Workers: c.Workers, Queue: c.Queue,
-		SharedStore: st.shared, AbandonAfter: c.JobLease}, log, api.HooksFor(reg))
+		SharedStore: st.shared, AbandonAfter: c.JobLease, Prefixes: prefixes}, log, api.HooksFor(reg))
 	if err := cs.Start(ctx); err != nil {
 		return fail(err)
 	}
 	h := api.New(api.Config{MaxBodyBytes: c.MaxBodyBytes, MaxEventBytes: c.MaxEventBytes,
-		Vendor: "lotline/" + version, TokenSecret: secret, Ready: st.ready}, st, cs, log, reg)
+		Vendor: "lotline/" + version, TokenSecret: secret, Ready: st.ready, Prefixes: prefixes}, st, cs, log, reg)
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
 		cs.Close()
