@@ -10,10 +10,10 @@ import (
 func TestTerms(t *testing.T) {
 	ev := epcis.NewEvent(map[string]any{
 		"type": "ObjectEvent", "action": "OBSERVE", "bizStep": "urn:epcglobal:cbv:bizstep:shipping",
-		"disposition": "in_transit",
-		"epcList":     []any{"urn:epc:id:sgtin:4012345.011111.1", "https://id.gs1.org/01/04012345111118/21/1"},
-		"quantityList": []any{map[string]any{"epcClass": "urn:epc:class:lgtin:4012345.011111.L1", "quantity": 5.0}},
-		"readPoint":    map[string]any{"id": "urn:epc:id:sgln:4012345.00001.0"},
+		"disposition":        "in_transit",
+		"epcList":            []any{"urn:epc:id:sgtin:4012345.011111.1", "https://id.gs1.org/01/04012345111118/21/1"},
+		"quantityList":       []any{map[string]any{"epcClass": "urn:epc:class:lgtin:4012345.011111.L1", "quantity": 5.0}},
+		"readPoint":          map[string]any{"id": "urn:epc:id:sgln:4012345.00001.0"},
 		"bizTransactionList": []any{map[string]any{"type": "po", "bizTransaction": "urn:epcglobal:cbv:bt:4012345000009:PO1"}},
 		"sourceList":         []any{map[string]any{"type": "owning_party", "source": "urn:epc:id:pgln:4012345.00000"}},
 		"errorDeclaration":   map[string]any{"declarationTime": "2024-01-01T00:00:00Z"},
