@@ -33,6 +33,11 @@ type Validator struct {
 	document    *jsonschema.Schema // EPCISDocument
 	event       *jsonschema.Schema // single event at top level (requires @context)
 	listedEvent *jsonschema.Schema // event inside an eventList
+
+	// fast, when set, vouches for valid instances without the library
+	// (see fast.go); whatever it does not accept goes to the schemas
+	// above, which give the verdict and the violations.
+	fast *fastPath
 }
 
 // CompileError reports that a schema could not be loaded or compiled.
@@ -61,10 +66,17 @@ func Compile() (*Validator, error) {
 	if err := c.AddResource(SchemaID, doc); err != nil {
 		return nil, &CompileError{Source: SchemaID, Err: err}
 	}
-	return compileAll(c, SchemaID, SchemaID,
+	v, err := compileAll(c, SchemaID, SchemaID,
 		SchemaID+"#/$defs/document",
 		SchemaID+"#/$defs/standaloneEvent",
 		SchemaID+"#/$defs/event")
+	if err != nil {
+		return nil, err
+	}
+	if v.fast, err = newFastPath(c, doc); err != nil {
+		return nil, &CompileError{Source: SchemaID, Err: err}
+	}
+	return v, nil
 }
 
 // MustCompile is like [Compile] but panics on error. The embedded schema is
@@ -128,20 +140,40 @@ func compileAll(c *jsonschema.Compiler, source, root, document, event, listed st
 
 // Document validates a whole EPCISDocument (the capture payload). It returns
 // nil when the document is valid.
-func (v *Validator) Document(doc any) []Violation { return check(v.document, doc) }
+func (v *Validator) Document(doc any) []Violation {
+	if v.fast != nil && v.fast.document(doc) {
+		return nil
+	}
+	return check(v.document, doc)
+}
 
 // Event validates a single event sent on its own (for example the body of
 // POST /events); like every top-level JSON-LD object it must carry
 // "@context".
-func (v *Validator) Event(ev any) []Violation { return check(v.event, ev) }
+func (v *Validator) Event(ev any) []Violation {
+	if v.fast != nil && v.fast.standaloneEvent(ev) {
+		return nil
+	}
+	return check(v.event, ev)
+}
 
 // ListedEvent validates one event as it appears inside an eventList, where
 // "@context" is optional.
-func (v *Validator) ListedEvent(ev any) []Violation { return check(v.listedEvent, ev) }
+func (v *Validator) ListedEvent(ev any) []Violation {
+	if v.fast != nil && v.fast.event(ev) {
+		return nil
+	}
+	return check(v.listedEvent, ev)
+}
 
 // Instance validates any top-level form the JSON binding defines: an
 // EPCISDocument, an EPCISQueryDocument or a single event with "@context".
-func (v *Validator) Instance(x any) []Violation { return check(v.root, x) }
+func (v *Validator) Instance(x any) []Violation {
+	if v.fast != nil && v.fast.instance(x) {
+		return nil
+	}
+	return check(v.root, x)
+}
 
 func check(s *jsonschema.Schema, x any) []Violation {
 	err := s.Validate(x)
