@@ -15,10 +15,10 @@ import (
 // Term keys. A term is "<key>=<value>" where the value is the compact
 // canonical form (see Compact): identifiers as canonical GS1 Digital Links
 // when they are GS1 identifiers, CBV values as their Web URIs. Terms are
-// kept few and short because every one is an index row written at capture:
-// a query for any EPC role is a union of the role terms, and a GTIN or an
-// idpat pattern is a prefix scan over the Digital Link form, which starts
-// with the GTIN.
+// kept few because every one is indexed at capture: a query for any EPC
+// role is a union of the role terms, and a query by product (a GTIN, or an
+// idpat pattern over one GTIN) uses the GTIN term, which every
+// identifier carrying a GTIN yields once per event.
 const (
 	TermType        = "t"  // event type
 	TermAction      = "a"  // ADD, OBSERVE, DELETE
@@ -35,6 +35,7 @@ const (
 	TermBizLocation = "bl"
 	TermTransform   = "x" // transformationID
 	TermErrorDecl   = "ed"
+	TermGTIN        = "g" // GTIN-14 of any SGTIN, LGTIN or product class in any role
 	// Business transactions, sources and destinations: "bt:<type>=<id>",
 	// "src:<type>=<id>", "dst:<type>=<id>" (type compacted, "" when absent).
 	TermBizTransaction = "bt:"
@@ -68,14 +69,19 @@ func Terms(e *epcis.Event) []string {
 			t = append(t, k+"="+v)
 		}
 	}
+	id := func(k, v string) {
+		c, gtin := canonicalGTIN(v)
+		add(k, Compact(c))
+		add(TermGTIN, gtin)
+	}
 	ids := func(k string, list []string) {
 		for _, v := range list {
-			add(k, Compact(CanonicalID(v)))
+			id(k, v)
 		}
 	}
 	classes := func(k string, list []epcis.Quantity) {
 		for _, q := range list {
-			add(k, Compact(CanonicalID(q.EPCClass)))
+			id(k, q.EPCClass)
 		}
 	}
 	add(TermType, e.Type)
@@ -83,7 +89,7 @@ func Terms(e *epcis.Event) []string {
 	ids(TermEPC, e.EPCList)
 	ids(TermEPC, e.ChildEPCs)
 	if e.ParentID != "" {
-		add(TermParent, Compact(CanonicalID(e.ParentID)))
+		id(TermParent, e.ParentID)
 	}
 	ids(TermInput, e.InputEPCList)
 	ids(TermOutput, e.OutputEPCList)
@@ -110,6 +116,20 @@ func Terms(e *epcis.Event) []string {
 	}
 	slices.Sort(t)
 	return slices.Compact(t)
+}
+
+// canonicalGTIN returns the matching form of an identifier and, when it
+// carries one, its GTIN-14.
+func canonicalGTIN(s string) (canonical, gtin string) {
+	if s == "" {
+		return "", ""
+	}
+	if strings.HasPrefix(s, "urn:epc:") || strings.HasPrefix(s, "http") {
+		if epc, err := gs1.ParseEPC(s); err == nil {
+			return epc.Canonical(), epc.GTIN()
+		}
+	}
+	return s, ""
 }
 
 // CanonicalID is the matching form of an identifier: the canonical GS1

@@ -26,6 +26,7 @@ func TestTerms(t *testing.T) {
 		"d=^Disp-in_transit",
 		"e=~01/04012345111118/21/1",
 		"ed=1",
+		"g=04012345111118",
 		"rp=~414/4012345000016",
 		"src:^SDT-owning_party=~417/4012345000009",
 		"t=ObjectEvent",

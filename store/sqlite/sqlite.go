@@ -6,8 +6,7 @@
 // before AddEvents returns. All writes go through one connection (SQLite
 // has one writer anyway); reads use a pool and see only committed
 // transactions, which is what makes an atomic batch all-or-nothing for
-// readers. Index terms live in a (term, seq) table that the query layer
-// reads with range scans.
+// readers. Index terms live in an FTS5 full-text index (see terms.go).
 package sqlitestore
 
 import (
@@ -58,11 +57,7 @@ CREATE TABLE IF NOT EXISTS events (
 );
 CREATE INDEX IF NOT EXISTS events_event_time ON events(event_time, seq);
 CREATE INDEX IF NOT EXISTS events_record_time ON events(record_time, seq);
-CREATE TABLE IF NOT EXISTS terms (
-	term TEXT    NOT NULL,
-	seq  INTEGER NOT NULL,
-	PRIMARY KEY (term, seq)
-) WITHOUT ROWID;
+CREATE VIRTUAL TABLE IF NOT EXISTS terms USING fts5(tokens, content='', detail=none, tokenize='ascii');
 CREATE TABLE IF NOT EXISTS jobs (
 	id         TEXT    PRIMARY KEY,
 	owner      TEXT    NOT NULL,
@@ -159,8 +154,12 @@ func (s *Store) AddEvents(ctx context.Context, b store.Batch) (store.BatchResult
 		return store.BatchResult{}, fmt.Errorf("sqlitestore: prepare: %w", err)
 	}
 	defer insEvent.Close()
-	ti := termInserter{tx: tx}
-	defer ti.close()
+	insTerms, err := tx.PrepareContext(ctx, `INSERT INTO terms (rowid, tokens) VALUES (?, ?)`)
+	if err != nil {
+		return store.BatchResult{}, fmt.Errorf("sqlitestore: prepare: %w", err)
+	}
+	defer insTerms.Close()
+	var toks []byte
 
 	rt := res.RecordTime.UnixNano()
 	seqs := make([]int64, len(b.Events))
@@ -188,8 +187,11 @@ func (s *Store) AddEvents(ctx context.Context, b store.Batch) (store.BatchResult
 			return store.BatchResult{}, fmt.Errorf("sqlitestore: %w", err)
 		}
 		seqs[i] = seq
-		if err := ti.insert(ctx, seq, e.Terms); err != nil {
-			return store.BatchResult{}, err
+		if len(e.Terms) > 0 {
+			toks = appendTokens(toks[:0], e.Terms)
+			if _, err := insTerms.ExecContext(ctx, seq, toks); err != nil {
+				return store.BatchResult{}, fmt.Errorf("sqlitestore: index event %d: %w", i, err)
+			}
 		}
 		res.Stored++
 	}
@@ -214,58 +216,6 @@ func (s *Store) AddEvents(ctx context.Context, b store.Batch) (store.BatchResult
 		}
 	}
 	return res, nil
-}
-
-// termInserter writes index terms with multi-row INSERTs, keeping one
-// prepared statement per row count so the per-statement overhead of the
-// driver is paid once per event rather than once per term.
-type termInserter struct {
-	tx    *sql.Tx
-	stmts map[int]*sql.Stmt
-	args  []any
-}
-
-const maxTermRows = 64
-
-func (ti *termInserter) insert(ctx context.Context, seq int64, terms []string) error {
-	for len(terms) > 0 {
-		n := min(len(terms), maxTermRows)
-		st, err := ti.stmt(ctx, n)
-		if err != nil {
-			return err
-		}
-		ti.args = ti.args[:0]
-		for _, t := range terms[:n] {
-			ti.args = append(ti.args, t, seq)
-		}
-		if _, err := st.ExecContext(ctx, ti.args...); err != nil {
-			return fmt.Errorf("sqlitestore: insert terms: %w", err)
-		}
-		terms = terms[n:]
-	}
-	return nil
-}
-
-func (ti *termInserter) stmt(ctx context.Context, n int) (*sql.Stmt, error) {
-	if st, ok := ti.stmts[n]; ok {
-		return st, nil
-	}
-	q := "INSERT OR IGNORE INTO terms (term, seq) VALUES " + strings.TrimSuffix(strings.Repeat("(?, ?),", n), ",")
-	st, err := ti.tx.PrepareContext(ctx, q)
-	if err != nil {
-		return nil, fmt.Errorf("sqlitestore: prepare terms: %w", err)
-	}
-	if ti.stmts == nil {
-		ti.stmts = map[int]*sql.Stmt{}
-	}
-	ti.stmts[n] = st
-	return st, nil
-}
-
-func (ti *termInserter) close() {
-	for _, st := range ti.stmts {
-		st.Close()
-	}
 }
 
 // EventsByID implements store.Store.

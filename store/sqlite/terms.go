@@ -1,0 +1,42 @@
+package sqlitestore
+
+import "strconv"
+
+// Index terms are stored in a contentless FTS5 table whose rowid is the
+// event's seq. Each term becomes one token: the 64-bit FNV-1a hash of the
+// term text in base 36, which the ascii tokenizer keeps whole. A lookup
+// of a term is an FTS5 match on its token, and a conjunction of term
+// disjunctions is an FTS5 query ("a AND (b OR c)"), answered from
+// compressed posting lists in seq order.
+//
+// FTS5 buffers the postings of a transaction in memory and writes them as
+// one segment at commit, which costs about a fifth of one B-tree row per
+// term (see docs/decisions/0004-sqlite-terms-in-fts5.md). Two terms may
+// share a token (about one chance in 10^19 per pair); the query layer's
+// residual check of every candidate event makes that harmless.
+
+// token is the FTS5 token of an index term.
+func token(term string) string {
+	return string(appendToken(nil, term))
+}
+
+func appendToken(b []byte, term string) []byte {
+	const offset, prime = 14695981039346656037, 1099511628211
+	h := uint64(offset)
+	for i := 0; i < len(term); i++ {
+		h ^= uint64(term[i])
+		h *= prime
+	}
+	return strconv.AppendUint(append(b, 't'), h, 36)
+}
+
+// appendTokens appends the space-separated tokens of terms.
+func appendTokens(b []byte, terms []string) []byte {
+	for i, t := range terms {
+		if i > 0 {
+			b = append(b, ' ')
+		}
+		b = appendToken(b, t)
+	}
+	return b
+}
