@@ -57,7 +57,7 @@ type Config struct {
 }
 
 // DefaultConfig is what lotline serve uses unless told otherwise.
-var DefaultConfig = Config{MaxEvents: 10_000, Workers: 2, Queue: 64, AbandonAfter: 30 * time.Second}
+var DefaultConfig = Config{MaxEvents: 10_000, Workers: 4, Queue: 64, AbandonAfter: 30 * time.Second}
 
 // Hooks receive measurements; any field may be nil.
 type Hooks struct {

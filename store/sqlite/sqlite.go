@@ -39,6 +39,9 @@ type Store struct {
 	mu         sync.Mutex // serialises writers and guards lastRecord
 	lastRecord time.Time
 	closed     bool
+
+	qmu   sync.Mutex      // guards queue
+	queue []*pendingBatch // batches waiting for the next group commit
 }
 
 var _ store.Store = (*Store)(nil)
@@ -133,38 +136,149 @@ func (s *Store) nextRecordTime() time.Time {
 	return now
 }
 
-// AddEvents implements store.Store.
+// AddEvents implements store.Store. Batches from concurrent callers are
+// committed together (group commit): the first caller to find the writer
+// free writes every batch waiting at that moment in one transaction, each
+// in its own savepoint so an atomic batch can still fail alone, and one
+// fsync makes them all durable before any caller returns.
 func (s *Store) AddEvents(ctx context.Context, b store.Batch) (store.BatchResult, error) {
+	w := &pendingBatch{ctx: ctx, b: b, done: make(chan struct{})}
+	s.qmu.Lock()
+	s.queue = append(s.queue, w)
+	s.qmu.Unlock()
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return store.BatchResult{}, store.ErrClosed
+	select {
+	case <-w.done: // a group commit by another caller included it
+		s.mu.Unlock()
+		return w.res, w.err
+	default:
 	}
-	res := store.BatchResult{RecordTime: s.nextRecordTime()}
+	s.qmu.Lock()
+	group := s.queue
+	s.queue = nil
+	s.qmu.Unlock()
+	s.writeGroup(group)
+	s.mu.Unlock()
+	<-w.done
+	return w.res, w.err
+}
+
+// pendingBatch is a batch waiting for the writer.
+type pendingBatch struct {
+	ctx  context.Context
+	b    store.Batch
+	res  store.BatchResult
+	err  error
+	seqs []int64
+	done chan struct{}
+}
+
+// writeGroup writes a group of batches in one transaction and reports to
+// each. Callers hold s.mu.
+func (s *Store) writeGroup(group []*pendingBatch) {
+	finish := func(err error) {
+		for _, p := range group {
+			if err != nil {
+				p.res, p.err = store.BatchResult{}, err
+			}
+			close(p.done)
+		}
+	}
+	if s.closed {
+		finish(store.ErrClosed)
+		return
+	}
+	// The transaction must not die with one caller's context; each batch
+	// still checks its own before it is written.
+	ctx := context.WithoutCancel(group[0].ctx)
+	rt := s.nextRecordTime()
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
-		return store.BatchResult{}, fmt.Errorf("sqlitestore: begin: %w", err)
+		finish(fmt.Errorf("sqlitestore: begin: %w", err))
+		return
 	}
 	defer tx.Rollback() // no-op after Commit
+	st, err := prepareBatchStmts(ctx, tx)
+	if err != nil {
+		finish(err)
+		return
+	}
+	defer st.close()
+	for _, p := range group {
+		if err := p.ctx.Err(); err != nil {
+			p.err = err
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, "SAVEPOINT batch"); err != nil {
+			finish(fmt.Errorf("sqlitestore: savepoint: %w", err))
+			return
+		}
+		p.res, p.err = st.write(ctx, tx, p, rt)
+		release := "RELEASE batch"
+		if p.err != nil || (p.b.Atomic && len(p.res.Rejected) > 0) {
+			release = "ROLLBACK TO batch; RELEASE batch"
+			if p.err == nil {
+				p.res = store.BatchResult{Rejected: p.res.Rejected}
+			}
+			p.seqs = nil
+		}
+		if _, err := tx.ExecContext(ctx, release); err != nil {
+			finish(fmt.Errorf("sqlitestore: %s: %w", release, err))
+			return
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		finish(fmt.Errorf("sqlitestore: commit: %w", err))
+		return
+	}
+	s.lastRecord = rt
+	for _, p := range group {
+		for i, e := range p.b.Events {
+			if p.seqs != nil && p.seqs[i] > 0 {
+				e.Seq = p.seqs[i]
+				e.RecordTime = rt
+				e.CaptureID = p.b.CaptureID
+			}
+		}
+	}
+	finish(nil)
+}
 
-	insEvent, err := tx.PrepareContext(ctx, `INSERT INTO events
+type batchStmts struct {
+	insEvent, insTerms *sql.Stmt
+	toks               []byte
+}
+
+func prepareBatchStmts(ctx context.Context, tx *sql.Tx) (*batchStmts, error) {
+	var st batchStmts
+	var err error
+	st.insEvent, err = tx.PrepareContext(ctx, `INSERT INTO events
 		(ukey, event_id, type, event_time, record_time, owner, capture_id, body)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(ukey) DO NOTHING`)
 	if err != nil {
-		return store.BatchResult{}, fmt.Errorf("sqlitestore: prepare: %w", err)
+		return nil, fmt.Errorf("sqlitestore: prepare: %w", err)
 	}
-	defer insEvent.Close()
-	insTerms, err := tx.PrepareContext(ctx, `INSERT INTO terms (rowid, tokens) VALUES (?, ?)`)
+	st.insTerms, err = tx.PrepareContext(ctx, `INSERT INTO terms (rowid, tokens) VALUES (?, ?)`)
 	if err != nil {
-		return store.BatchResult{}, fmt.Errorf("sqlitestore: prepare: %w", err)
+		st.insEvent.Close()
+		return nil, fmt.Errorf("sqlitestore: prepare: %w", err)
 	}
-	defer insTerms.Close()
-	var toks []byte
+	return &st, nil
+}
 
-	rt := res.RecordTime.UnixNano()
-	seqs := make([]int64, len(b.Events))
+func (st *batchStmts) close() {
+	st.insEvent.Close()
+	st.insTerms.Close()
+}
+
+// write inserts one batch inside the group's transaction. An atomic batch
+// stops at its first duplicate; the caller rolls its savepoint back.
+func (st *batchStmts) write(ctx context.Context, tx *sql.Tx, p *pendingBatch, rt time.Time) (store.BatchResult, error) {
+	b := p.b
+	res := store.BatchResult{RecordTime: rt}
+	p.seqs = make([]int64, len(b.Events))
 	for i, e := range b.Events {
-		r, err := insEvent.ExecContext(ctx, e.UniqueKey, e.EventID, e.Type, e.EventTime.UnixNano(), rt,
+		r, err := st.insEvent.ExecContext(ctx, e.UniqueKey, e.EventID, e.Type, e.EventTime.UnixNano(), rt.UnixNano(),
 			e.Owner, b.CaptureID, e.Body)
 		if err != nil {
 			return store.BatchResult{}, fmt.Errorf("sqlitestore: insert event %d: %w", i, err)
@@ -175,21 +289,19 @@ func (s *Store) AddEvents(ctx context.Context, b store.Batch) (store.BatchResult
 			}
 			res.Rejected[i] = &store.DuplicateError{Index: i, UniqueKey: e.UniqueKey}
 			if b.Atomic {
-				// Roll back the events; the job record (if any) is the
-				// caller's to write, since its errors depend on this answer.
-				return store.BatchResult{Rejected: res.Rejected}, nil
+				return res, nil
 			}
-			seqs[i] = -1
+			p.seqs[i] = -1
 			continue
 		}
 		seq, err := r.LastInsertId()
 		if err != nil {
 			return store.BatchResult{}, fmt.Errorf("sqlitestore: %w", err)
 		}
-		seqs[i] = seq
+		p.seqs[i] = seq
 		if len(e.Terms) > 0 {
-			toks = appendTokens(toks[:0], e.Terms)
-			if _, err := insTerms.ExecContext(ctx, seq, toks); err != nil {
+			st.toks = appendTokens(st.toks[:0], e.Terms)
+			if _, err := st.insTerms.ExecContext(ctx, seq, st.toks); err != nil {
 				return store.BatchResult{}, fmt.Errorf("sqlitestore: index event %d: %w", i, err)
 			}
 		}
@@ -202,17 +314,6 @@ func (s *Store) AddEvents(ctx context.Context, b store.Batch) (store.BatchResult
 		}
 		if err := putJobTx(ctx, tx, b.Job, updateJobSQL); err != nil {
 			return store.BatchResult{}, err
-		}
-	}
-	if err := tx.Commit(); err != nil {
-		return store.BatchResult{}, fmt.Errorf("sqlitestore: commit: %w", err)
-	}
-	s.lastRecord = res.RecordTime
-	for i, e := range b.Events {
-		if seqs[i] > 0 {
-			e.Seq = seqs[i]
-			e.RecordTime = res.RecordTime
-			e.CaptureID = b.CaptureID
 		}
 	}
 	return res, nil
