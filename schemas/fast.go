@@ -2,8 +2,10 @@ package schemas
 
 import (
 	"encoding/json"
+	"fmt"
 	"hash/maphash"
 	"math"
+	"math/big"
 	"slices"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
@@ -817,11 +819,10 @@ func (f *fastPath) ldContext(x any) bool {
 	return false
 }
 
-// plainEqual compares two JSON values made only of objects, arrays,
-// strings, booleans and null, as the library's uniqueItems does. It is
-// not sure (and the caller gives up) when either holds anything else:
-// numbers, which the library compares as rationals, or values that are
-// not JSON, on which it reports an error in whatever order it meets them.
+// plainEqual compares two JSON values as the library's uniqueItems does
+// (numbers as rationals, so 1 equals 1.0). It is not sure (and the caller
+// gives up) when either holds a Go value that is not JSON, on which the
+// library reports an error in whatever order it meets them.
 func plainEqual(a, b any) (eq, sure bool) {
 	if !isPlain(a) || !isPlain(b) {
 		return false, false
@@ -831,7 +832,7 @@ func plainEqual(a, b any) (eq, sure bool) {
 
 func isPlain(x any) bool {
 	switch v := x.(type) {
-	case nil, bool, string:
+	case nil, bool, string, json.Number, float32, float64, int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64:
 		return true
 	case map[string]any:
 		for _, e := range v {
@@ -884,6 +885,13 @@ func plainEq(a, b any) bool {
 	case string:
 		bs, ok := b.(string)
 		return ok && a == bs
+	case json.Number, float32, float64, int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64:
+		if !isNumber(b) {
+			return false
+		}
+		ra, ok1 := new(big.Rat).SetString(fmt.Sprint(a))
+		rb, ok2 := new(big.Rat).SetString(fmt.Sprint(b))
+		return ok1 && ok2 && ra.Cmp(rb) == 0
 	}
 	return false
 }
