@@ -1,8 +1,6 @@
 package capture
 
 import (
-	"bytes"
-	"encoding/json"
 	"strconv"
 	"strings"
 
@@ -48,7 +46,7 @@ func prepareEvent(m map[string]any, ns map[string]string, base string, violation
 	if len(ns) > 0 {
 		m["@context"] = mergeContext(m["@context"], ns)
 	}
-	body, err := marshal(m)
+	body, err := appendJSON(nil, m)
 	if err != nil {
 		return nil, epcis.Errors{epcis.Invalid(base, "cannot encode the event: %v", err)}
 	}
@@ -107,16 +105,6 @@ func mergeContext(own any, ns map[string]string) any {
 	default:
 		return []any{c, obj}
 	}
-}
-
-func marshal(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimRight(buf.Bytes(), "\n"), nil
 }
 
 // violationErrors converts schema violations to ValidationExceptions and
