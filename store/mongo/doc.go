@@ -45,6 +45,24 @@
 // abandoned before staleBefore. A writer that outlives its marker finds it
 // gone or tombstoned at commit, deletes its events and returns an error.
 //
+// # Job leases
+//
+// TouchJobs, the heartbeat of a server's running jobs, writes the leases
+// collection ({_id: job ID, ua: time}), never the job document. FerretDB
+// (and so the test double) applies every update by reading a document and
+// writing all of it back by _id, without checking the filter again; a
+// heartbeat that overlapped a job's final write set the job running again,
+// nobody renewed it, and AbandonJobs failed it although its batch was
+// visible. Job and Jobs report a running job's lease as its UpdatedAt.
+// AbandonJobs fails a running job only when both its record and its lease
+// are older than staleBefore, and drops leases a lease period older still.
+//
+// Other conditional updates keep that weakness on FerretDB: the commit of
+// a marker (cm) against AbandonJobs turning it into a tombstone (ab), and
+// AbandonJobs failing a job against its final write. Both need a server
+// that stalls longer than the lease while its batch is in flight; on
+// MongoDB, whose single-document updates are atomic, neither can happen.
+//
 // # Ordering
 //
 // Seq and RecordTime come from the same counter update, so RecordTime

@@ -127,6 +127,9 @@ func (s *Store) Job(ctx context.Context, id string) (*store.Job, error) {
 	if err != nil {
 		return nil, s.wrap(ctx, "get job", err)
 	}
+	if err := s.applyLeases(ctx, []*jobDoc{&d}); err != nil {
+		return nil, err
+	}
 	return d.job(), nil
 }
 
@@ -155,15 +158,25 @@ func (s *Store) Jobs(ctx context.Context, p store.JobPage) ([]*store.Job, error)
 		return nil, s.wrap(ctx, "list jobs", err)
 	}
 	defer cur.Close(ctx)
-	var out []*store.Job
+	var docs []*jobDoc
 	for cur.Next(ctx) {
-		var d jobDoc
-		if err := cur.Decode(&d); err != nil {
+		d := new(jobDoc)
+		if err := cur.Decode(d); err != nil {
 			return nil, s.wrap(ctx, "list jobs", err)
 		}
-		out = append(out, d.job())
+		docs = append(docs, d)
 	}
-	return out, s.wrap(ctx, "list jobs", cur.Err())
+	if err := cur.Err(); err != nil {
+		return nil, s.wrap(ctx, "list jobs", err)
+	}
+	if err := s.applyLeases(ctx, docs); err != nil {
+		return nil, err
+	}
+	out := make([]*store.Job, len(docs))
+	for i, d := range docs {
+		out[i] = d.job()
+	}
+	return out, nil
 }
 
 // AbandonJobs implements [store.Store]. Before it fails jobs it settles
@@ -216,9 +229,23 @@ func (s *Store) AbandonJobs(ctx context.Context, reason string, staleBefore time
 		}
 	}
 
-	filter := bson.D{{Key: "run", Value: true}, {Key: "ua", Value: bson.D{{Key: "$lt", Value: stale}}}}
-	if len(busy) > 0 {
-		filter = append(filter, bson.E{Key: "_id", Value: bson.D{{Key: "$nin", Value: busy}}})
+	doomed, err := s.staleJobs(ctx, stale, busy)
+	if err != nil {
+		return 0, err
+	}
+	// Leases that expired a lease ago protect nothing: drop them. (Not
+	// those just expired: FerretDB deletes by reading then deleting by
+	// _id, so it could drop a lease renewed in between.)
+	if _, err := s.leases.DeleteMany(ctx,
+		bson.D{{Key: "ua", Value: bson.D{{Key: "$lt", Value: stale - max(now-stale, 0)}}}}); err != nil {
+		return 0, s.wrap(ctx, "drop leases", err)
+	}
+	if len(doomed) == 0 {
+		return 0, nil
+	}
+	filter := bson.D{
+		{Key: "_id", Value: bson.D{{Key: "$in", Value: doomed}}},
+		{Key: "run", Value: true}, {Key: "ua", Value: bson.D{{Key: "$lt", Value: stale}}},
 	}
 	r, err := s.jobs.UpdateMany(ctx, filter,
 		bson.D{
@@ -234,4 +261,38 @@ func (s *Store) AbandonJobs(ctx context.Context, reason string, staleBefore time
 		return 0, s.wrap(ctx, "abandon jobs", err)
 	}
 	return int(r.ModifiedCount), nil
+}
+
+// staleJobs returns the IDs of the running jobs last updated before stale,
+// whose lease (if any) is older too, leaving out busy.
+func (s *Store) staleJobs(ctx context.Context, stale int64, busy []string) ([]string, error) {
+	filter := bson.D{{Key: "run", Value: true}, {Key: "ua", Value: bson.D{{Key: "$lt", Value: stale}}}}
+	if len(busy) > 0 {
+		filter = append(filter, bson.E{Key: "_id", Value: bson.D{{Key: "$nin", Value: busy}}})
+	}
+	cur, err := s.jobs.Find(ctx, filter, options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}))
+	if err != nil {
+		return nil, s.wrap(ctx, "find stale jobs", err)
+	}
+	var found []struct {
+		ID string `bson:"_id"`
+	}
+	if err := cur.All(ctx, &found); err != nil {
+		return nil, s.wrap(ctx, "find stale jobs", err)
+	}
+	ids := make([]string, len(found))
+	for i, f := range found {
+		ids[i] = f.ID
+	}
+	leased, err := s.leaseTimes(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := ids[:0]
+	for _, id := range ids {
+		if at, ok := leased[id]; !ok || at < stale {
+			out = append(out, id)
+		}
+	}
+	return out, nil
 }

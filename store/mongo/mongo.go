@@ -31,6 +31,7 @@ const (
 	collJobs     = "jobs"
 	collPending  = "pending"
 	collCounters = "counters"
+	collLeases   = "leases"
 	counterID    = "events"
 )
 
@@ -65,6 +66,7 @@ type Store struct {
 	jobs     *mongo.Collection
 	pending  *mongo.Collection
 	counters *mongo.Collection
+	leases   *mongo.Collection
 	log      *slog.Logger
 
 	commitTimeout time.Duration
@@ -122,6 +124,7 @@ func Open(ctx context.Context, uri string, opts Options) (*Store, error) {
 	s.jobs = s.db.Collection(collJobs)
 	s.pending = s.db.Collection(collPending)
 	s.counters = s.db.Collection(collCounters)
+	s.leases = s.db.Collection(collLeases)
 
 	pctx, cancel := context.WithTimeout(ctx, connectTimeout)
 	defer cancel()
@@ -150,6 +153,7 @@ func (s *Store) setup(ctx context.Context) error {
 		{s.events, "batch", bson.D{{Key: "bt", Value: 1}}, false},
 		{s.jobs, "owner_created", bson.D{{Key: "o", Value: 1}, {Key: "ca", Value: -1}, {Key: "_id", Value: -1}}, false},
 		{s.jobs, "running_updated", bson.D{{Key: "run", Value: 1}, {Key: "ua", Value: 1}}, false},
+		{s.leases, "updated", bson.D{{Key: "ua", Value: 1}}, false},
 	} {
 		m := mongo.IndexModel{Keys: x.keys, Options: options.Index().SetName(x.name)}
 		if x.unique {

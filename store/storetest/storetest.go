@@ -89,6 +89,8 @@ func RunSuite(t *testing.T, s Suite) {
 		{"JobsPaging", testJobsPaging},
 		{"BatchJob", testBatchJob},
 		{"AbandonJobs", testAbandonJobs},
+		{"TouchJobs", testTouchJobs},
+		{"TouchThenFinish", testTouchThenFinish},
 		{"Canceled", testCanceled},
 		{"Closed", testClosed},
 		{"ConcurrentAtomicVisibility", func(t *testing.T, st store.Store) {
@@ -687,6 +689,99 @@ func testAbandonJobs(t *testing.T, st store.Store) {
 	for _, e := range evs {
 		if get(t, st, e.EventID) == nil {
 			t.Errorf("committed event %s removed by AbandonJobs", e.EventID)
+		}
+	}
+}
+
+// testTouchJobs: a heartbeat keeps a running job from being abandoned
+// and does nothing to a finished job or an unknown ID.
+func testTouchJobs(t *testing.T, st store.Store) {
+	ctx := ctxT(t)
+	now := time.Now()
+	old := now.Add(-time.Hour)
+	live := newJob("touch-live", "alice", old)
+	dead := newJob("touch-dead", "alice", old)
+	done := newJob("touch-done", "alice", old)
+	done.Running, done.Success, done.FinishedAt = false, true, old
+	for _, j := range []*store.Job{live, dead, done} {
+		if err := st.CreateJob(ctx, j); err != nil {
+			t.Fatalf("CreateJob: %v", err)
+		}
+	}
+	if err := st.TouchJobs(ctx, nil, now); err != nil {
+		t.Errorf("TouchJobs(no IDs): %v", err)
+	}
+	if err := st.TouchJobs(ctx, []string{live.ID, done.ID, "touch-missing"}, now); err != nil {
+		t.Fatalf("TouchJobs: %v", err)
+	}
+	if _, err := st.Job(ctx, "touch-missing"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("TouchJobs of an unknown ID created a job: %v", err)
+	}
+	n, err := st.AbandonJobs(ctx, "lease ran out", now.Add(-time.Minute))
+	if err != nil || n != 1 {
+		t.Errorf("AbandonJobs: %d, %v; want 1 (the job not touched)", n, err)
+	}
+	got, err := st.Job(ctx, live.ID)
+	if err != nil {
+		t.Fatalf("Job: %v", err)
+	}
+	if !got.Running {
+		t.Errorf("touched job abandoned: %+v", got)
+	}
+	if got, err := st.Job(ctx, dead.ID); err != nil || got.Running || got.Success {
+		t.Errorf("job not touched: %+v %v; want abandoned", got, err)
+	}
+	got, err = st.Job(ctx, done.ID)
+	if err != nil {
+		t.Fatalf("Job: %v", err)
+	}
+	if err := sameJob(got, done); err != nil {
+		t.Errorf("finished job changed by TouchJobs: %v", err)
+	}
+	// Once the heartbeat stops, the lease runs out.
+	if n, err := st.AbandonJobs(ctx, "lease ran out", now.Add(time.Minute)); err != nil || n != 1 {
+		t.Errorf("AbandonJobs after the lease: %d, %v; want 1", n, err)
+	}
+}
+
+// testTouchThenFinish: a job touched while it runs and then finished with
+// its batch stays finished, whatever AbandonJobs runs later; the
+// heartbeat must not outlive the job (the SIGKILL crash test found a
+// backend where a heartbeat overlapping the final write set the job
+// running again, and its lease then ran out).
+func testTouchThenFinish(t *testing.T, st store.Store) {
+	ctx := ctxT(t)
+	now := time.Now()
+	for _, atomic := range []bool{true, false} {
+		name := fmt.Sprintf("tf-%v", atomic)
+		j := newJob(name, "alice", now)
+		if err := st.CreateJob(ctx, j); err != nil {
+			t.Fatalf("CreateJob: %v", err)
+		}
+		final := *j
+		final.Running, final.Success, final.FinishedAt, final.UpdatedAt = false, true, now, now
+		if err := st.TouchJobs(ctx, []string{j.ID}, now.Add(time.Second)); err != nil {
+			t.Fatalf("TouchJobs: %v", err)
+		}
+		evs := events(ids(name, 3))
+		mustAdd(t, st, store.Batch{CaptureID: j.ID, Atomic: atomic, Events: evs, Job: &final})
+		if err := st.TouchJobs(ctx, []string{j.ID}, now.Add(2*time.Second)); err != nil {
+			t.Fatalf("TouchJobs: %v", err)
+		}
+		if n, err := st.AbandonJobs(ctx, "lease ran out", now.Add(time.Hour)); err != nil || n != 0 {
+			t.Errorf("%s: AbandonJobs: %d, %v; want 0", name, n, err)
+		}
+		got, err := st.Job(ctx, j.ID)
+		if err != nil {
+			t.Fatalf("Job: %v", err)
+		}
+		if err := sameJob(got, &final); err != nil {
+			t.Errorf("%s: finished job changed: %v", name, err)
+		}
+		for _, e := range evs {
+			if get(t, st, e.EventID) == nil {
+				t.Errorf("%s: event %s not visible", name, e.EventID)
+			}
 		}
 	}
 }
