@@ -116,6 +116,20 @@ func BenchmarkInvalidDocument(b *testing.B) {
 	}
 }
 
+// BenchmarkOneInvalidEvent measures the usual error path: one bad event in
+// a generated 100-event document.
+func BenchmarkOneInvalidEvent(b *testing.B) {
+	v := MustCompile()
+	doc := generatedDocument()
+	doc["epcisBody"].(map[string]any)["eventList"].([]any)[57].(map[string]any)["bizStep"] = "transforming"
+	b.ReportAllocs()
+	for b.Loop() {
+		if len(v.Document(doc)) != 1 {
+			b.Fatal("expected one violation")
+		}
+	}
+}
+
 // TestConcurrentUse runs one Validator from several goroutines; run it with
 // -race.
 func TestConcurrentUse(t *testing.T) {

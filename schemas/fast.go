@@ -77,9 +77,24 @@ func (f *fastPath) instance(x any) bool {
 
 // document is #/$defs/document.
 func (f *fastPath) document(x any) bool {
+	events, ok := f.documentShell(x)
+	if !ok {
+		return false
+	}
+	for _, ev := range events {
+		if !f.event(ev) {
+			return false
+		}
+	}
+	return true
+}
+
+// documentShell checks all of #/$defs/document except the events, and
+// returns the event list.
+func (f *fastPath) documentShell(x any) (events []any, ok bool) {
 	m, ok := x.(map[string]any)
 	if !ok || !has(m, "@context", "type", "schemaVersion", "creationDate", "epcisBody") {
-		return false
+		return nil, false
 	}
 	for k, v := range m {
 		ok := true
@@ -100,15 +115,16 @@ func (f *fastPath) document(x any) bool {
 			ok = f.header(v)
 		case "epcisBody":
 			body, isObj := v.(map[string]any)
-			ok = isObj && has(body, "eventList") && f.eventList(body["eventList"])
+			events, ok = body["eventList"].([]any)
+			ok = isObj && ok
 		default:
 			ok = isExtensionName(k)
 		}
 		if !ok {
-			return false
+			return nil, false
 		}
 	}
-	return true
+	return events, true
 }
 
 // queryDocument is #/$defs/queryDocument.

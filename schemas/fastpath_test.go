@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -344,6 +345,12 @@ func fastDisagreement(v *Validator, x any) string {
 	if d := check("", x); d != "" {
 		return d
 	}
+	// Document narrows the library's work to the events the fast path
+	// rejects; its violations must be those of the whole document.
+	got, want := v.Document(x), flattenOrNil(v.document.Validate(x))
+	if !slices.Equal(got, want) {
+		return fmt.Sprintf("Document violations differ from the whole document's\n got: %s\nwant: %s", summary(got), summary(want))
+	}
 	// Each listed event on its own too, so that event-level rules are
 	// compared even when another event makes the whole document invalid.
 	for i, ev := range listedEvents(x) {
@@ -534,5 +541,37 @@ func TestFastPathAllocations(t *testing.T) {
 	}
 	if n := testing.AllocsPerRun(20, func() { v.Document(doc) }); n != 0 {
 		t.Errorf("Document allocates %v times on a valid document, want 0", n)
+	}
+}
+
+func flattenOrNil(err error) []Violation {
+	if err == nil {
+		return nil
+	}
+	return flatten(err)
+}
+
+// TestDocumentViolationsNarrowed checks that validating only the rejected
+// events gives the whole document's violations, also when there are more
+// than maxViolations of them and indexes sort numerically (2 before 10).
+func TestDocumentViolationsNarrowed(t *testing.T) {
+	v := MustCompile()
+	for _, bad := range [][]int{{0}, {3, 17, 42}, {2, 10, 11, 59}, nil} {
+		d := epcisgen.New(7).Document(60)
+		events := listedEvents(d)
+		if bad == nil { // every event, two violations each
+			for i := range events {
+				bad = append(bad, i)
+			}
+		}
+		for _, i := range bad {
+			ev := events[i].(map[string]any)
+			ev["bizStep"] = "transforming"
+			ev["eventTimeZoneOffset"] = "+15:00"
+		}
+		got, want := v.Document(d), flattenOrNil(v.document.Validate(d))
+		if len(got) == 0 || !slices.Equal(got, want) {
+			t.Errorf("bad events %v:\n got: %s\nwant: %s", bad, summary(got), summary(want))
+		}
 	}
 }

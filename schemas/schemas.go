@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/dlclark/regexp2"
@@ -140,11 +141,32 @@ func compileAll(c *jsonschema.Compiler, source, root, document, event, listed st
 
 // Document validates a whole EPCISDocument (the capture payload). It returns
 // nil when the document is valid.
+//
+// When everything but the events is valid, only the events the fast path
+// does not vouch for are given to the library, one by one, so that one bad
+// event costs what one event costs; the violations are the same as for the
+// whole document.
 func (v *Validator) Document(doc any) []Violation {
-	if v.fast != nil && v.fast.document(doc) {
+	if v.fast == nil {
+		return check(v.document, doc)
+	}
+	events, ok := v.fast.documentShell(doc)
+	if !ok {
+		return check(v.document, doc)
+	}
+	var out []Violation
+	for i, ev := range events {
+		if v.fast.event(ev) {
+			continue
+		}
+		if err := v.listedEvent.Validate(ev); err != nil {
+			out = unsorted(err, "/epcisBody/eventList/"+strconv.Itoa(i), out)
+		}
+	}
+	if out == nil {
 		return nil
 	}
-	return check(v.document, doc)
+	return sortViolations(out)
 }
 
 // Event validates a single event sent on its own (for example the body of

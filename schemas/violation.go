@@ -39,12 +39,31 @@ const maxViolations = 100
 // flatten turns the library's error tree into a short, sorted list of the
 // deepest relevant errors.
 func flatten(err error) []Violation {
+	return sortViolations(unsorted(err, "", nil))
+}
+
+// unsorted appends err's violations to out, in no particular order and
+// without a bound, with prefix (a JSON pointer) before each pointer: the
+// violations of an event validated on its own, placed where it sits in
+// its document.
+func unsorted(err error, prefix string, out []Violation) []Violation {
 	var ve *jsonschema.ValidationError
 	if !errors.As(err, &ve) {
-		return []Violation{{Message: err.Error()}}
+		return append(out, Violation{Pointer: prefix, Message: err.Error()})
 	}
-	var out []Violation
+	n := len(out)
 	collect(ve, &out)
+	if prefix != "" {
+		for i := n; i < len(out); i++ {
+			out[i].Pointer = prefix + out[i].Pointer
+		}
+	}
+	return out
+}
+
+// sortViolations orders violations by pointer, drops repeats and keeps the
+// first maxViolations.
+func sortViolations(out []Violation) []Violation {
 	slices.SortFunc(out, func(a, b Violation) int {
 		if c := comparePointers(a.Pointer, b.Pointer); c != 0 {
 			return c
