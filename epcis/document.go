@@ -1,7 +1,6 @@
 package epcis
 
 import (
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -93,13 +92,46 @@ func Namespaces(ctx any) map[string]string {
 	return ns
 }
 
-// timeRE is the lexical form of an EPCIS timestamp: an ISO 8601 date-time
-// with a mandatory zone designator.
-var timeRE = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$`)
+// timeShape reports whether s has the lexical form of an EPCIS timestamp:
+// YYYY-MM-DDThh:mm:ss, optional 1 to 9 fraction digits, and a mandatory
+// zone, Z or ±hh:mm.
+func timeShape(s string) bool {
+	const head = "dddd-dd-ddTdd:dd:dd"
+	if len(s) < len(head)+1 {
+		return false
+	}
+	for i := 0; i < len(head); i++ {
+		if c := s[i]; head[i] == 'd' {
+			if c < '0' || c > '9' {
+				return false
+			}
+		} else if c != head[i] {
+			return false
+		}
+	}
+	rest := s[len(head):]
+	if rest[0] == '.' {
+		n := 1
+		for n < len(rest) && rest[n] >= '0' && rest[n] <= '9' {
+			n++
+		}
+		if n == 1 || n > 10 {
+			return false
+		}
+		rest = rest[n:]
+	}
+	if rest == "Z" {
+		return true
+	}
+	return len(rest) == 6 && (rest[0] == '+' || rest[0] == '-') && rest[3] == ':' &&
+		isDigit(rest[1]) && isDigit(rest[2]) && isDigit(rest[4]) && isDigit(rest[5])
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
 // ParseTime parses an EPCIS timestamp. A zone (Z or an offset) is required.
 func ParseTime(s string) (time.Time, error) {
-	if !timeRE.MatchString(s) {
+	if !timeShape(s) {
 		return time.Time{}, Invalid("", "%q is not a timestamp with a time zone (e.g. 2024-03-01T10:00:00.000+01:00)", s)
 	}
 	t, err := time.Parse(time.RFC3339Nano, s)

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strconv"
 	"time"
+
+	"github.com/lotline/lotline/gs1"
 )
 
 // The five event types of EPCIS 2.0.
@@ -57,6 +59,29 @@ type Event struct {
 	Certification  any
 
 	ErrorDeclaration *ErrorDeclaration
+
+	// parsed caches the GS1 identifiers parsed so far, so that validation
+	// and indexing parse each identifier once.
+	parsed map[string]parsedID
+}
+
+type parsedID struct {
+	epc gs1.EPC
+	err error
+}
+
+// ParseID parses a GS1 identifier of the event (EPC URN or Digital Link),
+// remembering the answer for the event's other readers.
+func (e *Event) ParseID(s string) (gs1.EPC, error) {
+	if p, ok := e.parsed[s]; ok {
+		return p.epc, p.err
+	}
+	if e.parsed == nil {
+		e.parsed = make(map[string]parsedID, len(e.EPCList)+len(e.ChildEPCs)+8)
+	}
+	epc, err := gs1.ParseEPC(s)
+	e.parsed[s] = parsedID{epc, err}
+	return epc, err
 }
 
 // Quantity is an element of a quantity list: an EPC class with an optional

@@ -68,14 +68,28 @@ type decoder struct {
 	data []byte
 	pos  int
 	lim  JSONLimits
-	path []string // JSON pointer tokens of the value being decoded
+	path []pathToken // JSON pointer of the value being decoded
 }
+
+// pathToken is one step of a JSON pointer: an object key, or an array
+// index when key is empty and index >= 0. Indexes are formatted only when
+// an error needs the pointer.
+type pathToken struct {
+	key   string
+	index int
+}
+
+var pointerEscaper = strings.NewReplacer("~", "~0", "/", "~1")
 
 func (d *decoder) pointer() string {
 	var b strings.Builder
 	for _, p := range d.path {
 		b.WriteByte('/')
-		b.WriteString(strings.NewReplacer("~", "~0", "/", "~1").Replace(p))
+		if p.index >= 0 {
+			b.WriteString(strconv.Itoa(p.index))
+		} else {
+			b.WriteString(pointerEscaper.Replace(p.key))
+		}
 	}
 	return b.String()
 }
@@ -152,7 +166,7 @@ func (d *decoder) object(depth int) (any, error) {
 			return nil, err
 		}
 		if _, dup := m[key]; dup {
-			d.path = append(d.path, key)
+			d.path = append(d.path, pathToken{key: key, index: -1})
 			return nil, d.fail("duplicate key %q", key)
 		}
 		if len(m) >= d.lim.MaxObjectKeys {
@@ -164,7 +178,7 @@ func (d *decoder) object(depth int) (any, error) {
 		}
 		d.pos++
 		d.skipSpace()
-		d.path = append(d.path, key)
+		d.path = append(d.path, pathToken{key: key, index: -1})
 		v, err := d.value(depth)
 		if err != nil {
 			return nil, err
@@ -200,7 +214,7 @@ func (d *decoder) array(depth int) (any, error) {
 			return nil, d.fail("array has more than %d elements", d.lim.MaxArrayLen)
 		}
 		d.skipSpace()
-		d.path = append(d.path, strconv.Itoa(len(a)))
+		d.path = append(d.path, pathToken{index: len(a)})
 		v, err := d.value(depth)
 		if err != nil {
 			return nil, err

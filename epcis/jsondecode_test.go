@@ -113,3 +113,16 @@ func BenchmarkDecodeJSON(b *testing.B) {
 		}
 	}
 }
+
+func TestTimeShape(t *testing.T) {
+	for s, want := range map[string]bool{
+		"2024-03-01T10:00:00Z": true, "2024-03-01T10:00:00.123456789+01:00": true, "2024-03-01T10:00:00-14:00": true,
+		"2024-03-01T10:00:00": false, "2024-03-01T10:00:00.Z": false, "2024-03-01T10:00:00.1234567890Z": false,
+		"2024-03-01 10:00:00Z": false, "2024-3-01T10:00:00Z": false, "2024-03-01T10:00:00+0100": false, "": false,
+		"2024-03-01T10:00:00z": false, "2024-03-01T10:00:00+01:0a": false,
+	} {
+		if got := timeShape(s); got != want {
+			t.Errorf("timeShape(%q) = %v, want %v", s, got, want)
+		}
+	}
+}

@@ -15,13 +15,14 @@ import (
 // pointer of the event (e.g. /epcisBody/eventList/3). It returns every
 // problem found, each with the pointer of the field at fault.
 func (e *Event) Validate(base string) Errors {
-	v := validator{base: base}
+	v := validator{base: base, ev: e}
 	v.event(e)
 	return v.errs
 }
 
 type validator struct {
 	base string
+	ev   *Event
 	errs Errors
 }
 
@@ -164,7 +165,7 @@ func (v *validator) id(field, s string, class bool) {
 			v.add(field, "%v", err)
 		}
 	case strings.HasPrefix(s, "urn:epc:"), dlPathRE.MatchString(s):
-		epc, err := gs1.ParseEPC(s)
+		epc, err := v.ev.ParseID(s)
 		if err != nil {
 			v.add(field, "%v", err)
 			return

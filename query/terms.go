@@ -70,7 +70,7 @@ func Terms(e *epcis.Event) []string {
 		}
 	}
 	id := func(k, v string) {
-		c, gtin := canonicalGTIN(v)
+		c, gtin := canonicalGTIN(e, v)
 		add(k, Compact(c))
 		add(TermGTIN, gtin)
 	}
@@ -120,12 +120,12 @@ func Terms(e *epcis.Event) []string {
 
 // canonicalGTIN returns the matching form of an identifier and, when it
 // carries one, its GTIN-14.
-func canonicalGTIN(s string) (canonical, gtin string) {
+func canonicalGTIN(e *epcis.Event, s string) (canonical, gtin string) {
 	if s == "" {
 		return "", ""
 	}
 	if strings.HasPrefix(s, "urn:epc:") || strings.HasPrefix(s, "http") {
-		if epc, err := gs1.ParseEPC(s); err == nil {
+		if epc, err := e.ParseID(s); err == nil {
 			return epc.Canonical(), epc.GTIN()
 		}
 	}
