@@ -105,7 +105,9 @@ func crashLoop(t *testing.T, bin string, rounds int, args []string) {
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
 	serial, checked, checkedAcks := 0, 0, 0
 	for round := range rounds {
+		t0 := time.Now()
 		cmd, base := startProcess(t, bin, args)
+		t1 := time.Now()
 		// Each round checks what the previous round sent; the last check
 		// covers everything once more.
 		checked, checkedAcks = verify(t, base, rec, round, checked, checkedAcks)
@@ -129,11 +131,13 @@ func crashLoop(t *testing.T, bin string, rounds int, args []string) {
 				}
 			}()
 		}
+		t2 := time.Now()
 		time.Sleep(time.Duration(50+rng.IntN(400)) * time.Millisecond)
 		cmd.Process.Signal(syscall.SIGKILL)
 		cmd.Wait()
 		cancel()
 		wg.Wait()
+		t.Logf("round %d: start %v, verify %v, run+stop %v", round, t1.Sub(t0), t2.Sub(t1), time.Since(t2))
 	}
 	cmd, base := startProcess(t, bin, args)
 	verify(t, base, rec, rounds, 0, 0)
