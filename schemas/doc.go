@@ -34,6 +34,20 @@
 // as a document or event "id" (format "uri" wants an absolute URI), so many
 // of GS1's own examples, which use one, are invalid against both.
 //
+// Validation has two stages. A plain-Go fast path (fast.go) mirrors the
+// schema keyword by keyword and vouches for valid instances without
+// allocating; it is only trusted to say "valid". Whatever it does not
+// accept is validated by the compiled schema, which gives the verdict and
+// the violations; for an EPCISDocument whose members other than the events
+// are valid, only the events the fast path rejects are given to the
+// library, one by one, with the same violations as for the whole document.
+// Tests compare the fast path with the compiled schema on every fixture,
+// on thousands of mutants and in fuzz targets, and the hand-written
+// pattern matchers with Go's regexp on the schema's own pattern text; a
+// change to the schema must be made in fast.go too, and those tests fail
+// until both agree. The CBV and Web Vocabulary enumerations are read from
+// the schema at compile time, so they are written down only there.
+//
 // Validation results are reported as a short list of [Violation]s: the
 // library's error tree is flattened to its deepest relevant errors, each with
 // a JSON pointer into the instance.
