@@ -3,7 +3,6 @@ package api
 import (
 	"encoding/json"
 	"errors"
-	"log/slog"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -126,6 +125,5 @@ func fromHTTPError(he *echo.HTTPError) *epcis.Error {
 	}
 	e := epcis.Errorf(epcis.KindInternal, "internal error")
 	e.Err = he
-	slog.Debug("echo error", "err", he)
 	return e
 }
