@@ -506,6 +506,18 @@ func (m *matcher) walkInner(v any, f FieldName, visit func(any) bool) bool {
 	return false
 }
 
+// standardPrefixes are the namespace prefixes the EPCIS 2.0 JSON-LD
+// context declares; a document's own declarations take precedence.
+var standardPrefixes = map[string]string{
+	"epcis":   "https://ref.gs1.org/epcis/",
+	"cbv":     "https://ref.gs1.org/cbv/",
+	"gs1":     "https://gs1.org/voc/",
+	"rdfs":    "http://www.w3.org/2000/01/rdf-schema#",
+	"owl":     "http://www.w3.org/2002/07/owl#",
+	"xsd":     "http://www.w3.org/2001/XMLSchema#",
+	"dcterms": "http://purl.org/dc/terms/",
+}
+
 // isExtensionKey reports whether a key of an event object names an
 // extension field: standard fields are plain words, extensions are CURIEs
 // or IRIs.
@@ -531,7 +543,9 @@ func (m *matcher) keyIs(k string, f FieldName) bool {
 	}
 	ns, ok := m.ns[prefix]
 	if !ok {
-		return false
+		if ns, ok = standardPrefixes[prefix]; !ok {
+			return false
+		}
 	}
 	if len(f.IRI) != len(ns)+len(local) {
 		// EPCIS 1.x names fields namespace#local when the namespace

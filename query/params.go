@@ -710,6 +710,14 @@ func (p *parser) pattern(name, raw string) error {
 			return p.attr(name, rest2, raw)
 		}
 	}
+	if rest == "quantity" && op != EXISTS {
+		c, err := p.number(name, raw, op, "")
+		if err != nil {
+			return err
+		}
+		p.q.Quantity = append(p.q.Quantity, c)
+		return nil
+	}
 	if uom, ok := strings.CutPrefix(rest, "quantity_"); ok && op != EXISTS {
 		if !isUOM(uom) {
 			return paramErr(name, "%q is not a unit of measure code (2 to 4 upper-case letters or digits)", safe(uom))
@@ -794,6 +802,9 @@ func (p *parser) fieldName(name, s string) (FieldName, error) {
 		return FieldName{IRI: s}, nil
 	}
 	if ns, ok := p.opts.Namespaces[prefix]; ok {
+		return FieldName{IRI: ns + local}, nil
+	}
+	if ns, ok := standardPrefixes[prefix]; ok {
 		return FieldName{IRI: ns + local}, nil
 	}
 	return FieldName{CURIE: s}, nil
