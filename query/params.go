@@ -164,6 +164,7 @@ func (c NumberCond) holds(x float64) bool {
 // EQ_destination_{type}: one list element must have both the type and one
 // of the values.
 type TypedCond struct {
+	Param  string
 	Type   string // CanonicalCBV of the type
 	Values []string
 }
@@ -389,8 +390,8 @@ type ParseOptions struct {
 
 // Parse reads SimpleEventQuery parameters from a URL query. Values are
 // pipe-delimited where the standard allows several; a parameter repeated
-// in the query adds alternatives to a list parameter and is an error for a
-// single-valued one. An unknown or malformed parameter is an *epcis.Error
+// in the query is read as if its values were joined with '|' (more
+// alternatives for a list parameter, an error for a single-valued one). An unknown or malformed parameter is an *epcis.Error
 // of kind KindQueryParameter whose Param names it; parameters are checked
 // in name order, so the same query always reports the same one.
 func Parse(v url.Values, opts ParseOptions) (*Query, error) {
@@ -407,10 +408,13 @@ func Parse(v url.Values, opts ParseOptions) (*Query, error) {
 		if contains(opts.Ignore, name) {
 			continue
 		}
-		for _, raw := range v[name] {
-			if err := p.param(name, raw); err != nil {
-				return nil, err
-			}
+		if name == "" {
+			return nil, paramErr("", "a parameter has no name")
+		}
+		vals := v[name]
+		p.repeated = len(vals) > 1
+		if err := p.param(name, strings.Join(vals, "|")); err != nil {
+			return nil, err
 		}
 	}
 	if err := p.finish(); err != nil {
@@ -437,6 +441,9 @@ func ParseRawQuery(raw string) (url.Values, error) {
 		if err != nil {
 			return nil, paramErr(safe(k), "the parameter name is not correctly URL-encoded")
 		}
+		if key == "" {
+			return nil, paramErr("", "a parameter has no name")
+		}
 		value, err := url.QueryUnescape(val)
 		if err != nil {
 			return nil, paramErr(key, "the value is not correctly URL-encoded")
@@ -447,10 +454,11 @@ func ParseRawQuery(raw string) (url.Values, error) {
 }
 
 type parser struct {
-	q      *Query
-	opts   ParseOptions
-	seen   map[string]string // single-valued parameter (canonical name) -> name used
-	values int
+	q        *Query
+	opts     ParseOptions
+	seen     map[string]string // single-valued parameter (canonical name) -> name used
+	values   int
+	repeated bool // the parameter being read was given more than once
 }
 
 func paramErr(name, format string, args ...any) *epcis.Error {
@@ -479,6 +487,9 @@ func contains(list []string, s string) bool {
 // single records a single-valued parameter; canonical folds the accepted
 // spellings of one parameter together.
 func (p *parser) single(name, canonical string) error {
+	if p.repeated {
+		return paramErr(name, "may be given only once")
+	}
 	if prev, ok := p.seen[canonical]; ok {
 		if prev == name {
 			return paramErr(name, "may be given only once")
@@ -520,6 +531,9 @@ func (p *parser) count(name string, n int) error {
 }
 
 func (p *parser) one(name, raw string) error {
+	if p.repeated {
+		return paramErr(name, "may be given only once")
+	}
 	if raw == "" {
 		return paramErr(name, "needs a value")
 	}
@@ -937,7 +951,7 @@ func (p *parser) typed(name, typ, raw string, v cbv.Vocabulary, dst *[]TypedCond
 	if err != nil {
 		return err
 	}
-	c := TypedCond{Type: t}
+	c := TypedCond{Param: name, Type: t}
 	for _, s := range vals {
 		if !isURI(s) {
 			return paramErr(name, "%q is not a URI", safe(s))
