@@ -129,6 +129,9 @@ func viewJob(j *store.Job) jobView {
 
 // getJob is GET /capture/{captureID}.
 func (s *Server) getJob(c echo.Context) error {
+	if j, ok := s.cap.RunningJob(c.Param("captureID")); ok && j.Owner == s.owner(c) {
+		return c.JSON(http.StatusOK, viewJob(j))
+	}
 	j, err := s.st.Job(c.Request().Context(), c.Param("captureID"))
 	if errors.Is(err, store.ErrNotFound) || (err == nil && j.Owner != s.owner(c)) {
 		return epcis.Errorf(epcis.KindNoSuchResource, "no capture job %q", c.Param("captureID"))

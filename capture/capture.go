@@ -79,9 +79,11 @@ type Service struct {
 	stop  context.CancelFunc
 	mu    sync.Mutex
 	done  bool
-	// inFlight holds the IDs of jobs queued or running here; a shared
-	// store is told they are alive (TouchJobs) while they are.
-	inFlight map[string]bool
+	// inFlight holds the jobs queued or running here, as recorded when
+	// they were submitted; a shared store is told they are alive
+	// (TouchJobs) while they are, and clients polling them are answered
+	// without a store read.
+	inFlight map[string]*store.Job
 }
 
 type job struct {
@@ -108,7 +110,7 @@ func New(st store.Store, schema *schemas.Validator, cfg Config, log *slog.Logger
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Service{st: st, schema: schema, cfg: cfg, log: log, hooks: hooks, queue: make(chan *job, cfg.Queue),
-		inFlight: map[string]bool{}}
+		inFlight: map[string]*store.Job{}}
 }
 
 // Config returns the service's configuration with defaults applied.
@@ -185,6 +187,19 @@ func (s *Service) sweeper(ctx context.Context) {
 			}
 		}
 	}
+}
+
+// RunningJob returns a copy of a job queued or running on this server, or
+// false when the job is not (it may have finished, or run elsewhere; the
+// store has it then).
+func (s *Service) RunningJob(id string) (*store.Job, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	j, ok := s.inFlight[id]
+	if !ok {
+		return nil, false
+	}
+	return copyJob(j), true
 }
 
 // Prepared is a validated document ready to be submitted as a job.
@@ -276,7 +291,7 @@ func (s *Service) Submit(ctx context.Context, p *Prepared, owner string) (*store
 	}
 	select {
 	case s.queue <- j:
-		s.inFlight[rec.ID] = true
+		s.inFlight[rec.ID] = copyJob(rec)
 	default:
 		// Record that the job will never run, then refuse it.
 		rec.Running, rec.Success, rec.FinishedAt = false, false, time.Now().UTC()
