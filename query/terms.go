@@ -1,6 +1,7 @@
-// Package query owns the meaning of EPCIS queries: the index terms an
-// event yields at capture, and (with the query issue) the compilation of
-// SimpleEventQuery parameters to terms plus a residual check.
+// Package query owns the meaning of EPCIS queries: the SimpleEventQuery
+// parameters (Parse), their reference semantics (Match), and the index
+// terms an event yields at capture (Terms), to which queries compile with
+// Match as the residual check.
 package query
 
 import (
@@ -101,9 +102,9 @@ func Terms(e *epcis.Event) []string {
 	add(TermDisposition, Compact(CanonicalCBV(cbv.Disp, e.Disposition)))
 	add(TermReadPoint, Compact(CanonicalID(e.ReadPoint)))
 	add(TermBizLocation, Compact(CanonicalID(e.BizLocation)))
-	add(TermTransform, e.TransformationID)
+	add(TermTransform, Compact(CanonicalID(e.TransformationID)))
 	for _, bt := range e.BizTransactions {
-		add(TermBizTransaction+Compact(CanonicalCBV(cbv.BTT, bt.Type)), bt.Value)
+		add(TermBizTransaction+Compact(CanonicalCBV(cbv.BTT, bt.Type)), Compact(CanonicalID(bt.Value)))
 	}
 	for _, s := range e.Sources {
 		add(TermSource+Compact(CanonicalCBV(cbv.SDT, s.Type)), Compact(CanonicalID(s.Value)))

@@ -37,6 +37,21 @@ func TestTerms(t *testing.T) {
 	}
 }
 
+func TestTermsOfClassPatternsAndTransactions(t *testing.T) {
+	ev := epcis.NewEvent(map[string]any{
+		"type":               "ObjectEvent",
+		"quantityList":       []any{map[string]any{"epcClass": "urn:epc:idpat:sgtin:4012345.011111.*", "quantity": 5.0}},
+		"bizTransactionList": []any{map[string]any{"type": "desadv", "bizTransaction": "urn:epc:id:gdti:4012345.00001.77"}},
+		"transformationID":   "urn:epc:id:gdti:4012345.00001.78",
+	})
+	got := Terms(ev)
+	for _, want := range []string{"c=~01/04012345111118", "g=04012345111118", "bt:^BTT-desadv=~253/401234500001677", "x=~253/401234500001678"} {
+		if !slices.Contains(got, want) {
+			t.Errorf("Terms = %q, missing %q", got, want)
+		}
+	}
+}
+
 func TestCompactKeepsOtherValues(t *testing.T) {
 	for _, s := range []string{"urn:uuid:1", "https://example.com/x", "", "~odd"} {
 		if got := Compact(s); got != s {
