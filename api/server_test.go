@@ -5,11 +5,10 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"github.com/lotline/lotline/gs1/gs1test"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -145,17 +144,7 @@ func (s *testServer) waitJob(t *testing.T, loc string) map[string]any {
 
 func gs1Dir(t *testing.T) string {
 	t.Helper()
-	if d := os.Getenv("LOTLINE_GS1_DIR"); d != "" {
-		return d
-	}
-	d, _ := filepath.Abs("../../shared/gs1")
-	if _, err := os.Stat(d); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("GS1 reference files not found at %s (set LOTLINE_GS1_DIR)", d)
-		}
-		t.Skipf("GS1 reference files not found at %s (set LOTLINE_GS1_DIR)", d)
-	}
-	return d
+	return gs1test.Dir(t)
 }
 
 func gzipped(b []byte) []byte {

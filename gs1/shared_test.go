@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"errors"
+	"github.com/lotline/lotline/gs1/gs1test"
 	"io"
 	"io/fs"
 	"os"
@@ -18,37 +19,7 @@ import (
 // except under CI=true where it fails.
 func gs1Dir(t testing.TB) string {
 	t.Helper()
-	if d := os.Getenv("LOTLINE_GS1_DIR"); d != "" {
-		if _, err := os.Stat(filepath.Join(d, "gs1-EPCIS")); err != nil {
-			missing(t, "LOTLINE_GS1_DIR="+d+" holds no gs1-EPCIS folder")
-		}
-		return d
-	}
-	wd, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for d := wd; ; d = filepath.Dir(d) {
-		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			g := filepath.Join(d, "..", "shared", "gs1")
-			if _, err := os.Stat(filepath.Join(g, "gs1-EPCIS", "examples")); err != nil {
-				missing(t, "GS1 reference examples not found at "+g+" (set LOTLINE_GS1_DIR)")
-			}
-			return g
-		}
-		if filepath.Dir(d) == d {
-			missing(t, "no go.mod above "+wd+", cannot locate ../shared/gs1 (set LOTLINE_GS1_DIR)")
-			return ""
-		}
-	}
-}
-
-func missing(t testing.TB, msg string) {
-	t.Helper()
-	if os.Getenv("CI") == "true" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
+	return gs1test.Dir(t)
 }
 
 // exampleStrings calls fn with every string value (JSON) and every text node

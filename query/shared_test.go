@@ -3,6 +3,7 @@ package query
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/lotline/lotline/gs1/gs1test"
 	"io/fs"
 	"net/url"
 	"os"
@@ -21,44 +22,14 @@ import (
 // except under CI=true where it fails.
 func gs1Dir(t testing.TB) string {
 	t.Helper()
-	if d := os.Getenv("LOTLINE_GS1_DIR"); d != "" {
-		if _, err := os.Stat(filepath.Join(d, "gs1-EPCIS")); err != nil {
-			missing(t, "LOTLINE_GS1_DIR="+d+" holds no gs1-EPCIS folder")
-		}
-		return d
-	}
-	wd, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for d := wd; ; d = filepath.Dir(d) {
-		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			g := filepath.Join(d, "..", "shared", "gs1")
-			if _, err := os.Stat(filepath.Join(g, "gs1-EPCIS")); err != nil {
-				missing(t, "GS1 reference material not found at "+g+" (set LOTLINE_GS1_DIR)")
-			}
-			return g
-		}
-		if filepath.Dir(d) == d {
-			missing(t, "no go.mod above "+wd+", cannot locate ../shared/gs1 (set LOTLINE_GS1_DIR)")
-			return ""
-		}
-	}
-}
-
-func missing(t testing.TB, msg string) {
-	t.Helper()
-	if os.Getenv("CI") == "true" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
+	return gs1test.Dir(t)
 }
 
 func readJSON(t testing.TB, path string) any {
 	t.Helper()
 	data, err := os.ReadFile(path)
 	if err != nil {
-		missing(t, "cannot read "+path+": "+err.Error())
+		gs1test.Missing(t, "cannot read "+path+": "+err.Error())
 	}
 	d := json.NewDecoder(bytes.NewReader(data))
 	d.UseNumber()
@@ -250,7 +221,7 @@ func exampleEvents(t *testing.T) []exampleEvent {
 		t.Fatal(err)
 	}
 	if len(out) < 50 {
-		missing(t, "fewer than 50 example events under "+root)
+		gs1test.Missing(t, "fewer than 50 example events under "+root)
 	}
 	return out
 }

@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"os"
+	"github.com/lotline/lotline/gs1/gs1test"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -84,31 +84,7 @@ func mustJSON(v any) string {
 // gs1Dir finds the shared GS1 reference folder, or skips (fails in CI).
 func gs1Dir(t *testing.T) string {
 	t.Helper()
-	dir := os.Getenv("LOTLINE_GS1_DIR")
-	if dir == "" {
-		wd, err := os.Getwd()
-		if err != nil {
-			t.Fatal(err)
-		}
-		for d := wd; ; d = filepath.Dir(d) {
-			if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-				dir = filepath.Join(d, "..", "shared", "gs1")
-				break
-			}
-			if filepath.Dir(d) == d {
-				break
-			}
-		}
-	}
-	schema := filepath.Join(dir, "ref-gs1-org-2.0.0-copies", "epcis-json-schema.json")
-	if _, err := os.Stat(schema); dir == "" || err != nil {
-		msg := "GS1 reference files missing: need ref-gs1-org-2.0.0-copies/epcis-json-schema.json under ../shared/gs1 or $LOTLINE_GS1_DIR"
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	return dir
+	return gs1test.Dir(t)
 }
 
 // TestOfficialSchema checks generated documents against GS1's ratified

@@ -1,6 +1,7 @@
 package eventhash
 
 import (
+	"github.com/lotline/lotline/gs1/gs1test"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,21 +13,7 @@ import (
 // it is missing, except under CI=true, where it fails.
 func gs1Dir(t testing.TB) string {
 	t.Helper()
-	if d := os.Getenv("LOTLINE_GS1_DIR"); d != "" {
-		return d
-	}
-	wd, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for d := wd; ; d = filepath.Dir(d) {
-		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			return filepath.Join(d, "..", "shared", "gs1")
-		}
-		if filepath.Dir(d) == d {
-			return filepath.Join(wd, "..", "shared", "gs1")
-		}
-	}
+	return gs1test.Dir(t)
 }
 
 // vectorDir returns the folder of the epcis-event-hash-generator test

@@ -3,6 +3,7 @@ package cbv
 import (
 	"encoding/json"
 	"encoding/xml"
+	"github.com/lotline/lotline/gs1/gs1test"
 	"io"
 	"io/fs"
 	"os"
@@ -17,37 +18,7 @@ import (
 // except under CI=true where it fails.
 func gs1Dir(t testing.TB) string {
 	t.Helper()
-	if d := os.Getenv("LOTLINE_GS1_DIR"); d != "" {
-		if _, err := os.Stat(filepath.Join(d, "gs1-EPCIS")); err != nil {
-			missing(t, "LOTLINE_GS1_DIR="+d+" holds no gs1-EPCIS folder")
-		}
-		return d
-	}
-	wd, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for d := wd; ; d = filepath.Dir(d) {
-		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			g := filepath.Join(d, "..", "shared", "gs1")
-			if _, err := os.Stat(filepath.Join(g, "gs1-EPCIS", "jsonld-context")); err != nil {
-				missing(t, "GS1 reference material not found at "+g+" (set LOTLINE_GS1_DIR)")
-			}
-			return g
-		}
-		if filepath.Dir(d) == d {
-			missing(t, "no go.mod above "+wd+", cannot locate ../shared/gs1 (set LOTLINE_GS1_DIR)")
-			return ""
-		}
-	}
-}
-
-func missing(t testing.TB, msg string) {
-	t.Helper()
-	if os.Getenv("CI") == "true" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
+	return gs1test.Dir(t)
 }
 
 // TestTablesMatchContext checks our vocabulary tables against the term
@@ -69,7 +40,7 @@ func TestTablesMatchContext(t *testing.T) {
 	for _, file := range []string{"gs1-EPCIS/jsonld-context/epcis-context.jsonld", "ref-gs1-org-2.0.0-copies/epcis-context.jsonld"} {
 		b, err := os.ReadFile(filepath.Join(dir, file))
 		if err != nil {
-			missing(t, err.Error())
+			gs1test.Missing(t, err.Error())
 		}
 		var doc map[string]any
 		if err := json.Unmarshal(b, &doc); err != nil {
@@ -298,7 +269,7 @@ func TestTablesMatchSchema(t *testing.T) {
 	for _, file := range []string{"gs1-EPCIS/json-schema/EPCIS-JSON-Schema.json", "ref-gs1-org-2.0.0-copies/epcis-json-schema.json"} {
 		b, err := os.ReadFile(filepath.Join(dir, file))
 		if err != nil {
-			missing(t, err.Error())
+			gs1test.Missing(t, err.Error())
 		}
 		var schema struct {
 			Definitions map[string]struct {
