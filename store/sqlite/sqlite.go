@@ -424,8 +424,10 @@ func (s *Store) TouchJobs(ctx context.Context, ids []string, at time.Time) error
 	if s.closed {
 		return store.ErrClosed
 	}
-	q := "UPDATE jobs SET updated_at = ? WHERE running = 1 AND id IN (" + strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",") + ")"
-	args := []any{at.UnixNano()}
+	// The job document carries UpdatedAt too; both change together.
+	q := "UPDATE jobs SET updated_at = ?, doc = json_set(doc, '$.UpdatedAt', ?) WHERE running = 1 AND id IN (" +
+		strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",") + ")"
+	args := []any{at.UnixNano(), at.UTC().Format(time.RFC3339Nano)}
 	for _, id := range ids {
 		args = append(args, id)
 	}
@@ -497,17 +499,29 @@ func (s *Store) wrapNil(err error) error {
 
 // AbandonJobs implements store.Store. SQLite batches are transactions, so
 // an unfinished batch left nothing behind; only job records need marking.
+// The stale jobs are read and failed in one write transaction, so a job
+// that finishes meanwhile is never overwritten as failed.
 func (s *Store) AbandonJobs(ctx context.Context, reason string, staleBefore time.Time) (int, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT doc FROM jobs WHERE running = 1 AND updated_at < ?`, staleBefore.UnixNano())
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return 0, store.ErrClosed
+	}
+	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
-		return 0, s.readErr(err)
+		return 0, fmt.Errorf("sqlitestore: begin: %w", err)
+	}
+	defer tx.Rollback()
+	rows, err := tx.QueryContext(ctx, `SELECT doc FROM jobs WHERE running = 1 AND updated_at < ?`, staleBefore.UnixNano())
+	if err != nil {
+		return 0, fmt.Errorf("sqlitestore: %w", err)
 	}
 	var stale []*store.Job
 	for rows.Next() {
 		var doc []byte
 		if err := rows.Scan(&doc); err != nil {
 			rows.Close()
-			return 0, s.readErr(err)
+			return 0, fmt.Errorf("sqlitestore: %w", err)
 		}
 		j, err := decodeJob(doc)
 		if err != nil {
@@ -518,7 +532,7 @@ func (s *Store) AbandonJobs(ctx context.Context, reason string, staleBefore time
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return 0, s.readErr(err)
+		return 0, fmt.Errorf("sqlitestore: %w", err)
 	}
 	now := time.Now().UTC()
 	for _, j := range stale {
@@ -533,9 +547,12 @@ func (s *Store) AbandonJobs(ctx context.Context, reason string, staleBefore time
 			Status: 500,
 			Detail: reason,
 		})
-		if err := s.UpdateJob(ctx, j); err != nil {
+		if err := putJobTx(ctx, tx, j, updateJobSQL); err != nil {
 			return 0, err
 		}
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, fmt.Errorf("sqlitestore: commit: %w", err)
 	}
 	return len(stale), nil
 }

@@ -69,3 +69,30 @@ func BenchmarkToken(b *testing.B) {
 		buf = appendToken(buf[:0], "e=~01/04012345111118/21/123456789")
 	}
 }
+
+// TestTouchJobsUpdatesTheJob checks that a heartbeat shows in the job read
+// back, as the contract says.
+func TestTouchJobsUpdatesTheJob(t *testing.T) {
+	ctx := context.Background()
+	st, err := Open(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	old := time.Now().Add(-time.Hour).UTC()
+	j := &store.Job{ID: "j1", Owner: "o", Running: true, Success: true, ErrorBehaviour: "rollback", CreatedAt: old, UpdatedAt: old}
+	if err := st.CreateJob(ctx, j); err != nil {
+		t.Fatal(err)
+	}
+	at := time.Now().UTC()
+	if err := st.TouchJobs(ctx, []string{"j1"}, at); err != nil {
+		t.Fatal(err)
+	}
+	got, err := st.Job(ctx, "j1")
+	if err != nil || !got.UpdatedAt.Equal(at) {
+		t.Fatalf("UpdatedAt %v (err %v), want %v", got.UpdatedAt, err, at)
+	}
+	if n, err := st.AbandonJobs(ctx, "test", at); err != nil || n != 0 {
+		t.Fatalf("a touched job was abandoned: %d %v", n, err)
+	}
+}
