@@ -74,9 +74,10 @@ type Service struct {
 	log    *slog.Logger
 	hooks  Hooks
 
-	queue chan *job
-	wg    sync.WaitGroup
-	stop  context.CancelFunc
+	queue   chan *job
+	wg      sync.WaitGroup // workers
+	sweepWG sync.WaitGroup // the sweeper, which runs until stop
+	stop    context.CancelFunc
 	mu    sync.Mutex
 	done  bool
 	// inFlight holds the jobs queued or running here, as recorded when
@@ -137,7 +138,7 @@ func (s *Service) Start(ctx context.Context) error {
 		go s.worker(wctx)
 	}
 	if s.cfg.SharedStore {
-		s.wg.Add(1)
+		s.sweepWG.Add(1)
 		go s.sweeper(wctx)
 	}
 	return nil
@@ -158,13 +159,14 @@ func (s *Service) Close() {
 	if s.stop != nil {
 		s.stop()
 	}
+	s.sweepWG.Wait()
 }
 
 // sweeper keeps this server's jobs alive in a shared store and fails the
 // jobs of servers that stopped: a job not touched for AbandonAfter is
 // abandoned by whichever server sweeps first.
 func (s *Service) sweeper(ctx context.Context) {
-	defer s.wg.Done()
+	defer s.sweepWG.Done()
 	t := time.NewTicker(s.cfg.AbandonAfter / 4)
 	defer t.Stop()
 	for {
