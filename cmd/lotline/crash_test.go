@@ -146,8 +146,19 @@ func crashLoop(t *testing.T, bin string, rounds int, sample bool, args []string)
 	}
 	cmd, base := startProcess(t, bin, args)
 	verify(t, base, rec, rounds, 0, 0)
+	// A graceful stop must finish too.
 	cmd.Process.Signal(syscall.SIGTERM)
-	cmd.Wait()
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Errorf("lotline exited with %v after SIGTERM", err)
+		}
+	case <-time.After(60 * time.Second):
+		cmd.Process.Kill()
+		t.Error("lotline did not stop within 60s of SIGTERM")
+	}
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
 	t.Logf("%d rounds: %d documents sent, %d jobs seen finished, %d single events acknowledged",
