@@ -78,8 +78,8 @@ type Service struct {
 	wg      sync.WaitGroup // workers
 	sweepWG sync.WaitGroup // the sweeper, which runs until stop
 	stop    context.CancelFunc
-	mu    sync.Mutex
-	done  bool
+	mu      sync.Mutex
+	done    bool
 	// inFlight holds the jobs queued or running here, as recorded when
 	// they were submitted; a shared store is told they are alive
 	// (TouchJobs) while they are, and clients polling them are answered
