@@ -48,7 +48,7 @@ func (v *validator) event(e *Event) {
 	} else if !ValidOffset(tz) {
 		v.add("eventTimeZoneOffset", "%q is not a time-zone offset of the form +hh:mm or -hh:mm", tz)
 	}
-	if id, ok := f["eventID"].(string); ok && !isURI(id) {
+	if id, ok := f["eventID"].(string); ok && !cbv.IsURI(id) {
 		v.add("eventID", "eventID %q must be a URI (e.g. ni:///sha-256;...?ver=CBV2.0 or urn:uuid:...)", id)
 	}
 
@@ -93,7 +93,7 @@ func (v *validator) event(e *Event) {
 	if e.BizLocation != "" {
 		v.id("bizLocation/id", e.BizLocation, false)
 	}
-	if e.TransformationID != "" && !isURI(e.TransformationID) {
+	if e.TransformationID != "" && !cbv.IsURI(e.TransformationID) {
 		v.add("transformationID", "transformationID %q must be a URI", e.TransformationID)
 	}
 
@@ -116,7 +116,7 @@ func (v *validator) event(e *Event) {
 			v.cbvValue("errorDeclaration/reason", cbv.ER, r)
 		}
 		for i, id := range strs(ed["correctiveEventIDs"]) {
-			if !isURI(id) {
+			if !cbv.IsURI(id) {
 				v.add("errorDeclaration/correctiveEventIDs/"+strconv.Itoa(i), "%q is not a URI", id)
 			}
 		}
@@ -176,7 +176,7 @@ func (v *validator) id(field, s string, class bool) {
 		if !class && epc.IsClass() && !strings.HasPrefix(field, "parentID") {
 			v.add(field, "%q is a class identifier; put classes in a quantity list", s)
 		}
-	case !isURI(s):
+	case !cbv.IsURI(s):
 		v.add(field, "%q is not a URI", s)
 	}
 }
@@ -221,7 +221,7 @@ func (v *validator) typedValues(field, valueKey string, vocab cbv.Vocabulary, li
 		}
 		if checkID {
 			v.id(p+"/"+valueKey, tv.Value, false)
-		} else if !isURI(tv.Value) {
+		} else if !cbv.IsURI(tv.Value) {
 			v.add(p+"/"+valueKey, "%q is not a URI", tv.Value)
 		}
 	}
@@ -252,21 +252,4 @@ func (v *validator) sensors(list any) {
 			}
 		}
 	}
-}
-
-// isURI reports whether s is an absolute URI: a scheme, a colon and no
-// spaces. EPCIS requires URIs for identifiers and user vocabulary values.
-func isURI(s string) bool {
-	i := strings.IndexByte(s, ':')
-	if i < 1 || i == len(s)-1 {
-		return false
-	}
-	for j := 0; j < i; j++ {
-		c := s[j]
-		alpha := (c|0x20) >= 'a' && (c|0x20) <= 'z'
-		if !alpha && (j == 0 || !(c >= '0' && c <= '9' || c == '+' || c == '-' || c == '.')) {
-			return false
-		}
-	}
-	return !strings.ContainsAny(s, " \t\n\r<>\"{}|\\^`")
 }

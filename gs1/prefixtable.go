@@ -175,10 +175,13 @@ func (t *PrefixTable) addEntry(n int, prefix, length string) error {
 // Learn records the company prefix length of e if it is known (e was
 // parsed from a URN). It does nothing otherwise.
 func (t *PrefixTable) Learn(e EPC) {
-	cp := e.CompanyPrefix()
-	if cp == "" {
-		return
+	if cp := e.CompanyPrefix(); cp != "" {
+		t.remember(cp)
 	}
+}
+
+// remember records that cp is a whole GS1 Company Prefix.
+func (t *PrefixTable) remember(cp string) {
 	t.mu.RLock()
 	l, ok := t.m[cp]
 	t.mu.RUnlock()
@@ -260,16 +263,7 @@ func (t *PrefixTable) LearnURN(s string) {
 	if j := strings.IndexByte(cp, '.'); j >= 0 {
 		cp = cp[:j]
 	}
-	if len(cp) < 4 || len(cp) > 12 || !allDigits(cp) {
-		return
+	if len(cp) >= 4 && len(cp) <= 12 && allDigits(cp) {
+		t.remember(cp)
 	}
-	t.mu.RLock()
-	l, ok := t.m[cp]
-	t.mu.RUnlock()
-	if ok && int(l) == len(cp) {
-		return
-	}
-	t.mu.Lock()
-	t.m[cp] = uint8(len(cp))
-	t.mu.Unlock()
 }

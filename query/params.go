@@ -551,7 +551,7 @@ func (p *parser) param(name, raw string) error {
 			return err
 		}
 		for _, s := range vals {
-			if !contains(epcis.EventTypes, s) && !isURI(s) {
+			if !contains(epcis.EventTypes, s) && !cbv.IsURI(s) {
 				return paramErr(name, "%q is not an event type (ObjectEvent, AggregationEvent, TransactionEvent, TransformationEvent, AssociationEvent, or the URI of an extension event type)", s)
 			}
 		}
@@ -809,7 +809,7 @@ func (p *parser) fieldName(name, s string) (FieldName, error) {
 		return FieldName{}, paramErr(name, "the field name %q is not a URI", safe(s))
 	}
 	prefix, local, ok := strings.Cut(s, ":")
-	if !ok || prefix == "" || local == "" || !isURI(s) {
+	if !ok || prefix == "" || local == "" || !cbv.IsURI(s) {
 		return FieldName{}, paramErr(name, "%q is not the name of an extension field: use its full IRI (namespace and local name) or a declared prefix", safe(s))
 	}
 	if strings.HasPrefix(local, "//") || prefix == "urn" {
@@ -872,7 +872,7 @@ func (p *parser) uriList(name, raw string, dst *[]string) error {
 		return err
 	}
 	for _, s := range vals {
-		if !isURI(s) {
+		if !cbv.IsURI(s) {
 			return paramErr(name, "%q is not a URI", safe(s))
 		}
 	}
@@ -888,7 +888,7 @@ func (p *parser) idList(name, raw string, dst *[]string) error {
 		return err
 	}
 	for _, s := range vals {
-		if !isURI(s) {
+		if !cbv.IsURI(s) {
 			return paramErr(name, "%q is not a URI", safe(s))
 		}
 		if strings.HasPrefix(s, "urn:epc:id:") || strings.HasPrefix(s, "urn:epc:class:") {
@@ -919,7 +919,7 @@ func (p *parser) match(name, raw string, dst *[]IDMatch) error {
 // ParseIDMatch reads one value of a MATCH_ parameter: an EPC pure identity
 // pattern, an EPC URN, a GS1 Digital Link or another URI.
 func ParseIDMatch(s string) (IDMatch, error) {
-	if !isURI(s) {
+	if !cbv.IsURI(s) {
 		return IDMatch{}, &gs1.Error{Part: "identifier", Value: safe(s), Reason: "not a URI"}
 	}
 	switch {
@@ -953,7 +953,7 @@ func (p *parser) typed(name, typ, raw string, v cbv.Vocabulary, dst *[]TypedCond
 	}
 	c := TypedCond{Param: name, Type: t}
 	for _, s := range vals {
-		if !isURI(s) {
+		if !cbv.IsURI(s) {
 			return paramErr(name, "%q is not a URI", safe(s))
 		}
 		c.Values = append(c.Values, CanonicalID(s))
@@ -1016,7 +1016,7 @@ func (p *parser) splitAttr(name, rest string) (AttrField, string, error) {
 		}
 	}
 	for i := strings.LastIndexByte(rest, '_'); i > 0; i = strings.LastIndexByte(rest[:i], '_') {
-		if attr := rest[i+1:]; isURI(attr) {
+		if attr := rest[i+1:]; cbv.IsURI(attr) {
 			f, err := p.fieldName(name, rest[:i])
 			if err != nil {
 				continue
@@ -1189,31 +1189,6 @@ func (p *parser) finish() error {
 // restriction off.
 func existsFlag(raw string) bool {
 	return raw != "false" && raw != "0"
-}
-
-// isURI reports whether s is an absolute URI by RFC 3986 syntax (scheme,
-// ':', at least one more character) with no whitespace or characters a URI
-// cannot hold.
-func isURI(s string) bool {
-	colon := strings.IndexByte(s, ':')
-	if colon < 1 || colon == len(s)-1 {
-		return false
-	}
-	for i := 0; i < colon; i++ {
-		c := s[i]
-		switch {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z':
-		case i > 0 && ('0' <= c && c <= '9' || c == '+' || c == '-' || c == '.'):
-		default:
-			return false
-		}
-	}
-	for i := colon + 1; i < len(s); i++ {
-		if c := s[i]; c <= ' ' || c == 0x7f || c == '"' || c == '<' || c == '>' || c == '\\' || c == '^' || c == '`' || c == '{' || c == '|' || c == '}' {
-			return false
-		}
-	}
-	return utf8.ValidString(s)
 }
 
 // isUOM reports whether s has the form of a UN/ECE Recommendation 20 code

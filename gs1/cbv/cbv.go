@@ -191,7 +191,7 @@ func Normalize(v Vocabulary, s string) (string, error) {
 	if t := lookup(vi, s); t != nil {
 		return t.web, nil
 	}
-	if !isURI(s) {
+	if !IsURI(s) {
 		if s == "" {
 			return "", &Error{Vocabulary: v, Value: s, Reason: "empty"}
 		}
@@ -239,10 +239,12 @@ func Format(v Vocabulary, value string, form Form) string {
 	return t.web
 }
 
-// isURI reports whether s is an absolute URI by RFC 3986 syntax: a scheme
+// IsURI reports whether s is an absolute URI by RFC 3986 syntax: a scheme
 // (letter, then letters, digits, '+', '-', '.'), ':', then at least one
-// character, with no whitespace or control characters.
-func isURI(s string) bool {
+// character, with no whitespace, control characters or characters a URI
+// cannot hold. EPCIS requires URIs for identifiers and custom vocabulary
+// values.
+func IsURI(s string) bool {
 	colon := strings.IndexByte(s, ':')
 	if colon < 1 || colon == len(s)-1 {
 		return false
