@@ -244,11 +244,38 @@ func (s *Server) gs1Headers(next echo.HandlerFunc) echo.HandlerFunc {
 		if err := checkVersion("GS1-EPCIS-Version", rh.Get("GS1-EPCIS-Version"), rh.Get("GS1-EPCIS-Min"), rh.Get("GS1-EPCIS-Max"), EPCISVersion); err != nil {
 			return err
 		}
+		if !isOpsPath(c.Path()) && !acceptsJSON(c.Request().Header.Get("Accept")) {
+			return &epcis.Error{Kind: epcis.KindNotAcceptable, Param: "Accept", EventIndex: -1,
+				Message: "this server answers in application/ld+json, application/json or application/problem+json"}
+		}
 		if err := checkVersion("GS1-CBV-Version", rh.Get("GS1-CBV-Version"), rh.Get("GS1-CBV-Min"), rh.Get("GS1-CBV-Max"), CBVVersion); err != nil {
 			return err
 		}
 		return next(c)
 	}
+}
+
+// isOpsPath tells the operations endpoints, which speak their own formats
+// (Prometheus text for /metrics).
+func isOpsPath(p string) bool { return p == "/metrics" || p == "/healthz" || p == "/readyz" }
+
+// acceptsJSON reports whether an Accept header admits a JSON answer (an
+// absent header admits anything).
+func acceptsJSON(accept string) bool {
+	if strings.TrimSpace(accept) == "" {
+		return true
+	}
+	for _, part := range strings.Split(accept, ",") {
+		mt, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if strings.Contains(strings.ReplaceAll(params, " ", ""), "q=0") && !strings.Contains(params, "q=0.") {
+			continue // explicitly refused
+		}
+		switch strings.ToLower(strings.TrimSpace(mt)) {
+		case "*/*", "application/*", "application/json", "application/ld+json", "application/problem+json":
+			return true
+		}
+	}
+	return false
 }
 
 // checkVersion refuses a request that asks for a version other than ours,

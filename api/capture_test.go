@@ -274,11 +274,17 @@ func TestDiscoveryAndHeaders(t *testing.T) {
 			t.Errorf("%s: %s = %d %s", h[0], h[1], r.status, r.body)
 		}
 	}
+	for accept, want := range map[string]int{"application/xml": 406, "text/html, application/xml;q=0.9": 406,
+		"application/ld+json": 200, "application/json;q=0.5, application/xml": 200, "*/*": 200, "application/json;q=0": 406} {
+		if r := s.do(t, "GET", "/", nil, "Accept", accept); r.status != want {
+			t.Errorf("Accept %q: %d, want %d", accept, r.status, want)
+		}
+	}
 	if r := s.do(t, "GET", "/", nil, "GS1-EPCIS-Version", "2.0"); r.status != http.StatusOK {
 		t.Errorf("2.0 refused: %d", r.status)
 	}
 	for _, p := range []string{"/healthz", "/readyz", "/metrics"} {
-		if r := s.do(t, "GET", p, nil); r.status != http.StatusOK {
+		if r := s.do(t, "GET", p, nil, "Accept", "text/plain;version=0.0.4"); r.status != http.StatusOK {
 			t.Errorf("%s = %d", p, r.status)
 		}
 	}
