@@ -24,7 +24,8 @@ import (
 
 	"github.com/lotline/lotline/store"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	"modernc.org/sqlite" // also registers the "sqlite" driver
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // FileName is the database file inside the data directory.
@@ -403,7 +404,8 @@ func putJobTx(ctx context.Context, db execer, j *store.Job, q string) error {
 	}
 	r, err := db.ExecContext(ctx, q, j.ID, j.Owner, j.CreatedAt.UnixNano(), j.UpdatedAt.UnixNano(), j.Running, doc)
 	if err != nil {
-		if strings.Contains(err.Error(), "UNIQUE constraint failed") {
+		var se *sqlite.Error
+		if errors.As(err, &se) && (se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY || se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE) {
 			return &store.DuplicateError{UniqueKey: j.ID}
 		}
 		return fmt.Errorf("sqlitestore: write job: %w", err)
