@@ -48,6 +48,10 @@ type Config struct {
 	Vendor string
 	// TokenSecret signs page tokens.
 	TokenSecret []byte
+	// CaptureSlots bounds how many capture requests are decoded and
+	// validated at once, and so the memory a burst of large documents can
+	// take; further requests wait for a slot.
+	CaptureSlots int
 	// DefaultPerPage and MaxPerPage bound list pages.
 	DefaultPerPage, MaxPerPage int
 	// Prefixes gives GS1 Company Prefix lengths for answers in EPC URN form
@@ -65,6 +69,7 @@ var DefaultConfig = Config{
 	Vendor:         "lotline/dev",
 	DefaultPerPage: 30,
 	MaxPerPage:     1000,
+	CaptureSlots:   4,
 }
 
 // Server serves the REST binding.
@@ -77,6 +82,7 @@ type Server struct {
 	reg     *prometheus.Registry
 	metrics *metrics
 	tokens  tokenSigner
+	slots   chan struct{} // capture requests being decoded and validated
 }
 
 // New builds the HTTP handler. reg receives the server's metrics and is
@@ -93,6 +99,9 @@ func New(cfg Config, st store.Store, cs *capture.Service, log *slog.Logger, reg 
 	}
 	if cfg.Vendor == "" {
 		cfg.Vendor = DefaultConfig.Vendor
+	}
+	if cfg.CaptureSlots <= 0 {
+		cfg.CaptureSlots = DefaultConfig.CaptureSlots
 	}
 	if cfg.DefaultPerPage <= 0 {
 		cfg.DefaultPerPage = DefaultConfig.DefaultPerPage
@@ -111,7 +120,7 @@ func New(cfg Config, st store.Store, cs *capture.Service, log *slog.Logger, reg 
 		reg = prometheus.NewRegistry()
 	}
 	s := &Server{cfg: cfg, st: st, cap: cs, log: log, reg: reg, metrics: newMetrics(reg),
-		tokens: tokenSigner{secret: cfg.TokenSecret}}
+		tokens: tokenSigner{secret: cfg.TokenSecret}, slots: make(chan struct{}, cfg.CaptureSlots)}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError

@@ -84,6 +84,12 @@ func (s *Server) owner(c echo.Context) string { return s.cfg.Owner }
 
 // postCapture is POST /capture: validate the document, record a job, 202.
 func (s *Server) postCapture(c echo.Context) error {
+	select {
+	case s.slots <- struct{}{}:
+		defer func() { <-s.slots }()
+	case <-c.Request().Context().Done():
+		return epcis.Errorf(epcis.KindUnavailable, "the request ended while waiting for a capture slot")
+	}
 	doc, err := s.readJSON(c, s.cfg.MaxBodyBytes)
 	if err != nil {
 		return err

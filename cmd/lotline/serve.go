@@ -39,6 +39,7 @@ type serveConfig struct {
 	MaxEventBytes int64
 	Workers       int
 	Queue         int
+	CaptureSlots  int
 	LogLevel      string
 	LogFormat     string
 	TokenSecret   string
@@ -64,6 +65,7 @@ func serveFlags() []flagSpec {
 		{"max-event-body", "LOTLINE_MAX_EVENT_BODY", "largest POST /events body in bytes", strconv.FormatInt(api.DefaultConfig.MaxEventBytes, 10)},
 		{"workers", "LOTLINE_WORKERS", "capture jobs stored at once", strconv.Itoa(capture.DefaultConfig.Workers)},
 		{"queue", "LOTLINE_QUEUE", "validated capture jobs that may wait for a worker before capture answers 503", strconv.Itoa(capture.DefaultConfig.Queue)},
+		{"capture-slots", "LOTLINE_CAPTURE_SLOTS", "capture requests decoded and validated at once (bounds the memory of bursts of large documents; others wait)", strconv.Itoa(api.DefaultConfig.CaptureSlots)},
 		{"log-level", "LOTLINE_LOG_LEVEL", "debug, info, warn or error", "info"},
 		{"log-format", "LOTLINE_LOG_FORMAT", "text or json", "text"},
 		{"token-secret", "LOTLINE_TOKEN_SECRET", "hex key that signs page tokens (servers sharing a MongoDB need the same one); default: a key kept in the data directory", ""},
@@ -115,6 +117,7 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (*s
 	c.MaxEventBytes = int64(atoi("max-event-body"))
 	c.Workers = atoi("workers")
 	c.Queue = atoi("queue")
+	c.CaptureSlots = atoi("capture-slots")
 	c.LogLevel = *vals["log-level"]
 	c.LogFormat = *vals["log-format"]
 	c.TokenSecret = *vals["token-secret"]
@@ -295,7 +298,7 @@ func startServer(ctx context.Context, c *serveConfig, log *slog.Logger) (*server
 	if err := cs.Start(ctx); err != nil {
 		return fail(err)
 	}
-	h := api.New(api.Config{MaxBodyBytes: c.MaxBodyBytes, MaxEventBytes: c.MaxEventBytes,
+	h := api.New(api.Config{MaxBodyBytes: c.MaxBodyBytes, MaxEventBytes: c.MaxEventBytes, CaptureSlots: c.CaptureSlots,
 		Vendor: "lotline/" + version, TokenSecret: secret, Ready: st.ready, Prefixes: prefixes}, st, cs, log, reg)
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
