@@ -130,7 +130,8 @@ func New(cfg Config, st store.Store, cs *capture.Service, log *slog.Logger, reg 
 	return s
 }
 
-// Hooks returns the capture hooks that feed this server's metrics.
+// HooksFor creates the capture metrics in reg and returns the capture hooks
+// that feed them.
 func HooksFor(reg *prometheus.Registry) capture.Hooks { return captureHooks(reg) }
 
 // ServeHTTP implements http.Handler.
