@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/lotline/lotline/gs1/gs1test"
 	"net/http"
 	"net/url"
 	"os"
@@ -295,7 +296,7 @@ func TestDiscoveryAndHeaders(t *testing.T) {
 // JSON Schema accepts (the schemas package proves ours agrees with it): the
 // semantic rules must not refuse any of them.
 func TestCaptureGS1Examples(t *testing.T) {
-	dir := gs1Dir(t)
+	dir := gs1test.Dir(t)
 	s := startServer(t, backends["sqlite"](t), capture.Config{}, api.Config{})
 	var files []string
 	for _, sub := range []string{"gs1-EPCIS/examples", "more-examples"} {

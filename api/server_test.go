@@ -5,7 +5,6 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
-	"github.com/lotline/lotline/gs1/gs1test"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -140,11 +139,6 @@ func (s *testServer) waitJob(t *testing.T, loc string) map[string]any {
 	}
 	t.Fatalf("job %s still running after 30s", loc)
 	return nil
-}
-
-func gs1Dir(t *testing.T) string {
-	t.Helper()
-	return gs1test.Dir(t)
 }
 
 func gzipped(b []byte) []byte {

@@ -14,14 +14,6 @@ import (
 	"testing"
 )
 
-// gs1Dir locates the GS1 reference material: $LOTLINE_GS1_DIR, or
-// ../shared/gs1 next to the module root. Without it the test is skipped,
-// except under CI=true where it fails.
-func gs1Dir(t testing.TB) string {
-	t.Helper()
-	return gs1test.Dir(t)
-}
-
 // exampleStrings calls fn with every string value (JSON) and every text node
 // and attribute value (XML) in the example documents under dir.
 func exampleStrings(t testing.TB, dir string, fn func(file, s string)) {
@@ -108,7 +100,7 @@ var knownBadExampleIDs = map[string]string{
 // Digital Link found in the GS1 and third-party example documents through
 // the parsers, and checks the URN -> Digital Link -> URN round trip.
 func TestSharedExampleIdentifiers(t *testing.T) {
-	dir := gs1Dir(t)
+	dir := gs1test.Dir(t)
 	counts := map[string]int{}
 	tab := NewPrefixTable()
 	var dls []EPC

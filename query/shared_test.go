@@ -17,14 +17,6 @@ import (
 	"github.com/lotline/lotline/epcis"
 )
 
-// gs1Dir locates the GS1 reference material: $LOTLINE_GS1_DIR, or
-// ../shared/gs1 next to the module root. Without it the test is skipped,
-// except under CI=true where it fails.
-func gs1Dir(t testing.TB) string {
-	t.Helper()
-	return gs1test.Dir(t)
-}
-
 func readJSON(t testing.TB, path string) any {
 	t.Helper()
 	data, err := os.ReadFile(path)
@@ -109,7 +101,7 @@ func sample(name string, schema map[string]any) string {
 // and the properties and pattern families of the query schema (one sample
 // name per pattern), each with a sample value of its declared type.
 func standardNames(t *testing.T) []standardName {
-	dir := gs1Dir(t)
+	dir := gs1test.Dir(t)
 	var out []standardName
 	api := readJSON(t, filepath.Join(dir, "gs1-EPCIS", "openapi", "openapi.json")).(map[string]any)
 	params := api["components"].(map[string]any)["parameters"].(map[string]any)
@@ -185,7 +177,7 @@ type exampleEvent struct {
 }
 
 func exampleEvents(t *testing.T) []exampleEvent {
-	root := filepath.Join(gs1Dir(t), "gs1-EPCIS", "examples", "JSON")
+	root := filepath.Join(gs1test.Dir(t), "gs1-EPCIS", "examples", "JSON")
 	var out []exampleEvent
 	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".jsonld") && !strings.HasSuffix(path, ".json") {

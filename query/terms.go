@@ -122,11 +122,17 @@ func Terms(e *epcis.Event) []string {
 // canonicalGTIN returns the matching form of an identifier and, when it
 // carries one, its GTIN-14.
 func canonicalGTIN(e *epcis.Event, s string) (canonical, gtin string) {
+	return canonicalWith(e.ParseID, s)
+}
+
+// canonicalWith is the one definition of the matching form, parsing GS1
+// identifiers with parse.
+func canonicalWith(parse func(string) (gs1.EPC, error), s string) (canonical, gtin string) {
 	if s == "" {
 		return "", ""
 	}
 	if strings.HasPrefix(s, "urn:epc:") || strings.HasPrefix(s, "http") {
-		if epc, err := e.ParseID(s); err == nil {
+		if epc, err := parse(s); err == nil {
 			return epc.Canonical(), epc.GTIN()
 		}
 	}
@@ -136,15 +142,8 @@ func canonicalGTIN(e *epcis.Event, s string) (canonical, gtin string) {
 // CanonicalID is the matching form of an identifier: the canonical GS1
 // Digital Link of a GS1 identifier, the identifier itself otherwise.
 func CanonicalID(s string) string {
-	if s == "" {
-		return ""
-	}
-	if strings.HasPrefix(s, "urn:epc:") || strings.HasPrefix(s, "http") {
-		if epc, err := gs1.ParseEPC(s); err == nil {
-			return epc.Canonical()
-		}
-	}
-	return s
+	c, _ := canonicalWith(gs1.ParseEPC, s)
+	return c
 }
 
 // CanonicalCBV is the matching form of a CBV value: its Web URI when it is

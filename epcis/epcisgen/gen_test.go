@@ -81,16 +81,10 @@ func mustJSON(v any) string {
 	return string(b)
 }
 
-// gs1Dir finds the shared GS1 reference folder, or skips (fails in CI).
-func gs1Dir(t *testing.T) string {
-	t.Helper()
-	return gs1test.Dir(t)
-}
-
 // TestOfficialSchema checks generated documents against GS1's ratified
 // JSON Schema as well.
 func TestOfficialSchema(t *testing.T) {
-	dir := gs1Dir(t)
+	dir := gs1test.Dir(t)
 	v, err := schemas.CompileOfficial(filepath.Join(dir, "ref-gs1-org-2.0.0-copies", "epcis-json-schema.json"))
 	if err != nil {
 		t.Fatal(err)

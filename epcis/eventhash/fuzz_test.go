@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"github.com/lotline/lotline/gs1/gs1test"
 	"io"
 	"os"
 	"path/filepath"
@@ -164,7 +165,7 @@ func FuzzPreHash(f *testing.F) {
 
 // addVectorSeeds adds every event of the JSON vectors, when present.
 func addVectorSeeds(f *testing.F) {
-	dir := filepath.Join(gs1Dir(f), "more-examples", "epcis-event-hash-generator", "tests", "examples")
+	dir := filepath.Join(gs1test.Dir(f), "more-examples", "epcis-event-hash-generator", "tests", "examples")
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return

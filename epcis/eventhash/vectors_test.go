@@ -8,19 +8,11 @@ import (
 	"testing"
 )
 
-// gs1Dir locates the shared GS1 reference material: $LOTLINE_GS1_DIR, or
-// ../shared/gs1 beside the module root. A test that needs it skips when
-// it is missing, except under CI=true, where it fails.
-func gs1Dir(t testing.TB) string {
-	t.Helper()
-	return gs1test.Dir(t)
-}
-
 // vectorDir returns the folder of the epcis-event-hash-generator test
 // vectors, or skips/fails the test when it is missing.
 func vectorDir(t testing.TB) string {
 	t.Helper()
-	dir := filepath.Join(gs1Dir(t), "more-examples", "epcis-event-hash-generator", "tests", "examples")
+	dir := filepath.Join(gs1test.Dir(t), "more-examples", "epcis-event-hash-generator", "tests", "examples")
 	if _, err := os.Stat(dir); err != nil {
 		msg := "event-hash test vectors missing: " + dir + " (set LOTLINE_GS1_DIR to the shared gs1 folder)"
 		if os.Getenv("CI") == "true" {

@@ -13,19 +13,11 @@ import (
 	"testing"
 )
 
-// gs1Dir locates the GS1 reference material: $LOTLINE_GS1_DIR, or
-// ../shared/gs1 next to the module root. Without it the test is skipped,
-// except under CI=true where it fails.
-func gs1Dir(t testing.TB) string {
-	t.Helper()
-	return gs1test.Dir(t)
-}
-
 // TestTablesMatchContext checks our vocabulary tables against the term
 // definitions of the EPCIS 2.0 JSON-LD context (draft and ratified copies):
 // the same terms, mapping to the same IRIs.
 func TestTablesMatchContext(t *testing.T) {
-	dir := gs1Dir(t)
+	dir := gs1test.Dir(t)
 	// Where each vocabulary's term map sits in the context.
 	paths := map[Vocabulary][]string{
 		BizStep:         {"bizStep"},
@@ -92,7 +84,7 @@ var knownBadValues = map[string]string{
 // TestSharedExamples normalises every vocabulary value found in the EPCIS
 // documents of the GS1 and third-party examples.
 func TestSharedExamples(t *testing.T) {
-	dir := gs1Dir(t)
+	dir := gs1test.Dir(t)
 	counts := map[Vocabulary]int{}
 	t.Cleanup(func() {
 		if counts["rejected in invalid fixtures"] == 0 && !t.Failed() {
@@ -261,7 +253,7 @@ func walkXML(r io.Reader, fn func(Vocabulary, string)) {
 // TestTablesMatchSchema checks our term lists against the enumerations of
 // the EPCIS 2.0 JSON Schema (draft and ratified copies).
 func TestTablesMatchSchema(t *testing.T) {
-	dir := gs1Dir(t)
+	dir := gs1test.Dir(t)
 	defs := map[string]Vocabulary{
 		"bizStep": BizStep, "disposition": Disp, "bizTransaction-type": BTT, "source-dest-type": SDT,
 		"component": Comp, "measurementType": MeasurementType, "sensorAlertType": SensorAlertType,
