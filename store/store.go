@@ -56,6 +56,10 @@ type Event struct {
 	// (see query.Terms). They are written for lookups; reads need not
 	// return them (a backend may leave Terms nil on events it reads).
 	Terms []string
+	// Values are the distinct values the event adds to the value listings
+	// of the resource endpoints (see ValueStore). Like Terms, they are
+	// written, and reads need not return them.
+	Values []Value
 	// Body is the event as a JSON object, without recordTime (which is
 	// added from RecordTime on output).
 	Body []byte
@@ -74,6 +78,10 @@ type Batch struct {
 	// The store fills in StoredCount, and sets Success to false if any
 	// event was rejected, before writing it.
 	Job *Job
+	// MasterData from the document's header is merged into the stored
+	// master data (see MasterDataStore.PutMasterData) when any event of
+	// the batch is stored, or when the batch has no events.
+	MasterData []VocabularyElement
 }
 
 // BatchResult says what happened to each event of a batch.
@@ -156,6 +164,11 @@ type Store interface {
 	// events of unfinished atomic batches begun before staleBefore, which no
 	// reader could see. It returns how many jobs it marked.
 	AbandonJobs(ctx context.Context, reason string, staleBefore time.Time) (int, error)
+
+	Querier
+	MasterDataStore
+	ValueStore
+	NamedQueryStore
 
 	Close() error
 }
