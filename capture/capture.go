@@ -91,6 +91,9 @@ type job struct {
 	rec    *store.Job
 	events []*store.Event
 	index  []int // index in the document of each prepared event
+	// masterData is the document header's master data, stored with the
+	// events.
+	masterData []store.VocabularyElement
 }
 
 // New returns a service; call Start before Submit.
@@ -210,6 +213,7 @@ type Prepared struct {
 	EventCount int
 	events     []*store.Event
 	index      []int
+	masterData []store.VocabularyElement
 	// Errors lists the invalid events. In rollback mode a document with
 	// errors is refused as a whole; in proceed mode they are reported in
 	// the job and the valid events stored.
@@ -239,6 +243,11 @@ func (s *Service) Prepare(doc any, behaviour, owner string) (*Prepared, error) {
 		return nil, docErrs
 	}
 	p := &Prepared{Behaviour: behaviour, EventCount: len(d.Events)}
+	if d.MasterData != nil {
+		if p.masterData, err = masterData(d.MasterData); err != nil {
+			return nil, err
+		}
+	}
 	for i, m := range d.Events {
 		base := epcis.EventPointer(i)
 		ev, errs := prepareEvent(m, d.Namespaces, base, perEvent[i], owner, s.cfg.Prefixes)
@@ -282,7 +291,7 @@ func (s *Service) Submit(ctx context.Context, p *Prepared, owner string) (*store
 	if err := s.st.CreateJob(ctx, rec); err != nil {
 		return nil, fmt.Errorf("capture: create job: %w", err)
 	}
-	j := &job{rec: rec, events: p.events, index: p.index}
+	j := &job{rec: rec, events: p.events, index: p.index, masterData: p.masterData}
 	for _, e := range j.events {
 		e.CaptureID = rec.ID
 	}
@@ -323,7 +332,7 @@ func (s *Service) run(ctx context.Context, j *job) {
 	final.Running = false
 	final.FinishedAt = time.Now().UTC()
 	final.UpdatedAt = final.FinishedAt
-	b := store.Batch{CaptureID: j.rec.ID, Atomic: j.rec.ErrorBehaviour == Rollback, Events: j.events}
+	b := store.Batch{CaptureID: j.rec.ID, Atomic: j.rec.ErrorBehaviour == Rollback, Events: j.events, MasterData: j.masterData}
 	if len(j.events) > 0 {
 		b.Job = final
 	}

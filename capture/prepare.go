@@ -57,6 +57,7 @@ func prepareEvent(m map[string]any, ns map[string]string, base string, violation
 		EventTime: ev.EventTime,
 		Owner:     owner,
 		Terms:     query.Terms(ev),
+		Values:    query.Values(ev),
 		Body:      body,
 	}
 	return se, nil

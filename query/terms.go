@@ -11,6 +11,7 @@ import (
 	"github.com/lotline/lotline/epcis"
 	"github.com/lotline/lotline/gs1"
 	"github.com/lotline/lotline/gs1/cbv"
+	"github.com/lotline/lotline/store"
 )
 
 // Term keys. A term is "<key>=<value>" where the value is the compact
@@ -37,6 +38,15 @@ const (
 	TermTransform   = "x" // transformationID
 	TermErrorDecl   = "ed"
 	TermGTIN        = "g" // GTIN-14 of any SGTIN, LGTIN or product class in any role
+	TermEventID     = "id"
+	// Extension fields: "f:<IRI>=<kind><value>" for a scalar value of a
+	// top-level extension field ("fi:" inside ilmd), where kind is 's'
+	// (text), 'n' (number) or 'd' (instant); "fx:<IRI>" / "fix:<IRI>"
+	// when the field has a non-empty value. See fieldTerms.
+	TermField       = "f:"
+	TermILMDField   = "fi:"
+	TermFieldExists = "fx:"
+	TermILMDExists  = "fix:"
 	// Business transactions, sources and destinations: "bt:<type>=<id>",
 	// "src:<type>=<id>", "dst:<type>=<id>" (type compacted, "" when absent).
 	TermBizTransaction = "bt:"
@@ -86,6 +96,7 @@ func Terms(e *epcis.Event) []string {
 		}
 	}
 	add(TermType, e.Type)
+	add(TermEventID, e.EventID)
 	add(TermAction, e.Action)
 	ids(TermEPC, e.EPCList)
 	ids(TermEPC, e.ChildEPCs)
@@ -115,6 +126,10 @@ func Terms(e *epcis.Event) []string {
 	if e.ErrorDeclaration != nil {
 		add(TermErrorDecl, "1")
 	}
+	t = fieldTerms(t, e, e.Fields, TermField, TermFieldExists)
+	if ilmd, ok := e.Fields["ilmd"].(map[string]any); ok {
+		t = fieldTerms(t, e, ilmd, TermILMDField, TermILMDExists)
+	}
 	slices.Sort(t)
 	return slices.Compact(t)
 }
@@ -122,6 +137,16 @@ func Terms(e *epcis.Event) []string {
 // canonicalGTIN returns the matching form of an identifier and, when it
 // carries one, its GTIN-14.
 func canonicalGTIN(e *epcis.Event, s string) (canonical, gtin string) {
+	if strings.HasPrefix(s, "urn:epc:idpat:") {
+		// A class written as a pattern with only the serial a wildcard,
+		// as EPCIS 1.x documents do; Match reads it as that class.
+		if p, err := gs1.ParsePattern(s); err == nil {
+			if c, ok := p.Class(); ok {
+				return c.Canonical(), c.GTIN()
+			}
+		}
+		return s, ""
+	}
 	return canonicalWith(e.ParseID, s)
 }
 
@@ -156,4 +181,40 @@ func CanonicalCBV(v cbv.Vocabulary, s string) string {
 		return c
 	}
 	return s
+}
+
+// Values returns the distinct values an event adds to the listings of the
+// resource endpoints (/eventTypes, /epcs, /bizSteps, ...), in matching
+// form: identifiers as CanonicalID, CBV values as CanonicalCBV.
+func Values(e *epcis.Event) []store.Value {
+	var vs []store.Value
+	add := func(k store.ValueKind, v string) {
+		if v != "" {
+			vs = append(vs, store.Value{Kind: k, Value: v})
+		}
+	}
+	add(store.ValueEventType, e.Type)
+	for _, l := range [][]string{e.EPCList, e.ChildEPCs, {e.ParentID}, e.InputEPCList, e.OutputEPCList} {
+		for _, id := range l {
+			c, _ := canonicalGTIN(e, id)
+			add(store.ValueEPC, c)
+		}
+	}
+	for _, l := range [][]epcis.Quantity{e.QuantityList, e.ChildQuantityList, e.InputQuantityList, e.OutputQuantityList} {
+		for _, q := range l {
+			c, _ := canonicalGTIN(e, q.EPCClass)
+			add(store.ValueEPC, c)
+		}
+	}
+	add(store.ValueBizStep, CanonicalCBV(cbv.BizStep, e.BizStep))
+	add(store.ValueDisposition, CanonicalCBV(cbv.Disp, e.Disposition))
+	add(store.ValueReadPoint, CanonicalID(e.ReadPoint))
+	add(store.ValueBizLocation, CanonicalID(e.BizLocation))
+	slices.SortFunc(vs, func(a, b store.Value) int {
+		if c := strings.Compare(string(a.Kind), string(b.Kind)); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Value, b.Value)
+	})
+	return slices.Compact(vs)
 }
