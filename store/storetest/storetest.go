@@ -97,6 +97,7 @@ func RunSuite(t *testing.T, s Suite) {
 			testConcurrent(t, st, s.StressBatch, s.StressBatches)
 		}},
 	}
+	tests = append(tests, queryTests(s)...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.run(t, open(t))
