@@ -96,7 +96,7 @@ func Terms(e *epcis.Event) []string {
 		}
 	}
 	add(TermType, e.Type)
-	add(TermEventID, e.EventID)
+	add(TermEventID, Compact(e.EventID))
 	add(TermAction, e.Action)
 	ids(TermEPC, e.EPCList)
 	ids(TermEPC, e.ChildEPCs)
