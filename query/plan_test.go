@@ -99,8 +99,8 @@ func TestCompileExactness(t *testing.T) {
 		{"GE_eventTime=2024-01-01T00:00:00Z", true, 0},
 		{"EQ_eventID=urn:uuid:2d9b3c4e-0000-4000-8000-000000000001", true, 1},
 		{"MATCH_anyEPC=urn:epc:id:sgtin:4012345.011111.1001", true, 1},
-		{"MATCH_epc=urn:epc:idpat:sgtin:4012345.011111.*", false, 1},      // the GTIN term
-		{"MATCH_epc=urn:epc:idpat:sgtin:4012345.*.*", false, 0},           // no term for a company prefix
+		{"MATCH_epc=urn:epc:idpat:sgtin:4012345.011111.*", false, 1},         // the GTIN term
+		{"MATCH_epc=urn:epc:idpat:sgtin:4012345.*.*", false, 0},              // no term for a company prefix
 		{"EQ_bizTransaction_po=urn:x:1&EQ_source_location=urn:x:2", true, 2}, // type and value in one term
 		{"WD_bizLocation=urn:epc:id:sgln:4012345.00001.0", true, 1},
 		{"EQ_quantity=5", false, 0},
