@@ -4,8 +4,9 @@
 // suite in store/storetest.
 //
 // The package owns the layout of the Lotline database (collections events,
-// jobs, pending and counters, and their indexes, created at Open) and
-// nothing above it: it does not parse EPCIS documents or compile queries.
+// jobs, pending, counters, leases, values, masterdata and queries, and
+// their indexes, created at Open) and nothing above it: it does not parse
+// EPCIS documents or compile queries.
 //
 // # Atomic batches without transactions
 //
@@ -79,10 +80,41 @@
 // FerretDB still draw the same Seq, the clash on _id is detected and an
 // atomic batch is retried with a new block.
 //
+// # Queries
+//
+// Events reads the visibility snapshot above, then runs one find: each
+// inner list of the filter's terms becomes {tm: {$in: [...]}}, lists of
+// one term are gathered into one {tm: {$all: [...]}}, time ranges bound
+// et and rt, owners become {o: {$in: [...]}}, and the keyset cursor is
+// {_id: {$gt: seq}} (BySeq) or {et: {$gte: t}, $or: [{et: {$gt: t}},
+// {et: t, _id: {$gt: seq}}]} (ByEventTime), sorted on (_id) or (et, _id);
+// Desc flips every comparison and the sort. The indexes are designed for
+// these shapes: terms_seq (tm, _id), eventTime_seq (et, _id), recordTime
+// (rt) and owner_seq (o, _id). No $elemMatch, no regex, no aggregation.
+// A walk in Seq order paged by cursors may miss a batch of another writer
+// that commits late with a lower Seq block (see Ordering below).
+//
+// # Values, master data, named queries
+//
+// The values collection holds {_id: kind + "\x00" + value}: a listing is
+// a range of _id. Master data is one document per element, keyed by type
+// + "\x00" + ID, merged in Go and written back whole (last writer wins;
+// a concurrent creation is a duplicate key that makes the second writer
+// merge again). Named queries are keyed by name.
+//
+// A batch's values and master data are written before its events become
+// visible (for an atomic batch, after its events are inserted and before
+// the commit), so that a failed write fails the capture, which the client
+// may retry, instead of leaving visible events whose values are missing
+// from the listings for good. A batch that fails after that step leaves
+// them recorded; both writes are idempotent. Each Store remembers a
+// bounded set of values it recorded, so repeated values cost no write.
+//
 // # Stored form
 //
 // Times are int64 Unix nanoseconds, so they round-trip exactly (BSON dates
-// hold milliseconds). The event body is a BSON binary, never a
+// hold milliseconds); times before 1678 or after 2262 are clamped to the
+// nearest representable one. The event body is a BSON binary, never a
 // sub-document: user extension keys may contain '.' or start with '$'.
 // Terms are an array of strings with a multikey index.
 //

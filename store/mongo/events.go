@@ -97,6 +97,9 @@ func (s *Store) AddEvents(ctx context.Context, b store.Batch) (store.BatchResult
 		}
 	}
 	if len(b.Events) == 0 {
+		if err := s.PutMasterData(ctx, b.MasterData); err != nil {
+			return res, err
+		}
 		return res, s.finishJob(ctx, b.Job, res)
 	}
 	// Clashes inside the batch and with stored events.
@@ -236,6 +239,10 @@ func (s *Store) addAtomic(ctx context.Context, b store.Batch) (store.BatchResult
 		}
 		_, err = s.events.InsertMany(ctx, docs, options.InsertMany().SetOrdered(true))
 		if err == nil {
+			if err := s.addDerived(ctx, b.MasterData, events); err != nil {
+				s.undo(ctx, batch)
+				return res, err
+			}
 			if err := s.commit(ctx, batch); err != nil {
 				return res, err
 			}
@@ -288,6 +295,20 @@ func (s *Store) addAtomic(ctx context.Context, b store.Batch) (store.BatchResult
 			return res, s.wrap(ctx, "insert events", fmt.Errorf("seq block clashed %d times: %w", maxAllocRetries, err))
 		}
 	}
+}
+
+// addDerived records what a batch adds besides its events: the values of
+// the events about to be stored, and the document's master data. It runs
+// before the events become visible, so that a failure fails the capture
+// (which the client may retry) rather than leave visible events whose
+// values are missing from the listings for good. The price: a batch that
+// fails after this step (an insert or commit error, a key that raced in)
+// leaves its values and master data recorded. Both writes are idempotent.
+func (s *Store) addDerived(ctx context.Context, md []store.VocabularyElement, events []*store.Event) error {
+	if err := s.addValues(ctx, events); err != nil {
+		return err
+	}
+	return s.PutMasterData(ctx, md)
 }
 
 // commit marks the marker committed, making the batch visible. It runs even when
@@ -401,6 +422,13 @@ func (s *Store) addEach(ctx context.Context, b store.Batch, rejected map[int]err
 	}
 	if len(idx) == 0 {
 		return res, nil
+	}
+	toStore := make([]*store.Event, len(idx))
+	for j, i := range idx {
+		toStore[j] = events[i]
+	}
+	if err := s.addDerived(ctx, b.MasterData, toStore); err != nil {
+		return res, err
 	}
 	first, rt, err := s.allocate(ctx, len(idx))
 	if err != nil {

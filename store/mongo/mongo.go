@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -32,6 +33,9 @@ const (
 	collPending  = "pending"
 	collCounters = "counters"
 	collLeases   = "leases"
+	collValues   = "values"
+	collMaster   = "masterdata"
+	collQueries  = "queries"
 	counterID    = "events"
 )
 
@@ -67,7 +71,12 @@ type Store struct {
 	pending  *mongo.Collection
 	counters *mongo.Collection
 	leases   *mongo.Collection
+	values   *mongo.Collection
+	master   *mongo.Collection
+	queries  *mongo.Collection
 	log      *slog.Logger
+
+	seen seenValues // values known to be in the values collection
 
 	commitTimeout time.Duration
 	allocMu       sync.Mutex // see the package doc: FerretDB loses concurrent $inc
@@ -125,6 +134,9 @@ func Open(ctx context.Context, uri string, opts Options) (*Store, error) {
 	s.pending = s.db.Collection(collPending)
 	s.counters = s.db.Collection(collCounters)
 	s.leases = s.db.Collection(collLeases)
+	s.values = s.db.Collection(collValues)
+	s.master = s.db.Collection(collMaster)
+	s.queries = s.db.Collection(collQueries)
 
 	pctx, cancel := context.WithTimeout(ctx, connectTimeout)
 	defer cancel()
@@ -147,13 +159,17 @@ func (s *Store) setup(ctx context.Context) error {
 	for _, x := range []ix{
 		{s.events, "key", bson.D{{Key: "k", Value: 1}}, true},
 		{s.events, "eventID", bson.D{{Key: "e", Value: 1}}, false},
-		{s.events, "terms", bson.D{{Key: "tm", Value: 1}}, false},
-		{s.events, "eventTime", bson.D{{Key: "et", Value: 1}}, false},
+		// The query shapes of Events (see query.go): terms in Seq order,
+		// eventTime ranges and order, recordTime ranges, one owner's events.
+		{s.events, "terms_seq", bson.D{{Key: "tm", Value: 1}, {Key: "_id", Value: 1}}, false},
+		{s.events, "eventTime_seq", bson.D{{Key: "et", Value: 1}, {Key: "_id", Value: 1}}, false},
 		{s.events, "recordTime", bson.D{{Key: "rt", Value: 1}}, false},
+		{s.events, "owner_seq", bson.D{{Key: "o", Value: 1}, {Key: "_id", Value: 1}}, false},
 		{s.events, "batch", bson.D{{Key: "bt", Value: 1}}, false},
 		{s.jobs, "owner_created", bson.D{{Key: "o", Value: 1}, {Key: "ca", Value: -1}, {Key: "_id", Value: -1}}, false},
 		{s.jobs, "running_updated", bson.D{{Key: "run", Value: 1}, {Key: "ua", Value: 1}}, false},
 		{s.leases, "updated", bson.D{{Key: "ua", Value: 1}}, false},
+		{s.queries, "owner_name", bson.D{{Key: "o", Value: 1}, {Key: "_id", Value: 1}}, false},
 	} {
 		m := mongo.IndexModel{Keys: x.keys, Options: options.Index().SetName(x.name)}
 		if x.unique {
@@ -208,13 +224,26 @@ func (s *Store) wrap(ctx context.Context, what string, err error) error {
 	return fmt.Errorf("mongostore: %s: %w", what, err)
 }
 
-// nanos and fromNanos store times exactly; the zero time is 0.
+// nanos and fromNanos store times exactly; the zero time is 0. Times
+// that Unix nanoseconds cannot hold (before 1678 or after 2262) are
+// clamped to the nearest one that can, so that they still sort and
+// compare in their place.
 func nanos(t time.Time) int64 {
-	if t.IsZero() {
+	switch {
+	case t.IsZero():
 		return 0
+	case t.Before(minNanosTime):
+		return math.MinInt64
+	case t.After(maxNanosTime):
+		return math.MaxInt64
 	}
 	return t.UnixNano()
 }
+
+var (
+	minNanosTime = time.Unix(0, math.MinInt64)
+	maxNanosTime = time.Unix(0, math.MaxInt64)
+)
 
 func fromNanos(n int64) time.Time {
 	if n == 0 {
