@@ -23,6 +23,7 @@ import (
 	"github.com/lotline/lotline/capture"
 	"github.com/lotline/lotline/epcis"
 	"github.com/lotline/lotline/gs1"
+	"github.com/lotline/lotline/query/engine"
 	"github.com/lotline/lotline/store"
 )
 
@@ -54,6 +55,8 @@ type Config struct {
 	CaptureSlots int
 	// DefaultPerPage and MaxPerPage bound list pages.
 	DefaultPerPage, MaxPerPage int
+	// Query bounds the work of one query request (zero fields: defaults).
+	Query engine.Config
 	// Prefixes gives GS1 Company Prefix lengths for answers in EPC URN form
 	// (GS1-EPC-Format: Always_EPC_URN). May be nil.
 	Prefixes *gs1.PrefixTable
@@ -83,6 +86,7 @@ type Server struct {
 	metrics *metrics
 	tokens  tokenSigner
 	slots   chan struct{} // capture requests being decoded and validated
+	engine  *engine.Engine
 }
 
 // New builds the HTTP handler. reg receives the server's metrics and is
@@ -120,7 +124,8 @@ func New(cfg Config, st store.Store, cs *capture.Service, log *slog.Logger, reg 
 		reg = prometheus.NewRegistry()
 	}
 	s := &Server{cfg: cfg, st: st, cap: cs, log: log, reg: reg, metrics: newMetrics(reg),
-		tokens: tokenSigner{secret: cfg.TokenSecret}, slots: make(chan struct{}, cfg.CaptureSlots)}
+		tokens: tokenSigner{secret: cfg.TokenSecret}, slots: make(chan struct{}, cfg.CaptureSlots),
+		engine: engine.New(st, cfg.Query)}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
@@ -148,7 +153,7 @@ var resources = []resource{
 	{"/", []string{http.MethodGet}},
 	{"/capture", []string{http.MethodGet, http.MethodPost}},
 	{"/capture/:captureID", []string{http.MethodGet}},
-	{"/events", []string{http.MethodPost}},
+	{"/events", []string{http.MethodGet, http.MethodPost}},
 	{"/events/:eventID", []string{http.MethodGet}},
 }
 
@@ -158,6 +163,7 @@ func (s *Server) routes(e *echo.Echo) {
 	e.GET("/capture", s.listJobs)
 	e.GET("/capture/:captureID", s.getJob)
 	e.POST("/events", s.postEvent)
+	e.GET("/events", s.getEvents)
 	e.GET("/events/:eventID", s.getEvent)
 	for _, r := range resources {
 		allow := strings.Join(append(append([]string{}, r.methods...), http.MethodOptions), ", ")
