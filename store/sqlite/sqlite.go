@@ -20,6 +20,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/lotline/lotline/store"
@@ -37,9 +38,11 @@ type Store struct {
 	w    *sql.DB // the single writer connection
 	r    *sql.DB // readers
 
-	mu         sync.Mutex // serialises writers and guards lastRecord
+	mu         sync.Mutex // serialises writers and guards lastRecord and recent
 	lastRecord time.Time
 	closed     bool
+	isClosed   atomic.Bool  // closed, for readers that must not wait for a writer
+	recent     recentValues // values known to be in vals
 
 	qmu   sync.Mutex      // guards queue
 	queue []*pendingBatch // batches waiting for the next group commit
@@ -72,6 +75,25 @@ CREATE TABLE IF NOT EXISTS jobs (
 );
 CREATE INDEX IF NOT EXISTS jobs_owner_created ON jobs(owner, created_at, id);
 CREATE INDEX IF NOT EXISTS jobs_running ON jobs(running, updated_at);
+CREATE TABLE IF NOT EXISTS vals (
+	kind  TEXT NOT NULL,
+	value TEXT NOT NULL,
+	PRIMARY KEY (kind, value)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS masterdata (
+	type       TEXT    NOT NULL,
+	id         TEXT    NOT NULL,
+	updated_at INTEGER NOT NULL,
+	doc        BLOB    NOT NULL,
+	PRIMARY KEY (type, id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS queries (
+	name       TEXT    PRIMARY KEY,
+	owner      TEXT    NOT NULL,
+	created_at INTEGER NOT NULL,
+	body       BLOB    NOT NULL
+);
+CREATE INDEX IF NOT EXISTS queries_owner ON queries(owner, name);
 `
 
 // Open opens (creating if needed) the store in dir.
@@ -124,6 +146,7 @@ func (s *Store) Close() error {
 		return nil
 	}
 	s.closed = true
+	s.isClosed.Store(true)
 	return errors.Join(s.r.Close(), s.w.Close())
 }
 
@@ -171,7 +194,9 @@ type pendingBatch struct {
 	res  store.BatchResult
 	err  error
 	seqs []int64
-	done chan struct{}
+	// written holds the values the batch recorded (see recentValues).
+	written map[store.Value]struct{}
+	done    chan struct{}
 }
 
 // writeGroup writes a group of batches in one transaction and reports to
@@ -214,7 +239,7 @@ func (s *Store) writeGroup(group []*pendingBatch) {
 			finish(fmt.Errorf("sqlitestore: savepoint: %w", err))
 			return
 		}
-		p.res, p.err = st.write(ctx, tx, p, rt)
+		p.res, p.err = st.write(ctx, tx, p, rt, &s.recent)
 		release := "RELEASE batch"
 		if p.err != nil || (p.b.Atomic && len(p.res.Rejected) > 0) {
 			release = "ROLLBACK TO batch; RELEASE batch"
@@ -234,6 +259,11 @@ func (s *Store) writeGroup(group []*pendingBatch) {
 	}
 	s.lastRecord = rt
 	for _, p := range group {
+		if p.err == nil && p.seqs != nil {
+			for v := range p.written {
+				s.recent.add(v)
+			}
+		}
 		for i, e := range p.b.Events {
 			if p.seqs != nil && p.seqs[i] > 0 {
 				e.Seq = p.seqs[i]
@@ -246,8 +276,8 @@ func (s *Store) writeGroup(group []*pendingBatch) {
 }
 
 type batchStmts struct {
-	insEvent, insTerms *sql.Stmt
-	toks               []byte
+	insEvent, insTerms, insValue *sql.Stmt
+	toks                         []byte
 }
 
 func prepareBatchStmts(ctx context.Context, tx *sql.Tx) (*batchStmts, error) {
@@ -264,20 +294,28 @@ func prepareBatchStmts(ctx context.Context, tx *sql.Tx) (*batchStmts, error) {
 		st.insEvent.Close()
 		return nil, fmt.Errorf("sqlitestore: prepare: %w", err)
 	}
+	st.insValue, err = tx.PrepareContext(ctx, `INSERT OR IGNORE INTO vals (kind, value) VALUES (?, ?)`)
+	if err != nil {
+		st.insEvent.Close()
+		st.insTerms.Close()
+		return nil, fmt.Errorf("sqlitestore: prepare: %w", err)
+	}
 	return &st, nil
 }
 
 func (st *batchStmts) close() {
 	st.insEvent.Close()
 	st.insTerms.Close()
+	st.insValue.Close()
 }
 
 // write inserts one batch inside the group's transaction. An atomic batch
 // stops at its first duplicate; the caller rolls its savepoint back.
-func (st *batchStmts) write(ctx context.Context, tx *sql.Tx, p *pendingBatch, rt time.Time) (store.BatchResult, error) {
+func (st *batchStmts) write(ctx context.Context, tx *sql.Tx, p *pendingBatch, rt time.Time, recent *recentValues) (store.BatchResult, error) {
 	b := p.b
 	res := store.BatchResult{RecordTime: rt}
 	p.seqs = make([]int64, len(b.Events))
+	p.written = nil
 	for i, e := range b.Events {
 		r, err := st.insEvent.ExecContext(ctx, e.UniqueKey, e.EventID, e.Type, e.EventTime.UnixNano(), rt.UnixNano(),
 			e.Owner, b.CaptureID, e.Body)
@@ -306,7 +344,20 @@ func (st *batchStmts) write(ctx context.Context, tx *sql.Tx, p *pendingBatch, rt
 				return store.BatchResult{}, fmt.Errorf("sqlitestore: index event %d: %w", i, err)
 			}
 		}
+		if len(e.Values) > 0 {
+			if p.written == nil {
+				p.written = map[store.Value]struct{}{}
+			}
+			if err := st.writeValues(ctx, recent, e.Values, p.written); err != nil {
+				return store.BatchResult{}, err
+			}
+		}
 		res.Stored++
+	}
+	if len(b.MasterData) > 0 && (res.Stored > 0 || len(b.Events) == 0) {
+		if err := putMasterDataTx(ctx, tx, b.MasterData, rt); err != nil {
+			return store.BatchResult{}, err
+		}
 	}
 	if b.Job != nil {
 		b.Job.StoredCount = res.Stored

@@ -1,0 +1,111 @@
+package sqlitestore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/lotline/lotline/store"
+)
+
+// Value listings live in vals (kind, value), a WITHOUT ROWID table whose
+// primary key is the listing's order. Most values of a new event were
+// seen before (its type, bizStep, location), so the writer remembers
+// recently written values and skips their INSERT OR IGNORE.
+
+// recentCap bounds each generation of the recently seen set: at most two
+// generations (about 2*recentCap values, a few MB) are kept.
+const recentCap = 1 << 15
+
+// recentValues is a bounded set of values known to be stored, in two
+// generations: a value found in the old one moves to the new one, and
+// when the new one is full the old one is dropped. Values seen again and
+// again (bizSteps, locations) stay; unique ones (EPCs) pass through.
+// It is guarded by Store.mu, and only holds values of committed batches.
+type recentValues struct {
+	cur, old map[store.Value]struct{}
+}
+
+func (r *recentValues) has(v store.Value) bool {
+	if _, ok := r.cur[v]; ok {
+		return true
+	}
+	if _, ok := r.old[v]; ok {
+		r.add(v)
+		return true
+	}
+	return false
+}
+
+func (r *recentValues) add(v store.Value) {
+	if r.cur == nil || len(r.cur) >= recentCap {
+		r.old, r.cur = r.cur, make(map[store.Value]struct{}, recentCap)
+	}
+	r.cur[v] = struct{}{}
+}
+
+// writeValues records the values of a stored event within the batch's
+// savepoint. written collects the values the batch wrote, so that they
+// enter the recent set only once the batch is committed.
+func (st *batchStmts) writeValues(ctx context.Context, recent *recentValues, vals []store.Value, written map[store.Value]struct{}) error {
+	for _, v := range vals {
+		if _, ok := written[v]; ok || recent.has(v) {
+			continue
+		}
+		if _, err := st.insValue.ExecContext(ctx, string(v.Kind), v.Value); err != nil {
+			return fmt.Errorf("sqlitestore: record value: %w", err)
+		}
+		written[v] = struct{}{}
+	}
+	return nil
+}
+
+// Values implements store.ValueStore.
+func (s *Store) Values(ctx context.Context, p store.ValuePage) ([]string, error) {
+	if err := s.checkOpen(); err != nil {
+		return nil, err
+	}
+	if p.Limit <= 0 {
+		return nil, nil
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT value FROM vals WHERE kind = ? AND value > ? ORDER BY value LIMIT ?`,
+		string(p.Kind), p.After, p.Limit)
+	if err != nil {
+		return nil, s.readErr(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return nil, s.readErr(err)
+		}
+		out = append(out, v)
+	}
+	return out, s.wrapNil(rows.Err())
+}
+
+// HasValue implements store.ValueStore.
+func (s *Store) HasValue(ctx context.Context, v store.Value) (bool, error) {
+	if err := s.checkOpen(); err != nil {
+		return false, err
+	}
+	var one int
+	err := s.r.QueryRowContext(ctx, `SELECT 1 FROM vals WHERE kind = ? AND value = ?`, string(v.Kind), v.Value).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, s.readErr(err)
+	}
+	return true, nil
+}
+
+// checkOpen returns store.ErrClosed after Close.
+func (s *Store) checkOpen() error {
+	if s.isClosed.Load() {
+		return store.ErrClosed
+	}
+	return nil
+}
