@@ -83,6 +83,7 @@ func (s *Store) putMasterData(ctx context.Context, elems []store.VocabularyEleme
 	}
 	now := nanos(time.Now())
 	var order []string // first appearance, so writes follow the input
+	queued := make(map[string]bool, len(keys))
 	for i, e := range elems {
 		k := keys[i]
 		d := merged[k]
@@ -91,7 +92,8 @@ func (s *Store) putMasterData(ctx context.Context, elems []store.VocabularyEleme
 			merged[k] = d
 			isNew[k] = true
 		}
-		if !slices.Contains(order, k) {
+		if !queued[k] {
+			queued[k] = true
 			order = append(order, k)
 		}
 		mergeElement(d, e)

@@ -52,7 +52,10 @@ func (s *Store) Events(ctx context.Context, sc store.Scan, fn func(*store.Event)
 	if sc.Order == store.ByEventTime {
 		sort = bson.D{{Key: "et", Value: dir}, {Key: "_id", Value: dir}}
 	}
-	opts := options.Find().SetSort(sort).
+	// The planner may sort a term lookup in memory rather than walk an
+	// order index; before MongoDB 6.0 such a sort over 100 MB fails
+	// unless it may spill to disk.
+	opts := options.Find().SetSort(sort).SetAllowDiskUse(true).
 		SetProjection(bson.D{{Key: "tm", Value: 0}, {Key: "bt", Value: 0}})
 	if sc.BatchSize > 0 {
 		opts.SetBatchSize(int32(min(sc.BatchSize, maxBatchSize)))
