@@ -28,9 +28,23 @@
 // share a CBV event hash and a sequence of documents can be captured into
 // one repository without clashes. Most events leave eventID out (the
 // server assigns the event hash); about one in ten carries a urn:uuid:.
-// About one in eight carries a user extension field in the
-// https://ns.example.com/epcis/ namespace, declared in the document's
-// @context under the prefix "example".
+//
+// Each site has areas (goods receiving, production hall, cold room,
+// backroom, ...) and read points in them, all SGLNs of the site's GLN: an
+// event's bizLocation is the area of its read point. The first document's
+// epcisHeader.epcisMasterData describes the world: every site as a
+// BusinessLocation (name, address) whose children are its areas (site
+// GLN, CBV sub-site type, temperature zone), every site as a ReadPoint
+// whose children are its read points, and every product as an EPCClass.
+// Each later document's header describes, as EPCClasses, the product lots
+// made by its transformation events (lot number, expiry, production
+// line).
+//
+// User extension fields are in the https://ns.example.com/epcis/
+// namespace, declared in the document's @context under the prefix
+// "example": [TemperatureZone] on the cold-chain events, [ProductionLine]
+// in the ILMD of a lot, and [BatchTemperature] on about one event in
+// eight.
 //
 // The same seed always gives the same sequence of documents. Generators are
 // not safe for concurrent use. Memory stays bounded however many events are

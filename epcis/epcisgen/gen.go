@@ -18,6 +18,20 @@ const (
 	ExtensionPrefix    = "example"
 )
 
+// The extension fields the generator writes, as full IRIs (in documents
+// they are written with [ExtensionPrefix]). TemperatureZone ("ambient",
+// "chilled") is a top-level field of the storing, shipping, transporting
+// and receiving events of a product, and an attribute of products and
+// areas in the master data; ProductionLine ("LINE-1" to "LINE-3") is in
+// the ILMD of a lot's transformation and commissioning events and an
+// attribute of the lot's master data; BatchTemperature (degrees Celsius)
+// is a top-level field of about one event in eight.
+const (
+	TemperatureZone  = ExtensionNamespace + "temperatureZone"
+	ProductionLine   = ExtensionNamespace + "productionLine"
+	BatchTemperature = ExtensionNamespace + "batchTemperature"
+)
+
 // Generator produces a deterministic stream of events, grouped into
 // documents. Create it with [New].
 type Generator struct {
@@ -26,9 +40,17 @@ type Generator struct {
 	clock   time.Time
 	serial  uint64 // next serial number, shared by all products
 	runs    []*run
-	pending []map[string]any // events built but not yet handed out
+	pending []pendingEvent // events built but not yet handed out
+	md      []element      // master data built by the current step
 	counts  map[string]int
 	docs    int
+}
+
+// pendingEvent is a built event and the master data that first describes
+// what it names (sent in the header of the document that carries it).
+type pendingEvent struct {
+	ev map[string]any
+	md []element
 }
 
 // New returns a generator whose output depends only on seed.
@@ -61,27 +83,42 @@ func (g *Generator) Counts() map[string]int {
 	return out
 }
 
-// Event returns the next event, on its own (without @context).
+// Event returns the next event, on its own (without @context). The
+// master data describing what it names is only sent with documents.
 func (g *Generator) Event() map[string]any {
+	ev, _ := g.next()
+	return ev
+}
+
+func (g *Generator) next() (map[string]any, []element) {
 	for len(g.pending) == 0 {
 		g.step()
 	}
-	ev := g.pending[0]
-	g.pending[0] = nil
+	p := g.pending[0]
+	g.pending[0] = pendingEvent{}
 	g.pending = g.pending[1:]
-	g.counts[ev["type"].(string)]++
-	return ev
+	g.counts[p.ev["type"].(string)]++
+	return p.ev, p.md
 }
 
 // Document returns an EPCISDocument holding the next events events, in the
 // form encoding/json produces with UseNumber (numbers are json.Number).
+// The first document's header carries the master data of every location,
+// read point and product; any document's header carries that of the
+// product lots its events make.
 func (g *Generator) Document(events int) map[string]any {
+	var md []element
+	if g.docs == 0 {
+		md = g.w.masterData()
+	}
 	list := make([]any, events)
 	for i := range list {
-		list[i] = g.Event()
+		ev, emd := g.next()
+		list[i] = ev
+		md = append(md, emd...)
 	}
 	g.docs++
-	return map[string]any{
+	doc := map[string]any{
 		"@context": []any{
 			StandardContext,
 			map[string]any{ExtensionPrefix: ExtensionNamespace},
@@ -91,6 +128,10 @@ func (g *Generator) Document(events int) map[string]any {
 		"creationDate":  g.clock.Add(time.Second).Format(utcMillis),
 		"epcisBody":     map[string]any{"eventList": list},
 	}
+	if h := header(md); h != nil {
+		doc["epcisHeader"] = h
+	}
+	return doc
 }
 
 // DocumentJSON is [Generator.Document] encoded as JSON.
@@ -154,9 +195,12 @@ func (g *Generator) base(typ string, s *site) (map[string]any, time.Time) {
 	return ev, t
 }
 
+// where sets the event's read point, and its bizLocation to the area of
+// the site the read point is in.
 func where(ev map[string]any, s *site, readPoint string) {
-	ev["readPoint"] = map[string]any{"id": s.sgln(readPoint)}
-	ev["bizLocation"] = map[string]any{"id": s.sgln("0")}
+	rp := s.readPoint(readPoint)
+	ev["readPoint"] = map[string]any{"id": s.sgln(rp.ext)}
+	ev["bizLocation"] = map[string]any{"id": s.sgln(rp.area.ext)}
 }
 
 func strs(list []string) []any {
@@ -183,7 +227,13 @@ func (g *Generator) step() {
 	}
 	i := g.pick(len(g.runs))
 	rn := g.runs[i]
-	g.pending = append(g.pending, rn.steps[0](g, rn)...)
+	for j, ev := range rn.steps[0](g, rn) {
+		p := pendingEvent{ev: ev}
+		if j == 0 {
+			p.md, g.md = g.md, nil
+		}
+		g.pending = append(g.pending, p)
+	}
 	rn.steps = rn.steps[1:]
 	if len(rn.steps) == 0 {
 		g.runs = append(g.runs[:i], g.runs[i+1:]...)

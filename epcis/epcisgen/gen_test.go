@@ -281,6 +281,12 @@ func TestMix(t *testing.T) {
 		if _, ok := ev[ExtensionPrefix+":batchTemperature"]; ok {
 			features["extension"]++
 		}
+		if z, ok := ev[ExtensionPrefix+":temperatureZone"].(string); ok && (z == "ambient" || z == "chilled") {
+			features["temperatureZone"]++
+		}
+		if ilmd, ok := ev["ilmd"].(map[string]any); ok && strings.HasPrefix(ilmd[ExtensionPrefix+":productionLine"].(string), "LINE-") {
+			features["ilmdExtension"]++
+		}
 		if strings.Contains(mustJSON(ev), "https://id.gs1.org/") {
 			features["digitalLink"]++
 		}
@@ -290,7 +296,7 @@ func TestMix(t *testing.T) {
 	}
 	t.Logf("%v, types %v", features, g.Counts())
 	for _, f := range []string{"commissioning", "packing", "unpacking", "transformation", "quantityList",
-		"sensor", "bizTransaction", "uuid", "extension", "digitalLink", "non_conformant"} {
+		"sensor", "bizTransaction", "uuid", "extension", "temperatureZone", "ilmdExtension", "digitalLink", "non_conformant"} {
 		if features[f] == 0 {
 			t.Errorf("no %s event in %d", f, n)
 		}

@@ -1,6 +1,7 @@
 package epcisgen
 
 import (
+	"strconv"
 	"time"
 )
 
@@ -12,6 +13,7 @@ type run struct {
 	store      *site // maker's cold store or warehouse
 	product    *product
 	lot        string
+	line       string // production line of the lot
 	expiry     time.Time
 	units      int      // consumer units made
 	inputs     []lotQty // raw material lots consumed
@@ -49,6 +51,9 @@ func (g *Generator) newRun() *run {
 	}
 	rn.product.lotNext++
 	rn.lot = "L" + g.clock.Format("060102") + zeroPad(rn.product.lotNext, 4)
+	// Lines rotate with the lot counter, which keeps the random sequence
+	// (and so every other field) as it was before lines were recorded.
+	rn.line = "LINE-" + strconv.FormatUint(1+rn.product.lotNext%3, 10)
 	for i := 0; i < 1+g.pick(3); i++ {
 		p := w.supplier.products[g.pick(len(w.supplier.products))]
 		p.lotNext++

@@ -35,9 +35,16 @@ func (g *Generator) receiveInputs(rn *run) []map[string]any {
 
 func (g *Generator) ilmd(rn *run) map[string]any {
 	return map[string]any{
-		"cbvmda:lotNumber":          rn.lot,
-		"cbvmda:itemExpirationDate": rn.expiry.Format("2006-01-02"),
+		"cbvmda:lotNumber":                  rn.lot,
+		"cbvmda:itemExpirationDate":         rn.expiry.Format("2006-01-02"),
+		ExtensionPrefix + ":productionLine": rn.line,
 	}
+}
+
+// climate records the temperature zone the product travels in, on the
+// events of its cold chain.
+func climate(ev map[string]any, rn *run) {
+	ev[ExtensionPrefix+":temperatureZone"] = rn.product.climate
 }
 
 func (g *Generator) transform(rn *run) []map[string]any {
@@ -57,6 +64,7 @@ func (g *Generator) transform(rn *run) []map[string]any {
 		"quantity": num(float64(rn.units), 0),
 	}}
 	ev["ilmd"] = g.ilmd(rn)
+	g.md = append(g.md, rn.lotMasterData())
 	return []map[string]any{ev}
 }
 
@@ -160,6 +168,7 @@ func (g *Generator) storeCold(rn *run) []map[string]any {
 	ev["bizStep"] = "storing"
 	ev["disposition"] = "in_progress"
 	where(ev, rn.store, "2")
+	climate(ev, rn)
 	ev["sensorElementList"] = []any{g.temperatures(rn.maker, "CR"+strconv.Itoa(1+g.pick(4)), t, 4+g.pick(9), 3.5)}
 	return []map[string]any{ev}
 }
@@ -174,6 +183,7 @@ func (g *Generator) ship(rn *run) []map[string]any {
 	ev["bizStep"] = "shipping"
 	ev["disposition"] = "in_transit"
 	where(ev, rn.store, "1")
+	climate(ev, rn)
 	ev["bizTransactionList"] = typed("bizTransaction", "po", rn.po, "desadv", rn.desadv)
 	ev["sourceList"] = typed("source",
 		"owning_party", rn.maker.party,
@@ -190,6 +200,7 @@ func (g *Generator) transport(rn *run) []map[string]any {
 	ev["epcList"] = strs(rn.palletIDs)
 	ev["bizStep"] = "transporting"
 	ev["disposition"] = "in_transit"
+	climate(ev, rn)
 	ev["sensorElementList"] = []any{g.temperatures(rn.maker, "TRK"+strconv.Itoa(10+g.pick(30)), t, 6+g.pick(19), 4.5)}
 	return []map[string]any{ev}
 }
@@ -202,6 +213,7 @@ func (g *Generator) receive(rn *run) []map[string]any {
 	ev["bizStep"] = "receiving"
 	ev["disposition"] = "in_progress"
 	where(ev, rn.dist, "1")
+	climate(ev, rn)
 	ev["bizTransactionList"] = typed("bizTransaction", "po", rn.po, "desadv", rn.desadv)
 	ev["sourceList"] = typed("source",
 		"owning_party", rn.maker.party,
@@ -235,7 +247,7 @@ func (g *Generator) shipOn(rn *run) []map[string]any {
 		at                 *site
 		bizStep, disp, rdp string
 	}{
-		{rn.dist, "shipping", "in_transit", "1"},
+		{rn.dist, "shipping", "in_transit", "2"},
 		{rn.shop, "receiving", "sellable_not_accessible", "1"},
 	} {
 		ev, _ := g.base("ObjectEvent", step.at)
@@ -244,6 +256,7 @@ func (g *Generator) shipOn(rn *run) []map[string]any {
 		ev["bizStep"] = step.bizStep
 		ev["disposition"] = step.disp
 		where(ev, step.at, step.rdp)
+		climate(ev, rn)
 		ev["bizTransactionList"] = typed("bizTransaction", "po", po, "desadv", desadv)
 		ev["sourceList"] = typed("source",
 			"owning_party", d.party,

@@ -40,13 +40,80 @@ type company struct {
 	btNext      uint64
 }
 
-// site is a location of a company: a GLN written as an SGLN.
+// site is a location of a company: a GLN written as an SGLN. Its areas
+// (sub-sites) and read points are SGLNs of the same GLN with an extension.
 type site struct {
-	owner  *company
-	name   string
-	locRef string // location reference, 12-len(prefix) digits
-	zone   *time.Location
-	offset string // eventTimeZoneOffset
+	owner      *company
+	name       string
+	locRef     string // location reference, 12-len(prefix) digits
+	zone       *time.Location
+	offset     string // eventTimeZoneOffset
+	street     string
+	city       string
+	postalCode string
+	country    string // ISO 3166-1 alpha-2
+	areas      []*area
+	readPoints []*readPoint
+}
+
+// area is a sub-site: a room or zone of a site, the bizLocation of the
+// events that happen there.
+type area struct {
+	ext     string // SGLN extension
+	name    string
+	sst     string // CBV sub-site type code (201 backroom, 202 storage area, ...)
+	climate string // temperature zone: ambient, chilled or frozen
+}
+
+// readPoint is a reader (a dock door, a station) in one area of a site.
+type readPoint struct {
+	ext  string
+	name string
+	area *area
+}
+
+// siteKind is the layout of a kind of site: its areas and its read points,
+// each read point naming its area by extension.
+type siteKind struct {
+	areas      []area
+	readPoints []struct{ ext, name, area string }
+}
+
+var (
+	millLayout = siteKind{
+		areas:      []area{{"100", "Dispatch", "210", "ambient"}, {"200", "Silo store", "202", "ambient"}},
+		readPoints: []struct{ ext, name, area string }{{"1", "Dispatch dock", "100"}},
+	}
+	plantLayout = siteKind{
+		areas: []area{{"100", "Goods receiving", "209", "ambient"}, {"200", "Production hall", "208", "chilled"},
+			{"300", "Quality laboratory", "208", "ambient"}, {"400", "Packing hall", "208", "chilled"}},
+		readPoints: []struct{ ext, name, area string }{{"1", "Receiving dock door", "100"}, {"2", "Mixing line", "200"},
+			{"3", "QA bench", "300"}, {"4", "Serialisation station", "200"}, {"5", "Palletiser", "400"}},
+	}
+	coldStoreLayout = siteKind{
+		areas:      []area{{"100", "Dispatch bay", "210", "chilled"}, {"200", "Cold room", "202", "chilled"}},
+		readPoints: []struct{ ext, name, area string }{{"1", "Dispatch door", "100"}, {"2", "Cold room portal", "200"}},
+	}
+	hubLayout = siteKind{
+		areas: []area{{"100", "Inbound dock", "209", "chilled"}, {"200", "Chilled storage", "202", "chilled"},
+			{"300", "Outbound dock", "210", "chilled"}},
+		readPoints: []struct{ ext, name, area string }{{"1", "Inbound dock door", "100"}, {"2", "Outbound dock door", "300"},
+			{"3", "Break-bulk station", "200"}},
+	}
+	shopLayout = siteKind{
+		areas:      []area{{"100", "Backroom", "201", "chilled"}, {"200", "Sales floor", "203", "ambient"}},
+		readPoints: []struct{ ext, name, area string }{{"1", "Backroom door", "100"}, {"2", "Checkout", "200"}},
+	}
+)
+
+// readPoint returns the site's read point with extension ext.
+func (s *site) readPoint(ext string) *readPoint {
+	for _, rp := range s.readPoints {
+		if rp.ext == ext {
+			return rp
+		}
+	}
+	panic("epcisgen: site " + s.name + " has no read point " + ext)
 }
 
 // gln returns the 13-digit GLN of the site.
@@ -68,7 +135,18 @@ type product struct {
 	itemRef string // 12-len(prefix) digits
 	bulk    bool   // measured in kilograms, not counted
 	shelf   time.Duration
+	climate string // temperature zone it is kept in
 	lotNext uint64
+}
+
+// class returns the product's EPC class (all its serials at packaging
+// level indicator): an EPC pure identity pattern, or the GTIN's Digital
+// Link.
+func (p *product) class(indicator byte) string {
+	if p.owner.digitalLink {
+		return "https://id.gs1.org/01/" + p.gtin(indicator)
+	}
+	return "urn:epc:idpat:sgtin:" + p.owner.prefix + "." + string(indicator) + p.itemRef + ".*"
 }
 
 func (p *product) gtin(indicator byte) string {
@@ -122,16 +200,29 @@ func newCompany(name, prefix string, dl bool) *company {
 		party: "urn:epc:id:pgln:" + prefix + "." + zeroPad(0, 12-len(prefix))}
 }
 
-func (c *company) addSite(name string, locRef uint64, zone string, offsetHours int) *site {
+// address is where a site is.
+type address struct{ street, city, postalCode, country string }
+
+func (c *company) addSite(name string, locRef uint64, zone string, offsetHours int, at address, kind siteKind) *site {
 	s := &site{owner: c, name: name, locRef: zeroPad(locRef, 12-len(c.prefix)),
-		zone: time.FixedZone(zone, offsetHours*3600)}
+		zone:   time.FixedZone(zone, offsetHours*3600),
+		street: at.street, city: at.city, postalCode: at.postalCode, country: at.country}
 	s.offset = time.Date(2026, 1, 1, 0, 0, 0, 0, s.zone).Format("-07:00")
+	byExt := map[string]*area{}
+	for _, a := range kind.areas {
+		s.areas = append(s.areas, &a)
+		byExt[a.ext] = &a
+	}
+	for _, rp := range kind.readPoints {
+		s.readPoints = append(s.readPoints, &readPoint{ext: rp.ext, name: rp.name, area: byExt[rp.area]})
+	}
 	c.sites = append(c.sites, s)
 	return s
 }
 
-func (c *company) addProduct(name string, itemRef uint64, bulk bool, shelf time.Duration) *product {
-	p := &product{owner: c, name: name, itemRef: zeroPad(itemRef, 12-len(c.prefix)), bulk: bulk, shelf: shelf}
+func (c *company) addProduct(name string, itemRef uint64, bulk bool, shelf time.Duration, climate string) *product {
+	p := &product{owner: c, name: name, itemRef: zeroPad(itemRef, 12-len(c.prefix)), bulk: bulk, shelf: shelf,
+		climate: climate}
 	c.products = append(c.products, p)
 	return p
 }
@@ -141,32 +232,32 @@ func (c *company) addProduct(name string, itemRef uint64, bulk bool, shelf time.
 func newWorld() *world {
 	const day = 24 * time.Hour
 	sup := newCompany("Harvest Ingredients", "0614141", false)
-	sup.addSite("mill", 1, "CET", 1)
-	sup.addProduct("wheat flour", 10001, true, 365*day)
-	sup.addProduct("cane sugar", 10002, true, 730*day)
-	sup.addProduct("skimmed milk powder", 10003, true, 540*day)
-	sup.addProduct("cocoa powder", 10004, true, 720*day)
+	sup.addSite("mill", 1, "CET", 1, address{"Muehlenweg 3", "Ulm", "89073", "DE"}, millLayout)
+	sup.addProduct("wheat flour", 10001, true, 365*day, "ambient")
+	sup.addProduct("cane sugar", 10002, true, 730*day, "ambient")
+	sup.addProduct("skimmed milk powder", 10003, true, 540*day, "ambient")
+	sup.addProduct("cocoa powder", 10004, true, 720*day, "ambient")
 
 	a := newCompany("Alpen Foods", "4012345", false)
-	a.addSite("plant", 1, "CET", 1)
-	a.addSite("cold store", 2, "CET", 1)
-	a.addProduct("chocolate biscuits", 11111, false, 270*day)
-	a.addProduct("yoghurt cups", 22222, false, 28*day)
-	a.addProduct("oat bars", 33333, false, 300*day)
+	a.addSite("plant", 1, "CET", 1, address{"Industriestrasse 12", "Kempten", "87437", "DE"}, plantLayout)
+	a.addSite("cold store", 2, "CET", 1, address{"Kuehlhausweg 4", "Kempten", "87437", "DE"}, coldStoreLayout)
+	a.addProduct("chocolate biscuits", 11111, false, 270*day, "ambient")
+	a.addProduct("yoghurt cups", 22222, false, 28*day, "chilled")
+	a.addProduct("oat bars", 33333, false, 300*day, "ambient")
 
 	b := newCompany("Lakeside Dairy", "50123456", true)
-	b.addSite("dairy", 7, "EET", 2)
-	b.addSite("warehouse", 8, "EET", 2)
-	b.addProduct("cream cheese", 1234, false, 60*day)
-	b.addProduct("butter", 1235, false, 120*day)
+	b.addSite("dairy", 7, "EET", 2, address{"Järvitie 21", "Kuopio", "70100", "FI"}, plantLayout)
+	b.addSite("warehouse", 8, "EET", 2, address{"Varastokatu 5", "Kuopio", "70460", "FI"}, coldStoreLayout)
+	b.addProduct("cream cheese", 1234, false, 60*day, "chilled")
+	b.addProduct("butter", 1235, false, 120*day, "chilled")
 
 	d := newCompany("Northway Distribution", "409876543", false)
-	d.addSite("hub", 42, "EST", -5)
-	d.addSite("cross dock", 43, "CST", -6)
+	d.addSite("hub", 42, "EST", -5, address{"1200 Harbor Road", "Newark", "07114", "US"}, hubLayout)
+	d.addSite("cross dock", 43, "CST", -6, address{"88 Prairie Avenue", "Joliet", "60436", "US"}, hubLayout)
 
 	r := newCompany("Corner Grocers", "8712345678", false)
-	r.addSite("store 1", 11, "EST", -5)
-	r.addSite("store 2", 12, "PST", -8)
+	r.addSite("store 1", 11, "EST", -5, address{"45 Elm Street", "Albany", "12207", "US"}, shopLayout)
+	r.addSite("store 2", 12, "PST", -8, address{"310 Pine Street", "Portland", "97204", "US"}, shopLayout)
 
 	return &world{supplier: sup, makers: []*company{a, b}, distributor: d, retailer: r}
 }
