@@ -272,6 +272,7 @@ func TestQuickURI(t *testing.T) {
 		"urn:epc:id:sgtin:4012345.011111.1", "urn:epc:class:lgtin:4012345.012345.L%2F1", "https://id.gs1.org/01/09521234543213/21/A%21",
 		"urn:uuid:6ba7b810-9dad-11d1-80b4-00c04fd430c8", "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld",
 		"urn:epcglobal:cbv:bt:4012345000016:PO6097251", "https://example.com/steps/blending", "ni:///sha-256;aGVsbG8?ver=CBV2.0",
+		"urn:epcglobal:cbv:mda#name",
 	} {
 		if !quickURI(s) && !strings.Contains(s, "?") {
 			t.Errorf("quickURI does not vouch for %q", s)

@@ -80,21 +80,28 @@ func isHex(c byte) bool { return isDigit(c) || 'a' <= c && c <= 'f' || 'A' <= c 
 //
 // Accepted: a scheme ([A-Za-z][A-Za-z0-9+.-]*) and ':', then only RFC 3986
 // unreserved or sub-delims characters, ':', '@', '/' and well-formed
-// %-escapes (no '?', '#', brackets, spaces or control bytes); when the
-// rest starts with "//", the authority must be a plain host name
-// ([A-Za-z0-9.-]+: no user, port or IP literal). net/url then takes a
-// rest without a leading '/' as an opaque part without further checks,
-// parses the plain host without error, and accepts the path because its
-// escapes are well formed.
+// %-escapes (no '?', brackets, spaces or control bytes), with at most one
+// '#' (a fragment, as in the CBV master data attributes
+// urn:epcglobal:cbv:mda#name); when the rest starts with "//", the
+// authority must be a plain host name ([A-Za-z0-9.-]+: no user, port or
+// IP literal, and so no '#'). net/url cuts the fragment off first and
+// accepts it because its escapes are well formed, then takes a rest
+// without a leading '/' as an opaque part without further checks, parses
+// the plain host without error, and accepts the path for the same reason.
 func quickURI(s string) bool {
 	n := schemeLen(s)
 	if n == 0 {
 		return false
 	}
 	rest := s[n+1:]
+	fragment := false
 	for i := 0; i < len(rest); i++ {
 		c := rest[i]
 		if uriSafe[c] {
+			continue
+		}
+		if c == '#' && !fragment {
+			fragment = true
 			continue
 		}
 		if c != '%' || i+2 >= len(rest) || !isHex(rest[i+1]) || !isHex(rest[i+2]) {
