@@ -150,7 +150,6 @@ type resource struct {
 }
 
 var resources = []resource{
-	{"/", []string{http.MethodGet}},
 	{"/capture", []string{http.MethodGet, http.MethodPost}},
 	{"/capture/:captureID", []string{http.MethodGet}},
 	{"/events", []string{http.MethodGet, http.MethodPost}},
@@ -158,14 +157,13 @@ var resources = []resource{
 }
 
 func (s *Server) routes(e *echo.Echo) {
-	e.GET("/", s.discovery)
 	e.POST("/capture", s.postCapture)
 	e.GET("/capture", s.listJobs)
 	e.GET("/capture/:captureID", s.getJob)
 	e.POST("/events", s.postEvent)
 	e.GET("/events", s.getEvents)
 	e.GET("/events/:eventID", s.getEvent)
-	for _, r := range resources {
+	for _, r := range append(s.resourceRoutes(e), resources...) {
 		allow := strings.Join(append(append([]string{}, r.methods...), http.MethodOptions), ", ")
 		e.OPTIONS(r.path, func(c echo.Context) error {
 			h := c.Response().Header()
@@ -195,15 +193,6 @@ func (s *Server) readyz(c echo.Context) error {
 		}
 	}
 	return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
-}
-
-// discovery answers GET /: the top-level resources of this server.
-func (s *Server) discovery(c echo.Context) error {
-	return c.JSON(http.StatusOK, map[string]any{
-		"type":      "Resources",
-		"resources": []string{"capture", "events"},
-		"version":   EPCISVersion,
-	})
 }
 
 // requestID gives every request an ID, taken from X-Request-ID when the

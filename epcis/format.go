@@ -127,6 +127,14 @@ func (t *Translator) Event(m map[string]any) {
 	}
 }
 
+// ID returns one identifier in the form t asks for, as Event writes
+// identifiers (GS1 identifiers translated, anything else unchanged).
+func (t *Translator) ID(s string) string { return t.id(s).(string) }
+
+// Value returns one value of vocabulary v in the form t asks for, as Event
+// writes CBV values.
+func (t *Translator) Value(v cbv.Vocabulary, s string) string { return t.cbv(v, s).(string) }
+
 func (t *Translator) eachObject(v any, f func(map[string]any)) {
 	list, _ := v.([]any)
 	for _, x := range list {
