@@ -32,6 +32,8 @@ import (
 const benchUsage = `Usage:
   lotline bench capture [flags]   POST generated documents to /capture and report
                                   events/s stored end to end, job latency and peak RSS
+  lotline bench query [flags]     load generated events (1,000,000 by default) into SQLite
+                                  and report the latency of representative GET /events queries
 `
 
 // runBench dispatches `lotline bench SUBCOMMAND`.
@@ -43,6 +45,8 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 	switch args[0] {
 	case "capture":
 		return runBenchCapture(ctx, args[1:], getenv, stdout, stderr)
+	case "query":
+		return runBenchQuery(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, benchUsage)
 		return nil

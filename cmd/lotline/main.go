@@ -44,6 +44,7 @@ Usage:
   lotline hash FILE...         print the CBV 2.0 event hash of every event in EPCIS documents
   lotline validate FILE...     validate EPCIS JSON-LD documents as capture would
   lotline bench capture [flags] measure capture throughput end to end
+  lotline bench query [flags]   measure query latency over a million loaded events
   lotline version              print the version
 `
 
