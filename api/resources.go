@@ -313,6 +313,11 @@ func (s *Server) nextLink(c echo.Context, kind string, cursor any, perPage int) 
 		return err
 	}
 	q := url.Values{"nextPageToken": {tok}, "perPage": {strconv.Itoa(perPage)}}
+	for k, v := range c.Request().URL.Query() {
+		if slices.Contains(headerParams, k) {
+			q[k] = v // formats asked for in the query string hold on every page
+		}
+	}
 	h := c.Response().Header()
 	h.Set("Link", fmt.Sprintf(`<%s?%s>; rel="next"`, c.Request().URL.EscapedPath(), q.Encode()))
 	h.Set("GS1-Next-Page-Token-Expires", exp.Format(time.RFC3339))

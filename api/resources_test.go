@@ -280,6 +280,15 @@ func TestValueListingForms(t *testing.T) {
 			return slices.Equal(got, urns)
 		}},
 		{"/epcs?GS1-EPC-Format=Always_EPC_URN", nil, func(got []string) bool { return slices.Contains(got, resCase) }},
+		{"/epcs?GS1-EPC-Format=Always_EPC_URN&perPage=1", nil, func(got []string) bool {
+			// Every page in the form the query string asked for.
+			var all []string
+			for _, p := range walk(t, s, "/epcs?GS1-EPC-Format=Always_EPC_URN&perPage=1") {
+				all = append(all, members(t, p)...)
+			}
+			slices.Sort(all)
+			return slices.Equal(all, urns)
+		}},
 		{"/readPoints", []string{"GS1-EPC-Format", "Always_EPC_URN"}, func(got []string) bool {
 			// In the listing's order, which is that of the stored form.
 			return slices.Equal(got, []string{resDock, resGate, resVat})
