@@ -40,6 +40,7 @@ type serveConfig struct {
 	Workers       int
 	Queue         int
 	CaptureSlots  int
+	MaxPerPage    int
 	LogLevel      string
 	LogFormat     string
 	TokenSecret   string
@@ -66,6 +67,7 @@ func serveFlags() []flagSpec {
 		{"workers", "LOTLINE_WORKERS", "capture jobs stored at once", strconv.Itoa(capture.DefaultConfig.Workers)},
 		{"queue", "LOTLINE_QUEUE", "validated capture jobs that may wait for a worker before capture answers 503", strconv.Itoa(capture.DefaultConfig.Queue)},
 		{"capture-slots", "LOTLINE_CAPTURE_SLOTS", "capture requests decoded and validated at once (bounds the memory of bursts of large documents; others wait)", strconv.Itoa(api.DefaultConfig.CaptureSlots)},
+		{"max-per-page", "LOTLINE_MAX_PER_PAGE", "largest page of a query or listing; a larger perPage is lowered to it", strconv.Itoa(api.DefaultConfig.MaxPerPage)},
 		{"log-level", "LOTLINE_LOG_LEVEL", "debug, info, warn or error", "info"},
 		{"log-format", "LOTLINE_LOG_FORMAT", "text or json", "text"},
 		{"token-secret", "LOTLINE_TOKEN_SECRET", "hex key that signs page tokens (servers sharing a MongoDB need the same one); default: a key kept in the data directory", ""},
@@ -118,6 +120,7 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (*s
 	c.Workers = atoi("workers")
 	c.Queue = atoi("queue")
 	c.CaptureSlots = atoi("capture-slots")
+	c.MaxPerPage = atoi("max-per-page")
 	c.LogLevel = *vals["log-level"]
 	c.LogFormat = *vals["log-format"]
 	c.TokenSecret = *vals["token-secret"]
@@ -299,7 +302,7 @@ func startServer(ctx context.Context, c *serveConfig, log *slog.Logger) (*server
 		return fail(err)
 	}
 	h := api.New(api.Config{MaxBodyBytes: c.MaxBodyBytes, MaxEventBytes: c.MaxEventBytes, CaptureSlots: c.CaptureSlots,
-		Vendor: "lotline/" + version, TokenSecret: secret, Ready: st.ready, Prefixes: prefixes}, st, cs, log, reg)
+		MaxPerPage: c.MaxPerPage, Vendor: "lotline/" + version, TokenSecret: secret, Ready: st.ready, Prefixes: prefixes}, st, cs, log, reg)
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
 		cs.Close()
