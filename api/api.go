@@ -57,6 +57,9 @@ type Config struct {
 	DefaultPerPage, MaxPerPage int
 	// Query bounds the work of one query request (zero fields: defaults).
 	Query engine.Config
+	// Engine, when set, runs queries (Query is then unused); the caller
+	// shares it with capture to drop its master-data cache on capture.
+	Engine *engine.Engine
 	// Prefixes gives GS1 Company Prefix lengths for answers in EPC URN form
 	// (GS1-EPC-Format: Always_EPC_URN). May be nil.
 	Prefixes *gs1.PrefixTable
@@ -125,7 +128,10 @@ func New(cfg Config, st store.Store, cs *capture.Service, log *slog.Logger, reg 
 	}
 	s := &Server{cfg: cfg, st: st, cap: cs, log: log, reg: reg, metrics: newMetrics(reg),
 		tokens: tokenSigner{secret: cfg.TokenSecret}, slots: make(chan struct{}, cfg.CaptureSlots),
-		engine: engine.New(st, cfg.Query)}
+		engine: cfg.Engine}
+	if s.engine == nil {
+		s.engine = engine.New(st, cfg.Query)
+	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError

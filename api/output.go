@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -21,8 +22,11 @@ func queryDocument(evs []*store.Event, now time.Time, tr *epcis.Translator) (map
 	conflict := map[string]bool{}
 	decoded := make([]map[string]any, 0, len(evs))
 	for _, e := range evs {
+		// UseNumber keeps numbers as captured (large integers, 1.10).
 		var m map[string]any
-		if err := json.Unmarshal(e.Body, &m); err != nil {
+		d := json.NewDecoder(bytes.NewReader(e.Body))
+		d.UseNumber()
+		if err := d.Decode(&m); err != nil {
 			return nil, fmt.Errorf("api: stored event %s is corrupt: %w", e.EventID, err)
 		}
 		for k, v := range epcis.Namespaces(m["@context"]) {

@@ -64,6 +64,9 @@ type Hooks struct {
 	JobDone     func(behaviour string, success bool, events, stored int, d time.Duration)
 	EventsSaved func(n int)
 	Rejected    func(n int)
+	// MasterDataSaved is called after master data from a document header
+	// was stored, so that caches of it can be dropped.
+	MasterDataSaved func()
 }
 
 // Service captures documents and events into a store.
@@ -374,6 +377,9 @@ func (s *Service) run(ctx context.Context, j *job) {
 	}
 	if s.hooks.EventsSaved != nil {
 		s.hooks.EventsSaved(res.Stored)
+	}
+	if len(b.MasterData) > 0 && (res.Stored > 0 || len(b.Events) == 0) && s.hooks.MasterDataSaved != nil {
+		s.hooks.MasterDataSaved()
 	}
 	if s.hooks.JobDone != nil {
 		s.hooks.JobDone(final.ErrorBehaviour, final.Success, final.EventCount, res.Stored, time.Since(start))

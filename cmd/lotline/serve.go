@@ -22,6 +22,7 @@ import (
 	"github.com/lotline/lotline/api"
 	"github.com/lotline/lotline/capture"
 	"github.com/lotline/lotline/gs1"
+	"github.com/lotline/lotline/query/engine"
 	"github.com/lotline/lotline/schemas"
 	"github.com/lotline/lotline/store"
 	mongostore "github.com/lotline/lotline/store/mongo"
@@ -296,13 +297,16 @@ func startServer(ctx context.Context, c *serveConfig, log *slog.Logger) (*server
 		log.Info("loaded GS1 Company Prefix lengths", "file", c.GCPLengths, "prefixes", prefixes.Len())
 	}
 	reg := prometheus.NewRegistry()
+	eng := engine.New(st, engine.Config{})
+	hooks := api.HooksFor(reg)
+	hooks.MasterDataSaved = eng.Invalidate
 	cs := capture.New(st, sv, capture.Config{MaxEvents: c.MaxEvents, Workers: c.Workers, Queue: c.Queue,
-		SharedStore: st.shared, AbandonAfter: c.JobLease, Prefixes: prefixes}, log, api.HooksFor(reg))
+		SharedStore: st.shared, AbandonAfter: c.JobLease, Prefixes: prefixes}, log, hooks)
 	if err := cs.Start(ctx); err != nil {
 		return fail(err)
 	}
 	h := api.New(api.Config{MaxBodyBytes: c.MaxBodyBytes, MaxEventBytes: c.MaxEventBytes, CaptureSlots: c.CaptureSlots,
-		MaxPerPage: c.MaxPerPage, Vendor: "lotline/" + version, TokenSecret: secret, Ready: st.ready, Prefixes: prefixes}, st, cs, log, reg)
+		MaxPerPage: c.MaxPerPage, Engine: eng, Vendor: "lotline/" + version, TokenSecret: secret, Ready: st.ready, Prefixes: prefixes}, st, cs, log, reg)
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
 		cs.Close()
