@@ -2,6 +2,7 @@ package query
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"time"
 
@@ -805,4 +806,23 @@ func (m *matcher) hasAttr(c *HasAttrCond) bool {
 		}
 	}
 	return false
+}
+
+// FieldValues returns the values of the top-level extension fields of ev
+// that name f, as Match reads field names (a CURIE of the event's
+// prefixes, an IRI, or EPCIS 1.x's namespace#local), in key order.
+func FieldValues(ev *epcis.Event, f FieldName) []any {
+	m := matcher{ev: ev}
+	var keys []string
+	for k := range ev.Fields {
+		if isExtensionKey(k) && m.keyIs(k, f) {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	out := make([]any, len(keys))
+	for i, k := range keys {
+		out[i] = ev.Fields[k]
+	}
+	return out
 }

@@ -194,23 +194,7 @@ func (h *topN) Pop() any {
 // zone), or text. A repeated field orders by its first value; a field
 // absent, empty or holding an object orders last.
 func fieldKey(ev *epcis.Event, f query.FieldName) SortKey {
-	var ns map[string]string
-	for k, v := range ev.Fields {
-		if strings.IndexByte(k, ':') <= 0 || strings.HasPrefix(k, "@") {
-			continue
-		}
-		if f.CURIE != "" {
-			if k != f.CURIE {
-				continue
-			}
-		} else {
-			if ns == nil {
-				ns = epcis.Namespaces(ev.Fields["@context"])
-			}
-			if !namesField(k, f.IRI, ns) {
-				continue
-			}
-		}
+	for _, v := range query.FieldValues(ev, f) {
 		if key, ok := scalarKey(v); ok {
 			return key
 		}
@@ -267,36 +251,4 @@ func isDecimal(s string) bool {
 	}
 	var n json.Number
 	return json.Unmarshal([]byte(s), &n) == nil
-}
-
-// standardPrefixes are the prefixes of the EPCIS 2.0 JSON-LD context,
-// which a document may use without declaring them.
-var standardPrefixes = map[string]string{
-	"epcis":   "https://ref.gs1.org/epcis/",
-	"cbv":     "https://ref.gs1.org/cbv/",
-	"gs1":     "https://gs1.org/voc/",
-	"rdfs":    "http://www.w3.org/2000/01/rdf-schema#",
-	"owl":     "http://www.w3.org/2002/07/owl#",
-	"xsd":     "http://www.w3.org/2001/XMLSchema#",
-	"dcterms": "http://purl.org/dc/terms/",
-}
-
-// namesField reports whether the event key k (a CURIE of the event's
-// prefixes, or an IRI) names the field iri, as the matcher reads keys
-// (including EPCIS 1.x's namespace#local form).
-func namesField(k, iri string, ns map[string]string) bool {
-	prefix, local, _ := strings.Cut(k, ":")
-	if prefix == "urn" || strings.HasPrefix(local, "//") {
-		return k == iri
-	}
-	base, ok := ns[prefix]
-	if !ok {
-		if base, ok = standardPrefixes[prefix]; !ok {
-			return false
-		}
-	}
-	if iri == base+local {
-		return true
-	}
-	return !strings.HasSuffix(base, "/") && !strings.HasSuffix(base, "#") && iri == base+"#"+local
 }
