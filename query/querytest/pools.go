@@ -63,9 +63,10 @@ var (
 	// value below goes to some of them, several kinds to one name, so
 	// comparisons meet values of every type.
 	fieldNames = []string{"temp", "when", "color", "count", "flag", "thing", "note"}
-	numberVals = []string{"5", "5.0", "12", "-3.5", "0", "1e2", "100", "7.25"}
-	textVals   = []string{"red", "blue", "Red", "5", "12.0", "5 kg", "", "2024-03-05T10:00:00Z"}
-	timeVals   = []string{
+	numberVals = []string{"5", "5.0", "12", "-3.5", "0", "-0", "1e2", "100", "7.25"}
+	// textVals include a text too long to be indexed as a term.
+	textVals = []string{"red", "blue", "Red", "Grün", "5", "12.0", "5 kg", "", "2024-03-05T10:00:00Z", strings.Repeat("long", 60)}
+	timeVals = []string{
 		"2024-03-05T10:00:00Z", "2024-03-05T11:00:00+01:00", "2024-03-05T10:00:00.000000001Z",
 		"2024-03-04T23:30:00-05:00", "2024-03-06T00:00:00.5+05:45", "2024-03-01T00:00:00Z",
 	}

@@ -95,7 +95,7 @@ var restrictions = []restriction{
 		}
 		g.timeRange(v, "GE_recordTime", "LT_recordTime", func() time.Time {
 			t := pick(g, f.RecordTimes)
-			return t.Add(time.Duration(g.intn(3)-1) * time.Millisecond)
+			return t.Add(time.Duration(g.intn(3)-1) * pick(g, []time.Duration{time.Nanosecond, time.Microsecond, time.Millisecond}))
 		})
 	}},
 	{"EQ_action", func(g *Gen, f Facts, v url.Values) {
