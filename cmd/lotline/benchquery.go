@@ -822,7 +822,7 @@ func mb(b int64) string {
 	if b <= 0 {
 		return "unknown"
 	}
-	return fmt.Sprintf("%.0f MB", float64(b)/(1<<20))
+	return fmt.Sprintf("%.0f MiB", float64(b)/(1<<20))
 }
 
 func writeQueryTable(w io.Writer, rs []queryResult, pages int) {
