@@ -262,11 +262,20 @@ func (s *Server) writeEvents(c echo.Context, evs []*store.Event) error {
 	if err != nil {
 		return err
 	}
+	h := c.Response().Header()
+	if !tr.Translates() {
+		b, err := appendQueryDocument(nil, evs, time.Now())
+		if err != nil {
+			return err
+		}
+		h.Set("GS1-EPC-Format", string(tr.EPC))
+		h.Set("GS1-CBV-XML-Format", string(tr.CBV))
+		return c.Blob(http.StatusOK, "application/ld+json", b)
+	}
 	doc, err := queryDocument(evs, time.Now(), tr)
 	if err != nil {
 		return err
 	}
-	h := c.Response().Header()
 	h.Set("GS1-EPC-Format", string(tr.EPC))
 	h.Set("GS1-CBV-XML-Format", string(tr.CBV))
 	if tr.Untranslated > 0 {

@@ -68,9 +68,15 @@ type Translator struct {
 	Untranslated int
 }
 
+// Translates reports whether t changes anything: false when the client
+// left both forms to the server, so events can be given as stored.
+func (t *Translator) Translates() bool {
+	return t.EPC == AlwaysDigitalLink || t.EPC == AlwaysEPCURN || t.CBV == CBVAlwaysWebURI || t.CBV == CBVAlwaysURN
+}
+
 // Event translates one event object in place.
 func (t *Translator) Event(m map[string]any) {
-	if t.EPC != AlwaysDigitalLink && t.EPC != AlwaysEPCURN && t.CBV != CBVAlwaysWebURI && t.CBV != CBVAlwaysURN {
+	if !t.Translates() {
 		return
 	}
 	for _, k := range []string{"epcList", "childEPCs", "inputEPCList", "outputEPCList"} {
