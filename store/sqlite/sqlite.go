@@ -43,6 +43,9 @@ type Store struct {
 	closed     bool
 	isClosed   atomic.Bool  // closed, for readers that must not wait for a writer
 	recent     recentValues // values known to be in vals
+	lastSeq    int64        // the largest committed seq (guarded by mu)
+
+	terms termCache // bitmaps of frequent terms (see bits.go)
 
 	qmu   sync.Mutex      // guards queue
 	queue []*pendingBatch // batches waiting for the next group commit
@@ -101,6 +104,9 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("sqlitestore: %w", err)
 	}
+	if err := registerMemberFunc(); err != nil {
+		return nil, fmt.Errorf("sqlitestore: %w", err)
+	}
 	path := filepath.Join(dir, FileName)
 	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)" +
 		"&_pragma=busy_timeout(10000)&_pragma=foreign_keys(OFF)&_txlock=immediate"
@@ -124,14 +130,15 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
 	s := &Store{path: path, w: w, r: r}
-	var last sql.NullInt64
-	if err := w.QueryRowContext(ctx, `SELECT MAX(record_time) FROM events`).Scan(&last); err != nil {
+	var last, lastSeq sql.NullInt64
+	if err := w.QueryRowContext(ctx, `SELECT MAX(record_time), MAX(seq) FROM events`).Scan(&last, &lastSeq); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("sqlitestore: %w", err)
 	}
 	if last.Valid {
 		s.lastRecord = time.Unix(0, last.Int64).UTC()
 	}
+	s.lastSeq = lastSeq.Int64
 	return s, nil
 }
 
@@ -254,16 +261,28 @@ func (s *Store) writeGroup(group []*pendingBatch) {
 		}
 	}
 	if err := tx.Commit(); err != nil {
+		s.terms.forget()
 		finish(fmt.Errorf("sqlitestore: commit: %w", err))
 		return
 	}
 	s.lastRecord = rt
+	prevSeq := s.lastSeq
+	var stored []committedEvent
 	for _, p := range group {
 		if p.err == nil && p.seqs != nil {
 			for v := range p.written {
 				s.recent.add(v)
 			}
+			for i, seq := range p.seqs {
+				if seq > 0 {
+					stored = append(stored, committedEvent{seq: seq, terms: p.b.Events[i].Terms})
+					s.lastSeq = max(s.lastSeq, seq)
+				}
+			}
 		}
+	}
+	s.terms.committed(stored, prevSeq, s.lastSeq)
+	for _, p := range group {
 		for i, e := range p.b.Events {
 			if p.seqs != nil && p.seqs[i] > 0 {
 				e.Seq = p.seqs[i]

@@ -1,0 +1,388 @@
+package sqlitestore
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"fmt"
+	"slices"
+	"sync"
+	"sync/atomic"
+
+	"modernc.org/sqlite"
+)
+
+// Walking the events_event_time index and keeping the events that have a
+// term needs a membership test per index entry. Asking FTS5 costs 20-60
+// µs per probe (it sets the whole query up each time), so for terms
+// carried by many events the store keeps, in memory, the set of seqs of
+// each such token as a bitmap: a probe is then a few nanoseconds. The
+// writer adds the seqs of each committed batch to the cached bitmaps, and
+// each bitmap records the seq up to which it is complete; a reader asks
+// FTS5 for the few seqs above that mark. See
+// docs/decisions/0008-sqlite-query-plans.md.
+
+// Tuning, as variables so that tests can force every plan.
+var (
+	// cacheMinPostings is the number of events a token must have for its
+	// bitmap to be cached; rarer tokens are read from FTS5 per query.
+	cacheMinPostings = 4096
+	// cacheMaxBytes bounds the memory of the cached bitmaps.
+	cacheMaxBytes = 64 << 20
+)
+
+// bitset is a set of seqs. Words are read and written atomically: the
+// writer sets bits of new seqs while readers test older ones in the same
+// word.
+type bitset []uint64
+
+func (b bitset) has(seq int64) bool {
+	i := uint64(seq) >> 6
+	return i < uint64(len(b)) && atomic.LoadUint64(&b[i])&(1<<(uint64(seq)&63)) != 0
+}
+
+// set sets seq, growing b when needed (callers hold termCache.mu).
+func (b bitset) set(seq int64) bitset {
+	i := int(uint64(seq) >> 6)
+	switch {
+	case i < len(b):
+	case i < cap(b):
+		b = b[:i+1] // words past len are zero and seen by no reader
+	default:
+		n := make(bitset, i+1, max(2*cap(b), i+1, 1024))
+		for k := range b {
+			n[k] = atomic.LoadUint64(&b[k])
+		}
+		b = n
+	}
+	atomic.OrUint64(&b[i], 1<<(uint64(seq)&63))
+	return b
+}
+
+func (b bitset) bytes() int { return 8 * cap(b) }
+
+// cachedBits is the bitmap of one token, complete for all committed seqs
+// up to upTo.
+type cachedBits struct {
+	bits bitset
+	upTo int64
+	used uint64 // last use, for eviction
+}
+
+// termCache holds the bitmaps of frequent tokens.
+type termCache struct {
+	mu      sync.RWMutex
+	m       map[string]*cachedBits
+	bytes   int
+	clock   atomic.Uint64
+}
+
+// postings is what a query needs of one token: its bitmap up to a mark,
+// or (for a rare token) all its seqs in the reader's snapshot.
+type postings struct {
+	bits bitset
+	upTo int64
+	list []int64 // sorted; used when bits is nil
+}
+
+func (p *postings) has(seq int64) bool {
+	if p.bits != nil {
+		return p.bits.has(seq)
+	}
+	_, ok := slices.BinarySearch(p.list, seq)
+	return ok
+}
+
+// get returns the cached postings of tok.
+func (c *termCache) get(tok string) (postings, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	e, ok := c.m[tok]
+	if !ok {
+		return postings{}, false
+	}
+	atomic.StoreUint64(&e.used, c.clock.Add(1))
+	return postings{bits: e.bits, upTo: e.upTo}, true
+}
+
+// load reads the postings of tok into the cache. The bulk is read without
+// the lock; the seqs committed meanwhile are read under it, so that no
+// commit falls between what load read and what the writer adds.
+func (c *termCache) load(ctx context.Context, db *sql.Conn, tok string) (postings, error) {
+	var b bitset
+	upTo, err := readPostings(ctx, db, tok, 0, func(seq int64) { b = b.set(seq) })
+	if err != nil {
+		return postings{}, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.m[tok]; ok { // loaded meanwhile by another reader
+		return postings{bits: e.bits, upTo: e.upTo}, nil
+	}
+	upTo2, err := readPostings(ctx, db, tok, upTo, func(seq int64) { b = b.set(seq) })
+	if err != nil {
+		return postings{}, err
+	}
+	upTo = max(upTo, upTo2)
+	for c.bytes+b.bytes() > cacheMaxBytes && len(c.m) > 0 {
+		c.evictLocked()
+	}
+	if c.m == nil {
+		c.m = map[string]*cachedBits{}
+	}
+	c.m[tok] = &cachedBits{bits: b, upTo: upTo, used: c.clock.Add(1)}
+	c.bytes += b.bytes()
+	return postings{bits: b, upTo: upTo}, nil
+}
+
+func (c *termCache) evictLocked() {
+	var victim string
+	oldest := uint64(1<<64 - 1)
+	for tok, e := range c.m {
+		if u := atomic.LoadUint64(&e.used); u < oldest {
+			victim, oldest = tok, u
+		}
+	}
+	c.bytes -= c.m[victim].bits.bytes()
+	delete(c.m, victim)
+}
+
+// readPostings calls fn with each seq above after that has tok, in one
+// snapshot, and returns the largest seq committed in it.
+func readPostings(ctx context.Context, db *sql.Conn, tok string, after int64, fn func(int64)) (int64, error) {
+	tx, err := db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+	var last sql.NullInt64
+	if err := tx.QueryRowContext(ctx, `SELECT MAX(seq) FROM events`).Scan(&last); err != nil {
+		return 0, err
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT rowid FROM terms WHERE terms MATCH ? AND rowid > ? AND rowid <= ?`, tok, after, last.Int64)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var seq int64
+		if err := rows.Scan(&seq); err != nil {
+			return 0, err
+		}
+		fn(seq)
+	}
+	return last.Int64, rows.Err()
+}
+
+// committed adds the events of a commit to the cached bitmaps. prev is
+// the largest seq committed before it, last the largest after. A bitmap
+// complete up to prev becomes complete up to last.
+func (c *termCache) committed(evs []committedEvent, prev, last int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.m) == 0 {
+		return
+	}
+	var tok []byte
+	for _, e := range evs {
+		for _, t := range e.terms {
+			tok = appendToken(tok[:0], t)
+			if cb, ok := c.m[string(tok)]; ok {
+				old := cb.bits.bytes()
+				cb.bits = cb.bits.set(e.seq)
+				c.bytes += cb.bits.bytes() - old
+			}
+		}
+	}
+	for _, cb := range c.m {
+		if cb.upTo >= prev {
+			cb.upTo = max(cb.upTo, last)
+		}
+	}
+}
+
+// forget drops every bitmap: after a failed commit, seqs the writer may
+// have added could be given to other events.
+func (c *termCache) forget() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.m, c.bytes = nil, 0
+}
+
+type committedEvent struct {
+	seq   int64
+	terms []string
+}
+
+// matcher tests seqs against a conjunction of token disjunctions: from
+// the postings up to mark, and from the seqs FTS5 gave above it (tail).
+type matcher struct {
+	conj [][]*postings
+	mark int64
+	tail []int64 // sorted
+}
+
+func (m *matcher) has(seq int64) bool {
+	if seq > m.mark {
+		_, ok := slices.BinarySearch(m.tail, seq)
+		return ok
+	}
+	for _, alts := range m.conj {
+		ok := false
+		for _, p := range alts {
+			if p.has(seq) {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// tokenSets returns the token lists of a term expression (one per
+// conjunct, without repeats).
+func tokenSets(terms [][]string) [][]string {
+	out := make([][]string, len(terms))
+	for i, alts := range terms {
+		for _, t := range alts {
+			out[i] = append(out[i], token(t))
+		}
+		slices.Sort(out[i])
+		out[i] = slices.Compact(out[i])
+	}
+	return out
+}
+
+// cacheTokens makes sure the bitmaps of the frequent tokens among toks
+// are cached. It runs on conn outside the reader's snapshot: a bitmap
+// carries its own mark.
+func (s *Store) cacheTokens(ctx context.Context, conn *sql.Conn, toks [][]string) error {
+	for _, alts := range toks {
+		for _, tok := range alts {
+			if _, ok := s.terms.get(tok); ok {
+				continue
+			}
+			n, err := countCapped(ctx, conn, `SELECT 1 FROM terms WHERE terms MATCH ?`, cacheMinPostings, tok)
+			if err != nil {
+				return err
+			}
+			if n >= cacheMinPostings {
+				if _, err := s.terms.load(ctx, conn, tok); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// newMatcher prepares a matcher for the tokens toks (see tokenSets) of
+// the FTS5 query match, in the reader's snapshot q: cached bitmaps for
+// the frequent tokens, the seqs of the others read in q, and the seqs
+// above the bitmaps' mark read in q.
+func (s *Store) newMatcher(ctx context.Context, q querier, toks [][]string, match string) (*matcher, error) {
+	m := &matcher{mark: 1<<63 - 1}
+	for _, alts := range toks {
+		var ps []*postings
+		for _, tok := range alts {
+			p, ok := s.terms.get(tok)
+			if !ok {
+				var err error
+				p.list, err = seqs(ctx, q, `SELECT rowid FROM terms WHERE terms MATCH ? ORDER BY rowid`, tok)
+				if err != nil {
+					return nil, err
+				}
+			} else {
+				m.mark = min(m.mark, p.upTo)
+			}
+			ps = append(ps, &p)
+		}
+		m.conj = append(m.conj, ps)
+	}
+	if m.mark == 1<<63-1 {
+		return m, nil
+	}
+	// FTS5 takes a while to find nothing above the mark: ask only when the
+	// snapshot has seqs above it.
+	var last sql.NullInt64
+	if err := q.QueryRowContext(ctx, `SELECT MAX(seq) FROM events`).Scan(&last); err != nil {
+		return nil, err
+	}
+	if last.Int64 > m.mark {
+		var err error
+		m.tail, err = seqs(ctx, q, `SELECT rowid FROM terms WHERE terms MATCH ? AND rowid > ? ORDER BY rowid`, match, m.mark)
+		if err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+}
+
+// Matchers are found by lotline_member(handle, seq) through a registry:
+// SQLite functions are registered once per process with the driver.
+var (
+	matchers      sync.Map // handle (int64) -> *matcher
+	matcherHandle atomic.Int64
+	registerOnce  sync.Once
+	registerErr   error
+)
+
+// registerMemberFunc registers lotline_member with the driver; it must
+// run before the store's connections are opened.
+func registerMemberFunc() error {
+	registerOnce.Do(func() {
+		registerErr = sqlite.RegisterDeterministicScalarFunction("lotline_member", 2,
+			func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+				h, _ := args[0].(int64)
+				seq, _ := args[1].(int64)
+				m, ok := matchers.Load(h)
+				if !ok {
+					return nil, fmt.Errorf("lotline_member: no matcher %d", h)
+				}
+				return m.(*matcher).has(seq), nil
+			})
+	})
+	return registerErr
+}
+
+func registerMatcher(m *matcher) int64 {
+	h := matcherHandle.Add(1)
+	matchers.Store(h, m)
+	return h
+}
+
+func unregisterMatcher(h int64) { matchers.Delete(h) }
+
+// querier is a *sql.Tx or *sql.Conn.
+type querier interface {
+	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
+}
+
+// countCapped counts the rows of q, stopping at limit.
+func countCapped(ctx context.Context, db querier, q string, limit int, args ...any) (int, error) {
+	var n int
+	err := db.QueryRowContext(ctx, `SELECT count(*) FROM (`+q+` LIMIT `+fmt.Sprint(limit)+`)`, args...).Scan(&n)
+	return n, err
+}
+
+// seqs returns the integers q selects.
+func seqs(ctx context.Context, db querier, q string, args ...any) ([]int64, error) {
+	rows, err := db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var v int64
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
