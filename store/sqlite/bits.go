@@ -71,10 +71,10 @@ type cachedBits struct {
 
 // termCache holds the bitmaps of frequent tokens.
 type termCache struct {
-	mu      sync.RWMutex
-	m       map[string]*cachedBits
-	bytes   int
-	clock   atomic.Uint64
+	mu    sync.RWMutex
+	m     map[string]*cachedBits
+	bytes int
+	clock atomic.Uint64
 }
 
 // postings is what a query needs of one token: its bitmap up to a mark,

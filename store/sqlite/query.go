@@ -102,4 +102,3 @@ func desc(d bool) string {
 	}
 	return ""
 }
-
