@@ -3,7 +3,6 @@ package api
 import (
 	"bytes"
 	"compress/gzip"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -262,20 +261,11 @@ func (s *Server) writeEvents(c echo.Context, evs []*store.Event) error {
 	if err != nil {
 		return err
 	}
-	h := c.Response().Header()
-	if !tr.Translates() {
-		b, err := appendQueryDocument(nil, evs, time.Now())
-		if err != nil {
-			return err
-		}
-		h.Set("GS1-EPC-Format", string(tr.EPC))
-		h.Set("GS1-CBV-XML-Format", string(tr.CBV))
-		return c.Blob(http.StatusOK, "application/ld+json", b)
-	}
-	doc, err := queryDocument(evs, time.Now(), tr)
+	b, err := appendQueryDocument(nil, evs, time.Now(), tr)
 	if err != nil {
 		return err
 	}
+	h := c.Response().Header()
 	h.Set("GS1-EPC-Format", string(tr.EPC))
 	h.Set("GS1-CBV-XML-Format", string(tr.CBV))
 	if tr.Untranslated > 0 {
@@ -283,11 +273,5 @@ func (s *Server) writeEvents(c echo.Context, evs []*store.Event) error {
 		// company prefix length is unknown (see --gcp-lengths).
 		h.Set("Lotline-Untranslated-EPCs", strconv.Itoa(tr.Untranslated))
 	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(doc); err != nil {
-		return err
-	}
-	return c.Blob(http.StatusOK, "application/ld+json", buf.Bytes())
+	return c.Blob(http.StatusOK, "application/ld+json", b)
 }

@@ -3,82 +3,21 @@ package api
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"maps"
 	"time"
 
 	"github.com/lotline/lotline/epcis"
 	"github.com/lotline/lotline/store"
 )
 
-// queryDocument wraps stored events in an EPCISQueryDocument, translated
-// by tr. Each stored
-// event carries the namespace prefixes of the document it came from in its
-// own @context; they are hoisted into the document's @context (a prefix
-// bound to two namespaces stays on the events that use it).
-func queryDocument(evs []*store.Event, now time.Time, tr *epcis.Translator) (map[string]any, error) {
-	list := make([]any, 0, len(evs))
-	ns := map[string]string{}
-	conflict := map[string]bool{}
-	decoded := make([]map[string]any, 0, len(evs))
-	for _, e := range evs {
-		// UseNumber keeps numbers as captured (large integers, 1.10).
-		var m map[string]any
-		d := json.NewDecoder(bytes.NewReader(e.Body))
-		d.UseNumber()
-		if err := d.Decode(&m); err != nil {
-			return nil, fmt.Errorf("api: stored event %s is corrupt: %w", e.EventID, err)
-		}
-		for k, v := range epcis.Namespaces(m["@context"]) {
-			if old, ok := ns[k]; ok && old != v {
-				conflict[k] = true
-			}
-			ns[k] = v
-		}
-		m["recordTime"] = e.RecordTime.Format("2006-01-02T15:04:05.000Z07:00")
-		tr.Event(m)
-		decoded = append(decoded, m)
-	}
-	for k := range conflict {
-		delete(ns, k)
-	}
-	for _, m := range decoded {
-		if len(conflict) == 0 {
-			delete(m, "@context")
-		}
-		list = append(list, m)
-	}
-	ctx := []any{epcis.StandardContext}
-	if len(ns) > 0 {
-		obj := map[string]any{}
-		for k, v := range maps.All(ns) {
-			obj[k] = v
-		}
-		ctx = append(ctx, obj)
-	}
-	return map[string]any{
-		"@context":      ctx,
-		"type":          "EPCISQueryDocument",
-		"schemaVersion": "2.0",
-		"creationDate":  now.UTC().Format("2006-01-02T15:04:05.000Z"),
-		"epcisBody": map[string]any{
-			"queryResults": map[string]any{
-				"queryName":   "SimpleEventQuery",
-				"resultsBody": map[string]any{"eventList": list},
-			},
-		},
-	}, nil
-}
-
 // appendQueryDocument appends to b the EPCISQueryDocument of stored
-// events, as queryDocument builds it for a translator that changes
-// nothing, without decoding the events: each stored body is copied, with
-// its @context cut out (when its prefixes are hoisted) and recordTime
-// added. Stored bodies come from capture's encoder, which writes keys in
+// events in the forms tr asks for, without decoding whole events: each
+// stored body is copied, with its @context cut out (when its prefixes are
+// hoisted into the document's) and recordTime added; only the members tr
+// may change are decoded and translated. Stored bodies come from capture's encoder, which writes keys in
 // order, so an @context is the first member. Decoding and re-encoding a
 // page of 100 events cost about twice the rest of a query.
-func appendQueryDocument(b []byte, evs []*store.Event, now time.Time) ([]byte, error) {
+func appendQueryDocument(b []byte, evs []*store.Event, now time.Time, tr *epcis.Translator) ([]byte, error) {
 	type split struct{ ctx, rest []byte }
 	parts := make([]split, len(evs))
 	ns := map[string]string{}
@@ -133,6 +72,13 @@ func appendQueryDocument(b []byte, evs []*store.Event, now time.Time) ([]byte, e
 		b = e.RecordTime.AppendFormat(b, "2006-01-02T15:04:05.000Z07:00")
 		b = append(b, '"')
 		rest := parts[i].rest // the members after @context: `,"k":v...}` or `}`, or `"k":v...}` when there was none
+		if tr.Translates() {
+			if b, err = appendTranslatedMembers(b, rest, tr); err != nil {
+				return nil, fmt.Errorf("api: stored event %s is corrupt: %w", e.EventID, err)
+			}
+			b = append(b, '}')
+			continue
+		}
 		if rest[0] != ',' && rest[0] != '}' {
 			b = append(b, ',')
 		}
@@ -142,25 +88,61 @@ func appendQueryDocument(b []byte, evs []*store.Event, now time.Time) ([]byte, e
 }
 
 // splitContext splits a stored event object into the value of its
-// leading @context member (nil when it has none) and the rest of the
-// object after it.
+// @context member (nil when it has none) and the other members: rest is
+// `,"k":v,...}`, `"k":v,...}` or `}`. Capture's encoder writes keys in
+// order, so @context is usually the first member and rest a subslice.
 func splitContext(body []byte) (ctx, rest []byte, err error) {
 	if len(body) < 2 || body[0] != '{' || body[len(body)-1] != '}' {
-		return nil, nil, errors.New("not a JSON object")
+		return nil, nil, errNotJSON
 	}
-	const key = `{"@context":`
-	if !bytes.HasPrefix(body, []byte(key)) {
-		return nil, body[1:], nil
+	i := 1
+	for {
+		for i < len(body) && (body[i] == ',' || isSpace(body[i])) {
+			i++
+		}
+		if i >= len(body) {
+			return nil, nil, errNotJSON
+		}
+		if body[i] == '}' {
+			if i != len(body)-1 {
+				return nil, nil, errNotJSON
+			}
+			return nil, body[1:], nil
+		}
+		keyEnd, err := skipValue(body, i)
+		if err != nil || body[i] != '"' || keyEnd >= len(body) || body[keyEnd] != ':' {
+			return nil, nil, errNotJSON
+		}
+		valEnd, err := skipValue(body, keyEnd+1)
+		if err != nil {
+			return nil, nil, err
+		}
+		if valEnd >= len(body) || body[valEnd] != ',' && body[valEnd] != '}' {
+			return nil, nil, errNotJSON
+		}
+		if !isContextKey(body[i:keyEnd]) {
+			i = valEnd
+			continue
+		}
+		ctx = body[keyEnd+1 : valEnd]
+		if !json.Valid(ctx) {
+			return nil, nil, errNotJSON
+		}
+		if i == 1 {
+			return ctx, body[valEnd:], nil
+		}
+		// Members before it: body[1:i] ends with the comma before the key.
+		rest = make([]byte, 0, len(body))
+		rest = append(rest, ',')
+		rest = append(rest, bytes.TrimRight(body[1:i], ",")...)
+		return ctx, append(rest, body[valEnd:]...), nil
 	}
-	d := json.NewDecoder(bytes.NewReader(body[len(key):]))
-	var raw json.RawMessage
-	if err := d.Decode(&raw); err != nil {
-		return nil, nil, err
+}
+
+func isContextKey(k []byte) bool {
+	if string(k) == `"@context"` {
+		return true
 	}
-	end := len(key) + int(d.InputOffset())
-	rest = body[end:]
-	if len(rest) == 0 || rest[0] != ',' && rest[0] != '}' {
-		return nil, nil, errors.New("unexpected text after @context")
-	}
-	return body[len(key):end], rest, nil
+	var s string
+	return bytes.IndexByte(k, '\\') >= 0 && json.Unmarshal(k, &s) == nil && s == "@context"
 }

@@ -3,6 +3,8 @@ package api
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"maps"
 	"reflect"
 	"strings"
 	"testing"
@@ -64,27 +66,35 @@ func TestRawOutputEqualsDecodedOutput(t *testing.T) {
 		return v
 	}
 	pages, conflicts := 0, 0
+	formats := []epcis.Translator{{}, {EPC: epcis.AlwaysDigitalLink}, {EPC: epcis.AlwaysEPCURN, CBV: epcis.CBVAlwaysURN},
+		{EPC: epcis.NeverTranslates, CBV: epcis.CBVAlwaysWebURI}}
 	for start, size := 0, 1; start < len(evs); start, size = start+size, size%40+1 {
 		page := evs[start:min(start+size, len(evs))]
-		doc, err := queryDocument(page, now, &epcis.Translator{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		want, err := json.Marshal(doc)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := appendQueryDocument(nil, page, now)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !reflect.DeepEqual(decode(got), decode(want)) {
-			t.Fatalf("page at %d of %d events differs:\n got %s\nwant %s", start, len(page), got, want)
+		for _, f := range formats {
+			ref, fast := f, f
+			doc, err := queryDocument(page, now, &ref)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := json.Marshal(doc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := appendQueryDocument(nil, page, now, &fast)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(decode(got), decode(want)) {
+				t.Fatalf("%+v: page at %d of %d events differs:\n got %s\nwant %s", f, start, len(page), got, want)
+			}
+			if fast.Untranslated != ref.Untranslated {
+				t.Errorf("%+v: %d untranslated, want %d", f, fast.Untranslated, ref.Untranslated)
+			}
+			if f.EPC == "" && bytes.Contains(got, []byte(`{"@context":[{`)) {
+				conflicts++ // events kept their own @context
+			}
 		}
 		pages++
-		if bytes.Contains(got, []byte(`{"@context":[{`)) {
-			conflicts++ // events kept their own @context
-		}
 	}
 	if conflicts == 0 {
 		t.Error("no page had a prefix conflict: the test no longer covers events keeping their @context")
@@ -111,4 +121,110 @@ func TestSplitContext(t *testing.T) {
 			t.Errorf("splitContext(%s) = %s, %s, %v", tt.body, ctx, rest, err)
 		}
 	}
+}
+
+// queryDocument is the reference for appendQueryDocument: it wraps stored events in an EPCISQueryDocument, translated
+// by tr. Each stored
+// event carries the namespace prefixes of the document it came from in its
+// own @context; they are hoisted into the document's @context (a prefix
+// bound to two namespaces stays on the events that use it).
+func queryDocument(evs []*store.Event, now time.Time, tr *epcis.Translator) (map[string]any, error) {
+	list := make([]any, 0, len(evs))
+	ns := map[string]string{}
+	conflict := map[string]bool{}
+	decoded := make([]map[string]any, 0, len(evs))
+	for _, e := range evs {
+		// UseNumber keeps numbers as captured (large integers, 1.10).
+		var m map[string]any
+		d := json.NewDecoder(bytes.NewReader(e.Body))
+		d.UseNumber()
+		if err := d.Decode(&m); err != nil {
+			return nil, fmt.Errorf("api: stored event %s is corrupt: %w", e.EventID, err)
+		}
+		for k, v := range epcis.Namespaces(m["@context"]) {
+			if old, ok := ns[k]; ok && old != v {
+				conflict[k] = true
+			}
+			ns[k] = v
+		}
+		m["recordTime"] = e.RecordTime.Format("2006-01-02T15:04:05.000Z07:00")
+		tr.Event(m)
+		decoded = append(decoded, m)
+	}
+	for k := range conflict {
+		delete(ns, k)
+	}
+	for _, m := range decoded {
+		if len(conflict) == 0 {
+			delete(m, "@context")
+		}
+		list = append(list, m)
+	}
+	ctx := []any{epcis.StandardContext}
+	if len(ns) > 0 {
+		obj := map[string]any{}
+		for k, v := range maps.All(ns) {
+			obj[k] = v
+		}
+		ctx = append(ctx, obj)
+	}
+	return map[string]any{
+		"@context":      ctx,
+		"type":          "EPCISQueryDocument",
+		"schemaVersion": "2.0",
+		"creationDate":  now.UTC().Format("2006-01-02T15:04:05.000Z"),
+		"epcisBody": map[string]any{
+			"queryResults": map[string]any{
+				"queryName":   "SimpleEventQuery",
+				"resultsBody": map[string]any{"eventList": list},
+			},
+		},
+	}, nil
+}
+
+// FuzzAppendQueryDocument holds the copying writer to the decoding one on
+// arbitrary event objects, stored as capture stores them (compact, keys in
+// order), in every format.
+func FuzzAppendQueryDocument(f *testing.F) {
+	f.Add(`{"@context":[{"ex":"https://e.example/"}],"type":"ObjectEvent","epcList":["urn:epc:id:sgtin:4012345.011111.1"],"ex:x":{"epcList":["urn:epc:id:sscc:4012345.0000000001"]}}`)
+	f.Add(`{"bizStep":"shipping","readPoint":{"id":"urn:epc:id:sgln:4012345.00001.0"},"quantityList":[{"epcClass":"urn:epc:class:lgtin:4012345.011111.L1","quantity":1.50}]}`)
+	f.Add(`{"parentID":"https://id.gs1.org/00/140123450000000010","bizTransactionList":[{"type":"po","bizTransaction":"urn:epcglobal:cbv:bt:4012345000009:1"}],"s":"a\"}b"}`)
+	f.Add(`{}`)
+	f.Fuzz(func(t *testing.T, src string) {
+		d := json.NewDecoder(strings.NewReader(src))
+		d.UseNumber()
+		var m map[string]any
+		if d.Decode(&m) != nil || m == nil {
+			return
+		}
+		body, err := appendJSONValue(nil, m)
+		if err != nil {
+			return
+		}
+		evs := []*store.Event{{EventID: "e", RecordTime: time.Unix(1, 0).UTC(), Body: body}}
+		now := time.Unix(2, 0)
+		for _, f := range []epcis.Translator{{}, {EPC: epcis.AlwaysDigitalLink}, {EPC: epcis.AlwaysEPCURN, CBV: epcis.CBVAlwaysURN}} {
+			ref, fast := f, f
+			doc, err := queryDocument(evs, now, &ref)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := json.Marshal(doc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := appendQueryDocument(nil, evs, now, &fast)
+			if err != nil {
+				t.Fatalf("%s: %v", body, err)
+			}
+			var g, w any
+			if err := json.Unmarshal(got, &g); err != nil {
+				t.Fatalf("%s: invalid output %s: %v", body, got, err)
+			}
+			json.Unmarshal(want, &w)
+			if !reflect.DeepEqual(g, w) {
+				t.Fatalf("%+v on %s:\n got %s\nwant %s", f, body, got, want)
+			}
+		}
+	})
 }
