@@ -228,3 +228,26 @@ func FuzzAppendQueryDocument(f *testing.F) {
 		}
 	})
 }
+
+func TestAppendTranslatedIDs(t *testing.T) {
+	tr := &epcis.Translator{EPC: epcis.AlwaysDigitalLink}
+	tests := []struct {
+		in, out string
+		ok      bool
+	}{
+		{`["urn:epc:id:sgtin:4012345.011111.1","x:y"]`, `["https://id.gs1.org/01/04012345111118/21/1","x:y"]`, true},
+		{`"urn:epc:id:sscc:4012345.0000000001"`, `"https://id.gs1.org/00/040123450000000016"`, true},
+		{`[]`, `[]`, true},
+		{`["a\"b"]`, ``, false}, // an escape: decoded instead
+		{`["a" ,"b"]`, ``, false},
+		{`["a",]`, ``, false},
+		{`{"a":1}`, ``, false},
+		{`5`, ``, false},
+	}
+	for _, tt := range tests {
+		got, ok := appendTranslatedIDs(nil, []byte(tt.in), tr)
+		if ok != tt.ok || ok && string(got) != tt.out {
+			t.Errorf("appendTranslatedIDs(%s) = %s, %v; want %s, %v", tt.in, got, ok, tt.out, tt.ok)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"strings"
 
 	"github.com/lotline/lotline/epcis"
 )
@@ -60,6 +61,17 @@ func appendTranslatedMembers(b, rest []byte, tr *epcis.Translator) ([]byte, erro
 			i = valEnd
 			continue
 		}
+		b = append(b, rest[i:keyEnd+1]...)
+		if idKeys[key] {
+			untranslated := tr.Untranslated
+			if out, ok := appendTranslatedIDs(b, rest[keyEnd+1:valEnd], tr); ok {
+				b = out
+				i = valEnd
+				continue
+			}
+			tr.Untranslated = untranslated // the decoding path counts again
+		}
+		b = b[:len(b)-(keyEnd+1-i)]
 		d := json.NewDecoder(bytes.NewReader(rest[keyEnd+1 : valEnd]))
 		d.UseNumber()
 		var v any
@@ -138,3 +150,66 @@ func skipValue(b []byte, i int) (int, error) {
 }
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
+// idKeys are the members that hold identifiers directly: a string or a
+// list of strings, translated by Translator.ID.
+var idKeys = map[string]bool{"epcList": true, "childEPCs": true, "inputEPCList": true, "outputEPCList": true, "parentID": true}
+
+// appendTranslatedIDs translates a compact JSON string or list of strings
+// without decoding it, when no string holds an escape (identifiers never
+// need one); ok is false otherwise, and the caller decodes.
+func appendTranslatedIDs(b, v []byte, tr *epcis.Translator) (_ []byte, ok bool) {
+	if bytes.IndexByte(v, '\\') >= 0 || len(v) < 2 {
+		return b, false
+	}
+	one := func(b, q []byte) ([]byte, bool) {
+		if len(q) < 2 || q[0] != '"' || q[len(q)-1] != '"' {
+			return b, false
+		}
+		id := tr.ID(string(q[1 : len(q)-1]))
+		if strings.ContainsAny(id, "\"\\") || hasControl(id) {
+			return b, false
+		}
+		b = append(b, '"')
+		b = append(b, id...)
+		return append(b, '"'), true
+	}
+	if v[0] == '"' {
+		return one(b, v)
+	}
+	if v[0] != '[' || v[len(v)-1] != ']' {
+		return b, false
+	}
+	b = append(b, '[')
+	items := v[1 : len(v)-1]
+	for n := 0; len(items) > 0; n++ {
+		end := bytes.IndexByte(items[1:], '"') + 2 // the closing quote (no escapes)
+		if items[0] != '"' || end < 2 {
+			return b, false
+		}
+		if n > 0 {
+			b = append(b, ',')
+		}
+		var ok bool
+		if b, ok = one(b, items[:end]); !ok {
+			return b, false
+		}
+		items = items[end:]
+		if len(items) > 0 {
+			if items[0] != ',' || len(items) == 1 {
+				return b, false
+			}
+			items = items[1:]
+		}
+	}
+	return append(b, ']'), true
+}
+
+func hasControl(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 {
+			return true
+		}
+	}
+	return false
+}
