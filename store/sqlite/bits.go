@@ -72,7 +72,7 @@ type cachedBits struct {
 // termCache holds the bitmaps of frequent tokens.
 type termCache struct {
 	mu    sync.RWMutex
-	m     map[string]*cachedBits
+	m     map[uint64]*cachedBits // by token hash
 	bytes int
 	clock atomic.Uint64
 }
@@ -97,7 +97,7 @@ func (p *postings) has(seq int64) bool {
 func (c *termCache) get(tok string) (postings, bool) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	e, ok := c.m[tok]
+	e, ok := c.m[tokenHash(tok)]
 	if !ok {
 		return postings{}, false
 	}
@@ -116,7 +116,7 @@ func (c *termCache) load(ctx context.Context, db *sql.Conn, tok string) (posting
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if e, ok := c.m[tok]; ok { // loaded meanwhile by another reader
+	if e, ok := c.m[tokenHash(tok)]; ok { // loaded meanwhile by another reader
 		return postings{bits: e.bits, upTo: e.upTo}, nil
 	}
 	upTo2, err := readPostings(ctx, db, tok, upTo, func(seq int64) { b = b.set(seq) })
@@ -128,15 +128,15 @@ func (c *termCache) load(ctx context.Context, db *sql.Conn, tok string) (posting
 		c.evictLocked()
 	}
 	if c.m == nil {
-		c.m = map[string]*cachedBits{}
+		c.m = map[uint64]*cachedBits{}
 	}
-	c.m[tok] = &cachedBits{bits: b, upTo: upTo, used: c.clock.Add(1)}
+	c.m[tokenHash(tok)] = &cachedBits{bits: b, upTo: upTo, used: c.clock.Add(1)}
 	c.bytes += b.bytes()
 	return postings{bits: b, upTo: upTo}, nil
 }
 
 func (c *termCache) evictLocked() {
-	var victim string
+	var victim uint64
 	oldest := uint64(1<<64 - 1)
 	for tok, e := range c.m {
 		if u := atomic.LoadUint64(&e.used); u < oldest {
@@ -183,11 +183,9 @@ func (c *termCache) committed(evs []committedEvent, prev, last int64) {
 	if len(c.m) == 0 {
 		return
 	}
-	var tok []byte
 	for _, e := range evs {
 		for _, t := range e.terms {
-			tok = appendToken(tok[:0], t)
-			if cb, ok := c.m[string(tok)]; ok {
+			if cb, ok := c.m[termHash(t)]; ok {
 				old := cb.bits.bytes()
 				cb.bits = cb.bits.set(e.seq)
 				c.bytes += cb.bits.bytes() - old

@@ -259,8 +259,8 @@ func (s *Store) plan(ctx context.Context, conn *sql.Conn, sc store.Scan, toks []
 		return nil, nil
 	}
 
-	// An eventTime window holding few events bounds the term candidates'
-	// seqs too.
+	// An eventTime window holding few events bounds the seqs of the term
+	// candidates to sort.
 	window := !f.EventTime.GE.IsZero() || !f.EventTime.LT.IsZero()
 	windowCount := -1
 	if window {
@@ -274,7 +274,7 @@ func (s *Store) plan(ctx context.Context, conn *sql.Conn, sc store.Scan, toks []
 		}
 		if n < maxWindow {
 			windowCount = n
-			if match != "" {
+			if match != "" && sc.Order == store.ByEventTime {
 				var wlo, whi int64
 				if err := conn.QueryRowContext(ctx, "SELECT MIN(seq), MAX(seq) "+inWindow, b.args...).Scan(&wlo, &whi); err != nil {
 					return nil, err

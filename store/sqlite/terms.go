@@ -21,13 +21,24 @@ func token(term string) string {
 }
 
 func appendToken(b []byte, term string) []byte {
+	return strconv.AppendUint(append(b, 't'), termHash(term), 36)
+}
+
+// termHash is the 64-bit FNV-1a hash of a term, which its token spells.
+func termHash(term string) uint64 {
 	const offset, prime = 14695981039346656037, 1099511628211
 	h := uint64(offset)
 	for i := 0; i < len(term); i++ {
 		h ^= uint64(term[i])
 		h *= prime
 	}
-	return strconv.AppendUint(append(b, 't'), h, 36)
+	return h
+}
+
+// tokenHash is the hash a token spells.
+func tokenHash(tok string) uint64 {
+	h, _ := strconv.ParseUint(tok[1:], 36, 64)
+	return h
 }
 
 // appendTokens appends the space-separated tokens of terms.
