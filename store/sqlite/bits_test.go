@@ -73,6 +73,15 @@ func addXE(st *Store, from, n int) ([]int64, error) {
 
 func scanX(t *testing.T, st *Store) map[int64]bool {
 	t.Helper()
+	got, err := scanXE(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
+// scanXE returns the seqs of the events with the term x, read ByEventTime.
+func scanXE(st *Store) (map[int64]bool, error) {
 	got := map[int64]bool{}
 	err := st.Events(context.Background(), store.Scan{Filter: store.Filter{Terms: [][]string{{"x"}}}, Order: store.ByEventTime},
 		func(e *store.Event) (bool, error) {
@@ -82,10 +91,7 @@ func scanX(t *testing.T, st *Store) map[int64]bool {
 			got[e.Seq] = true
 			return true, nil
 		})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return got
+	return got, err
 }
 
 // TestCachedBitmapFollowsCommits: a cached bitmap takes the events of
@@ -169,28 +175,47 @@ func TestCachedBitmapsWhileCapturing(t *testing.T) {
 		}
 		done <- nil
 	}()
+	// Two readers, so that loads of one bitmap overlap.
 	deadline := time.Now().Add(2 * time.Second)
-	scans := 0
-	for time.Now().Before(deadline) {
-		if scans%3 == 0 {
-			st.terms.forget()
-		}
-		mu.Lock()
-		before := append([]int64(nil), acked...)
-		mu.Unlock()
-		got := scanX(t, st)
-		for _, seq := range before {
-			if !got[seq] {
-				t.Fatalf("scan %d: seq %d, committed before the scan, missing", scans, seq)
+	var scans atomic.Int64
+	var rg sync.WaitGroup
+	errs := make(chan error, 2)
+	for r := range 2 {
+		rg.Add(1)
+		go func() {
+			defer rg.Done()
+			for i := 0; time.Now().Before(deadline); i++ {
+				if r == 0 && i%3 == 0 {
+					st.terms.forget()
+				}
+				mu.Lock()
+				before := append([]int64(nil), acked...)
+				mu.Unlock()
+				got, err := scanXE(st)
+				if err != nil {
+					errs <- err
+					return
+				}
+				for _, seq := range before {
+					if !got[seq] {
+						errs <- fmt.Errorf("reader %d scan %d: seq %d, committed before the scan, missing", r, i, seq)
+						return
+					}
+				}
+				scans.Add(1)
 			}
-		}
-		scans++
+		}()
+	}
+	rg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
 	}
 	stop.Store(true)
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("%d scans, %d events", scans, len(acked))
+	t.Logf("%d scans, %d events", scans.Load(), len(acked))
 }
 
 // BenchmarkCommittedBitmaps measures what the writer adds to a commit of
