@@ -197,10 +197,13 @@ func FuzzAppendQueryDocument(f *testing.F) {
 		if d.Decode(&m) != nil || m == nil {
 			return
 		}
-		body, err := appendJSONValue(nil, m)
-		if err != nil {
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		if enc.Encode(m) != nil {
 			return
 		}
+		body := bytes.TrimSpace(buf.Bytes())
 		evs := []*store.Event{{EventID: "e", RecordTime: time.Unix(1, 0).UTC(), Body: body}}
 		now := time.Unix(2, 0)
 		for _, f := range []epcis.Translator{{}, {EPC: epcis.AlwaysDigitalLink}, {EPC: epcis.AlwaysEPCURN, CBV: epcis.CBVAlwaysURN}} {
@@ -229,25 +232,24 @@ func FuzzAppendQueryDocument(f *testing.F) {
 	})
 }
 
-func TestAppendTranslatedIDs(t *testing.T) {
-	tr := &epcis.Translator{EPC: epcis.AlwaysDigitalLink}
-	tests := []struct {
-		in, out string
-		ok      bool
-	}{
-		{`["urn:epc:id:sgtin:4012345.011111.1","x:y"]`, `["https://id.gs1.org/01/04012345111118/21/1","x:y"]`, true},
-		{`"urn:epc:id:sscc:4012345.0000000001"`, `"https://id.gs1.org/00/040123450000000016"`, true},
-		{`[]`, `[]`, true},
-		{`["a\"b"]`, ``, false}, // an escape: decoded instead
-		{`["a" ,"b"]`, ``, false},
-		{`["a",]`, ``, false},
-		{`{"a":1}`, ``, false},
-		{`5`, ``, false},
+func TestAppendShaped(t *testing.T) {
+	tr := &epcis.Translator{EPC: epcis.AlwaysDigitalLink, CBV: epcis.CBVAlwaysURN}
+	tests := []struct{ key, in, out string }{
+		{"epcList", `["urn:epc:id:sgtin:4012345.011111.1","x:y"]`, `["https://id.gs1.org/01/04012345111118/21/1","x:y"]`},
+		{"parentID", `"urn:epc:id:sscc:4012345.0000000001"`, `"https://id.gs1.org/00/040123450000000016"`},
+		{"epcList", `[]`, `[]`},
+		{"epcList", `["a\"b",5,{"x":1}]`, `["a\"b",5,{"x":1}]`}, // not identifiers: as stored
+		{"epcList", `"urn:epc:id:sgtin:4012345.011111.1"`, `"urn:epc:id:sgtin:4012345.011111.1"`}, // not a list: as stored
+		{"readPoint", `{"id":"urn:epc:id:sgln:4012345.00001.0","ex:id":"urn:epc:id:sgln:4012345.00001.0"}`, `{"id":"https://id.gs1.org/414/4012345000016","ex:id":"urn:epc:id:sgln:4012345.00001.0"}`},
+		{"bizStep", `"shipping"`, `"urn:epcglobal:cbv:bizstep:shipping"`},
+		{"bizTransactionList", `[{"type":"po","bizTransaction":"urn:epc:id:gdti:4012345.00001.1"}]`, `[{"type":"urn:epcglobal:cbv:btt:po","bizTransaction":"https://id.gs1.org/253/40123450000161"}]`},
+		{"persistentDisposition", `{"set":["in_transit"],"unset":"x"}`, `{"set":["urn:epcglobal:cbv:disp:in_transit"],"unset":"x"}`},
+		{"ex:other", `["urn:epc:id:sgtin:4012345.011111.1"]`, `["urn:epc:id:sgtin:4012345.011111.1"]`},
 	}
 	for _, tt := range tests {
-		got, ok := appendTranslatedIDs(nil, []byte(tt.in), tr)
-		if ok != tt.ok || ok && string(got) != tt.out {
-			t.Errorf("appendTranslatedIDs(%s) = %s, %v; want %s, %v", tt.in, got, ok, tt.out, tt.ok)
+		got := appendShaped(nil, []byte(tt.in), memberShapes[tt.key], tr)
+		if string(got) != tt.out {
+			t.Errorf("%s %s = %s, want %s", tt.key, tt.in, got, tt.out)
 		}
 	}
 }
