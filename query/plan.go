@@ -148,11 +148,12 @@ func (c *compiler) typed(prefix string, conds []TypedCond) {
 	}
 }
 
-// field compiles an extension-field restriction on the event or its ilmd;
-// other scopes are left to Match. Field restrictions always keep the
-// residual check (the terms are necessary conditions only).
+// field compiles an extension-field restriction on the event or its
+// ilmd; other scopes are left to Match. EQ_ and EXISTS_ are exact: a
+// field's terms hold each reading equalValue makes of its scalar values
+// (text, number, instant) and whether it exists, under every IRI keyIs
+// accepts for its key. The comparisons only need the field to exist.
 func (c *compiler) field(fc *FieldCond) {
-	c.exact = false
 	var valKey, existsKey string
 	switch fc.Scope {
 	case ScopeEvent:
@@ -160,20 +161,28 @@ func (c *compiler) field(fc *FieldCond) {
 	case ScopeILMD:
 		valKey, existsKey = TermILMDField, TermILMDExists
 	default:
+		c.exact = false
 		return
 	}
 	if fc.Field.IRI == "" {
-		return // a CURIE with an undeclared prefix matches by spelling
+		c.exact = false // a CURIE with an undeclared prefix matches by spelling
+		return
 	}
-	if fc.Op != EQ {
-		// EXISTS, and every comparison, needs a non-empty value.
+	switch fc.Op {
+	case EXISTS:
 		c.and([]string{existsKey + fc.Field.IRI})
+		return
+	case EQ:
+	default:
+		c.and([]string{existsKey + fc.Field.IRI})
+		c.exact = false
 		return
 	}
 	var terms []string
 	for _, pv := range fc.Values {
 		ts, ok := valueTerms(valKey+fc.Field.IRI+"=", pv)
 		if !ok {
+			c.exact = false
 			return
 		}
 		terms = append(terms, ts...)
