@@ -22,6 +22,7 @@ func appendQueryDocument(b []byte, evs []*store.Event, now time.Time, tr *epcis.
 	parts := make([]split, len(evs))
 	ns := map[string]string{}
 	conflict := map[string]bool{}
+	seen := map[string]map[string]string{}
 	for i, e := range evs {
 		ctx, rest, err := splitContext(e.Body)
 		if err != nil {
@@ -31,11 +32,17 @@ func appendQueryDocument(b []byte, evs []*store.Event, now time.Time, tr *epcis.
 		if ctx == nil {
 			continue
 		}
-		var v any
-		if err := json.Unmarshal(ctx, &v); err != nil {
-			return nil, fmt.Errorf("api: stored event %s is corrupt: %w", e.EventID, err)
+		// Events of one document share their @context: read each once.
+		declared, ok := seen[string(ctx)]
+		if !ok {
+			var v any
+			if err := json.Unmarshal(ctx, &v); err != nil {
+				return nil, fmt.Errorf("api: stored event %s is corrupt: %w", e.EventID, err)
+			}
+			declared = epcis.Namespaces(v)
+			seen[string(ctx)] = declared
 		}
-		for k, v := range epcis.Namespaces(v) {
+		for k, v := range declared {
 			if old, ok := ns[k]; ok && old != v {
 				conflict[k] = true
 			}
