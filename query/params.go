@@ -1278,3 +1278,7 @@ func repairTime(s string) string {
 	}
 	return s
 }
+
+// Vocabulary returns the master-data vocabulary type of the field, or ""
+// for an extension field, whose vocabulary a query cannot know.
+func (f AttrField) Vocabulary() string { return attrFields[f.Name] }

@@ -103,8 +103,9 @@ type MasterDataStore interface {
 	// same ID (others are kept), and its children are replaced when
 	// HasChildren is set.
 	PutMasterData(ctx context.Context, elems []VocabularyElement) error
-	// MasterData returns every stored element, ordered by Type then ID.
-	MasterData(ctx context.Context) ([]VocabularyElement, error)
+	// MasterData returns the stored elements of the given vocabulary
+	// types (of every type when none is given), ordered by Type then ID.
+	MasterData(ctx context.Context, types ...string) ([]VocabularyElement, error)
 }
 
 // ValueKind names a listing of distinct values the store keeps for the

@@ -15,6 +15,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -27,7 +28,7 @@ import (
 // Store is what the engine reads; every store.Store is one.
 type Store interface {
 	store.Querier
-	MasterData(ctx context.Context) ([]store.VocabularyElement, error)
+	MasterData(ctx context.Context, types ...string) ([]store.VocabularyElement, error)
 }
 
 // Config bounds the engine's work.
@@ -57,9 +58,16 @@ type Engine struct {
 	cfg Config
 	now func() time.Time
 
-	mu     sync.Mutex
-	md     *query.StoredMasterData
-	mdRead time.Time // when md was read; zero when there is none
+	mu sync.Mutex
+	// md caches master data by the vocabulary types read, joined by
+	// spaces ("" for all types): a WD_bizLocation query reads the
+	// locations only, not the (many) product and lot elements.
+	md map[string]*cachedMasterData
+}
+
+type cachedMasterData struct {
+	md   *query.StoredMasterData
+	read time.Time
 }
 
 // New returns an engine reading st.
@@ -70,36 +78,73 @@ func New(st Store, cfg Config) *Engine {
 	if cfg.MasterDataTTL <= 0 {
 		cfg.MasterDataTTL = DefaultConfig.MasterDataTTL
 	}
-	return &Engine{st: st, cfg: cfg, now: time.Now}
+	return &Engine{st: st, cfg: cfg, now: time.Now, md: map[string]*cachedMasterData{}}
 }
 
 // Invalidate forgets the cached master data, so that the next query that
 // needs it reads it again. Call it after capturing master data.
 func (e *Engine) Invalidate() {
 	e.mu.Lock()
-	e.md, e.mdRead = nil, time.Time{}
+	clear(e.md)
 	e.mu.Unlock()
 }
 
 // masterData returns the master data q needs, or nil when q asks nothing
 // of master data (then it is not read at all).
 func (e *Engine) masterData(ctx context.Context, q *query.Query) (query.MasterData, error) {
-	if len(q.ReadPointsWD) == 0 && len(q.BizLocationsWD) == 0 && len(q.Attrs) == 0 && len(q.HasAttrs) == 0 {
+	types, needed := vocabularies(q)
+	if !needed {
 		return nil, nil
 	}
+	key := strings.Join(types, " ")
 	// One reader at a time: concurrent queries after expiry wait for one
 	// read rather than all reading.
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.md != nil && e.now().Sub(e.mdRead) < e.cfg.MasterDataTTL {
-		return e.md, nil
+	if c := e.md[key]; c != nil && e.now().Sub(c.read) < e.cfg.MasterDataTTL {
+		return c.md, nil
 	}
-	elems, err := e.st.MasterData(ctx)
+	elems, err := e.st.MasterData(ctx, types...)
 	if err != nil {
 		return nil, err
 	}
-	e.md, e.mdRead = query.NewMasterData(elems), e.now()
-	return e.md, nil
+	c := &cachedMasterData{md: query.NewMasterData(elems), read: e.now()}
+	e.md[key] = c
+	return c.md, nil
+}
+
+// vocabularies returns the sorted vocabulary types q reads master data
+// of (nil for all of them), and whether it reads any.
+func vocabularies(q *query.Query) (types []string, needed bool) {
+	set := map[string]bool{}
+	if len(q.ReadPointsWD) > 0 {
+		set[query.VocabReadPoint] = true
+	}
+	if len(q.BizLocationsWD) > 0 {
+		set[query.VocabBusinessLocation] = true
+	}
+	fields := make([]query.AttrField, 0, len(q.Attrs)+len(q.HasAttrs))
+	for _, a := range q.Attrs {
+		fields = append(fields, a.Field)
+	}
+	for _, a := range q.HasAttrs {
+		fields = append(fields, a.Field)
+	}
+	for _, f := range fields {
+		v := f.Vocabulary()
+		if v == "" {
+			return nil, true // an extension field: any vocabulary
+		}
+		set[v] = true
+	}
+	if len(set) == 0 {
+		return nil, false
+	}
+	for t := range set {
+		types = append(types, t)
+	}
+	slices.Sort(types)
+	return types, true
 }
 
 // Position is where the next page starts: the last event served, in the

@@ -27,14 +27,22 @@ type memStore struct {
 	events  []*store.Event
 	md      []store.VocabularyElement
 	mdReads int
-	visits  int // events passed to fn, over all scans
+	mdTypes [][]string // the types each MasterData call asked for
+	visits  int        // events passed to fn, over all scans
 }
 
-func (m *memStore) MasterData(ctx context.Context) ([]store.VocabularyElement, error) {
+func (m *memStore) MasterData(ctx context.Context, types ...string) ([]store.VocabularyElement, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.mdReads++
-	return slices.Clone(m.md), nil
+	m.mdTypes = append(m.mdTypes, types)
+	var out []store.VocabularyElement
+	for _, e := range m.md {
+		if len(types) == 0 || slices.Contains(types, e.Type) {
+			out = append(out, e)
+		}
+	}
+	return out, nil
 }
 
 func passes(e *store.Event, f store.Filter) bool {
@@ -540,6 +548,19 @@ func TestMasterDataCache(t *testing.T) {
 	e.Invalidate()
 	if n := count(wd); n != 15 || f.st.mdReads != 3 {
 		t.Fatalf("after Invalidate: %d events, %d reads; want 15, 3", n, f.st.mdReads)
+	}
+	// Only the vocabularies a query needs are read, and cached apart.
+	count("WD_readPoint=" + siteS)
+	count("EQ_ATTR_bizLocation_urn:x:a=1&HASATTR_bizStep=urn:x:b")
+	count("EQ_ATTR_urn:x:ext_urn:x:a=1")
+	want := [][]string{
+		{query.VocabBusinessLocation}, {query.VocabBusinessLocation}, {query.VocabBusinessLocation},
+		{query.VocabReadPoint},
+		{query.VocabBusinessLocation, query.VocabBusinessStep},
+		nil, // an extension field's vocabulary is unknown: all
+	}
+	if !slices.EqualFunc(f.st.mdTypes, want, slices.Equal) {
+		t.Errorf("master data read by types %q, want %q", f.st.mdTypes, want)
 	}
 }
 

@@ -146,11 +146,15 @@ func mergeElement(d *masterDoc, e store.VocabularyElement) {
 // MasterData implements [store.MasterDataStore]. Master data is small next
 // to events and returned whole; it is sorted here, which spares the
 // server an unbounded sort.
-func (s *Store) MasterData(ctx context.Context) ([]store.VocabularyElement, error) {
+func (s *Store) MasterData(ctx context.Context, types ...string) ([]store.VocabularyElement, error) {
 	if err := s.check(ctx); err != nil {
 		return nil, err
 	}
-	cur, err := s.master.Find(ctx, bson.D{})
+	filter := bson.D{}
+	if len(types) > 0 {
+		filter = bson.D{{Key: "ty", Value: bson.D{{Key: "$in", Value: types}}}}
+	}
+	cur, err := s.master.Find(ctx, filter)
 	if err != nil {
 		return nil, s.wrap(ctx, "read master data", err)
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/lotline/lotline/store"
@@ -103,11 +104,16 @@ func merge(doc *mdDoc, el store.VocabularyElement) {
 }
 
 // MasterData implements store.MasterDataStore.
-func (s *Store) MasterData(ctx context.Context) ([]store.VocabularyElement, error) {
+func (s *Store) MasterData(ctx context.Context, types ...string) ([]store.VocabularyElement, error) {
 	if err := s.checkOpen(); err != nil {
 		return nil, err
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT type, id, updated_at, doc FROM masterdata ORDER BY type, id`)
+	q, args := `SELECT type, id, updated_at, doc FROM masterdata ORDER BY type, id`, []any(nil)
+	if len(types) > 0 {
+		q = `SELECT type, id, updated_at, doc FROM masterdata WHERE type IN (?` + strings.Repeat(",?", len(types)-1) + `) ORDER BY type, id`
+		args = anys(types)
+	}
+	rows, err := s.r.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, s.readErr(err)
 	}

@@ -607,6 +607,36 @@ func checkMasterData(t *testing.T, st store.Store, want []store.VocabularyElemen
 	if err != nil {
 		t.Fatalf("MasterData: %v", err)
 	}
+	// Asked by vocabulary type, the store returns exactly the elements of
+	// those types, in the same order.
+	types := map[string]bool{}
+	for _, w := range want {
+		types[w.Type] = true
+	}
+	for typ := range types {
+		for _, ask := range [][]string{{typ}, {typ, "urn:example:vtype:none"}} {
+			sub, err := st.MasterData(ctxT(t), ask...)
+			if err != nil {
+				t.Fatalf("MasterData(%q): %v", ask, err)
+			}
+			var ids []string
+			for _, e := range sub {
+				ids = append(ids, e.Type+" "+e.ID)
+			}
+			var wantIDs []string
+			for _, e := range got {
+				if e.Type == typ {
+					wantIDs = append(wantIDs, e.Type+" "+e.ID)
+				}
+			}
+			if !slices.Equal(ids, wantIDs) {
+				t.Errorf("MasterData(%q) = %q, want %q", ask, ids, wantIDs)
+			}
+		}
+	}
+	if none, err := st.MasterData(ctxT(t), "urn:example:vtype:none"); err != nil || len(none) != 0 {
+		t.Errorf("MasterData of an unknown type = %d elements, %v; want none", len(none), err)
+	}
 	if len(got) != len(want) {
 		t.Fatalf("MasterData: %d elements, want %d: %+v", len(got), len(want), got)
 	}
