@@ -66,7 +66,19 @@ type Translator struct {
 	// because their company prefix length is unknown; they are left as
 	// Digital Links.
 	Untranslated int
+
+	// memo remembers the translations of one answer: its events name the
+	// same locations, products and parties again and again.
+	memo map[string]memoID
 }
+
+type memoID struct {
+	id           string
+	untranslated bool
+}
+
+// maxMemo bounds the memo of one Translator.
+const maxMemo = 4096
 
 // Translates reports whether t changes anything: false when the client
 // left both forms to the server, so events can be given as stored.
@@ -159,9 +171,28 @@ func (t *Translator) id(v any) any {
 	if !strings.HasPrefix(s, "urn:epc:") && !strings.HasPrefix(s, "http") {
 		return v
 	}
+	if m, ok := t.memo[s]; ok {
+		if m.untranslated {
+			t.Untranslated++
+		}
+		return m.id
+	}
+	before := t.Untranslated
+	out := t.translateID(s)
+	if t.memo == nil {
+		t.memo = make(map[string]memoID)
+	}
+	if len(t.memo) < maxMemo {
+		t.memo[s] = memoID{out, t.Untranslated > before}
+	}
+	return out
+}
+
+// translateID translates one identifier that may be a GS1 identifier.
+func (t *Translator) translateID(s string) string {
 	epc, err := gs1.ParseEPC(s)
 	if err != nil {
-		return v
+		return s
 	}
 	if t.EPC == AlwaysDigitalLink {
 		return epc.DigitalLink()
