@@ -1,6 +1,7 @@
 package query
 
 import (
+	"github.com/lotline/lotline/gs1"
 	"github.com/lotline/lotline/store"
 )
 
@@ -107,10 +108,12 @@ func (c *compiler) withDescendants(key, vocab string, vals []string, md MasterDa
 	c.values(key, all)
 }
 
-// ids compiles a MATCH_ restriction over the roles keys. A pattern that
-// fixes a product becomes that product's GTIN term, which every role
-// shares, so the restriction is then only a necessary condition; any
-// other pattern cannot be expressed, and the restriction is left to Match.
+// ids compiles a MATCH_ restriction over the roles keys. An SGTIN pattern
+// that fixes a product (urn:epc:idpat:sgtin:CP.IR.*) becomes the role
+// GTIN terms of that product, which are exact: gs1.Pattern.Match accepts
+// an SGTIN, LGTIN or product class with that GTIN whose company prefix
+// length is the pattern's or unknown. Any other pattern cannot be
+// expressed, and the restriction is left to Match.
 func (c *compiler) ids(ms []IDMatch, keys ...string) {
 	if len(ms) == 0 {
 		return
@@ -124,16 +127,15 @@ func (c *compiler) ids(ms []IDMatch, keys ...string) {
 			continue
 		}
 		class, ok := m.Pattern.Class()
-		gtin := ""
-		if ok {
-			gtin = class.GTIN()
-		}
-		if gtin == "" {
+		if !ok || m.Pattern.Scheme() != gs1.SGTIN || class.GTIN() == "" {
 			c.exact = false
 			return
 		}
-		terms = append(terms, TermGTIN+"="+gtin)
-		c.exact = false
+		for _, k := range keys {
+			terms = append(terms,
+				k+TermRoleGTIN+"="+roleGTINValue(class.GTIN(), len(m.Pattern.CompanyPrefix())),
+				k+TermRoleGTIN+"="+roleGTINValue(class.GTIN(), 0))
+		}
 	}
 	c.and(terms)
 }

@@ -99,7 +99,7 @@ func TestCompileExactness(t *testing.T) {
 		{"GE_eventTime=2024-01-01T00:00:00Z", true, 0},
 		{"EQ_eventID=urn:uuid:2d9b3c4e-0000-4000-8000-000000000001", true, 1},
 		{"MATCH_anyEPC=urn:epc:id:sgtin:4012345.011111.1001", true, 1},
-		{"MATCH_epc=urn:epc:idpat:sgtin:4012345.011111.*", false, 1},         // the GTIN term
+		{"MATCH_epc=urn:epc:idpat:sgtin:4012345.011111.*", true, 1},          // the GTIN term
 		{"MATCH_epc=urn:epc:idpat:sgtin:4012345.*.*", false, 0},              // no term for a company prefix
 		{"EQ_bizTransaction_po=urn:x:1&EQ_source_location=urn:x:2", true, 2}, // type and value in one term
 		{"WD_bizLocation=urn:epc:id:sgln:4012345.00001.0", true, 1},
@@ -222,5 +222,39 @@ func TestStoredMasterData(t *testing.T) {
 	}
 	if _, ok := md.Attr(VocabBusinessLocation, site, "urn:x:absent"); ok {
 		t.Error("an absent attribute is found")
+	}
+}
+
+// TestCompileClassPatternPrefixLength checks the corner of SGTIN class
+// patterns that the role GTIN terms encode: the same GTIN digits split
+// at another company prefix length match a Digital Link (whose split is
+// unknown) but not a URN written with the other split.
+func TestCompileClassPatternPrefixLength(t *testing.T) {
+	evURN := mustEvent(t, `{"type": "ObjectEvent", "eventTime": "2024-03-01T09:00:00Z", "eventTimeZoneOffset": "+00:00",
+		"action": "OBSERVE", "epcList": ["urn:epc:id:sgtin:4012345.011111.1"]}`)
+	evDL := mustEvent(t, `{"type": "ObjectEvent", "eventTime": "2024-03-01T09:00:00Z", "eventTimeZoneOffset": "+00:00",
+		"action": "OBSERVE", "epcList": ["https://id.gs1.org/01/04012345111118/21/1"],
+		"quantityList": [{"epcClass": "urn:epc:idpat:sgtin:4012345.011111.*", "quantity": 2}]}`)
+	tests := []struct {
+		query   string
+		urn, dl bool
+	}{
+		{"MATCH_epc=urn:epc:idpat:sgtin:4012345.011111.*", true, true},
+		{"MATCH_epc=urn:epc:idpat:sgtin:401234.0511111.*", false, true},
+		{"MATCH_anyEPC=urn:epc:idpat:sgtin:4012345.011111.*", true, true},
+		{"MATCH_epcClass=urn:epc:idpat:sgtin:4012345.011111.*", false, true}, // a class written as a pattern
+		{"MATCH_epcClass=urn:epc:idpat:sgtin:401234.0511111.*", false, false},
+		{"MATCH_epc=urn:epc:idpat:sgtin:4012345.011112.*", false, false},
+	}
+	for _, tt := range tests {
+		q := mustQuery(t, tt.query, ParseOptions{})
+		if !checkPlan(t, tt.query, q, evURN, nil) {
+			t.Errorf("%s: not an exact plan", tt.query)
+		}
+		checkPlan(t, tt.query, q, evDL, nil)
+		if Match(q, evURN, recordTime, nil) != tt.urn || Match(q, evDL, recordTime, nil) != tt.dl {
+			t.Errorf("%s: Match gives URN %v, DL %v; want %v, %v", tt.query,
+				Match(q, evURN, recordTime, nil), Match(q, evDL, recordTime, nil), tt.urn, tt.dl)
+		}
 	}
 }

@@ -6,6 +6,7 @@ package query
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/lotline/lotline/epcis"
@@ -38,7 +39,12 @@ const (
 	TermTransform   = "x" // transformationID
 	TermErrorDecl   = "ed"
 	TermGTIN        = "g" // GTIN-14 of any SGTIN, LGTIN or product class in any role
-	TermEventID     = "id"
+	// TermRoleGTIN follows a role key ("eg=", "cg=", ...): the GTIN-14
+	// and company prefix length ("0" when unknown, as in a Digital Link)
+	// of an SGTIN, LGTIN or product class in that role, which is what an
+	// SGTIN class pattern (urn:epc:idpat:sgtin:CP.IR.*) matches.
+	TermRoleGTIN = "g"
+	TermEventID  = "id"
 	// Extension fields: "f:<IRI>=<kind><value>" for a scalar value of a
 	// top-level extension field ("fi:" inside ilmd), where kind is 's'
 	// (text), 'n' (number) or 'd' (instant); "fx:<IRI>" / "fix:<IRI>"
@@ -84,6 +90,7 @@ func Terms(e *epcis.Event) []string {
 		c, gtin := canonicalGTIN(e, v)
 		add(k, Compact(c))
 		add(TermGTIN, gtin)
+		add(k+TermRoleGTIN, roleGTIN(e, v))
 	}
 	ids := func(k string, list []string) {
 		for _, v := range list {
@@ -148,6 +155,44 @@ func canonicalGTIN(e *epcis.Event, s string) (canonical, gtin string) {
 		return s, ""
 	}
 	return canonicalWith(e.ParseID, s)
+}
+
+// roleGTIN is the value of the role GTIN term of an identifier: its
+// GTIN-14 and company prefix length when it is one an SGTIN pattern can
+// match (an SGTIN, an LGTIN, a product class, or a class written as a
+// pattern), read as Match reads it.
+func roleGTIN(e *epcis.Event, s string) string {
+	var epc gs1.EPC
+	switch {
+	case strings.HasPrefix(s, "urn:epc:idpat:"):
+		p, err := gs1.ParsePattern(s)
+		if err != nil {
+			return ""
+		}
+		c, ok := p.Class()
+		if !ok {
+			return ""
+		}
+		epc = c
+	case strings.HasPrefix(s, "urn:epc:") || strings.HasPrefix(s, "http"):
+		var err error
+		if epc, err = e.ParseID(s); err != nil {
+			return ""
+		}
+	default:
+		return ""
+	}
+	if epc.Scheme != gs1.SGTIN && epc.Scheme != gs1.LGTIN {
+		return ""
+	}
+	return roleGTINValue(epc.GTIN(), epc.PrefixLen)
+}
+
+func roleGTINValue(gtin string, prefixLen int) string {
+	if gtin == "" {
+		return ""
+	}
+	return gtin + "/" + strconv.Itoa(prefixLen)
 }
 
 // canonicalWith is the one definition of the matching form, parsing GS1

@@ -23,9 +23,12 @@ func TestTerms(t *testing.T) {
 		"bs=^BizStep-shipping",
 		"bt:^BTT-po=urn:epcglobal:cbv:bt:4012345000009:PO1",
 		"c=~01/04012345111118/10/L1",
+		"cg=04012345111118/7", // the LGTIN's GTIN and prefix length, for SGTIN class patterns
 		"d=^Disp-in_transit",
 		"e=~01/04012345111118/21/1",
 		"ed=1",
+		"eg=04012345111118/0", // the Digital Link: prefix length unknown
+		"eg=04012345111118/7", // the URN
 		"g=04012345111118",
 		"rp=~414/4012345000016",
 		"src:^SDT-owning_party=~417/4012345000009",
