@@ -71,13 +71,8 @@ func (s *Server) serveQuery(c echo.Context, fixed url.Values, ns map[string]stri
 	if err != nil {
 		return err
 	}
-	for _, h := range []string{"GS1-EPC-Format", "GS1-CBV-XML-Format"} {
-		if v, ok := params[h]; ok && req.Header.Get(h) == "" {
-			if len(v) > 1 {
-				return paramError(h, "may be given only once")
-			}
-			req.Header.Set(h, v[0])
-		}
+	if err := formatParams(req, params); err != nil {
+		return err
 	}
 	// Refuse a bad format before running the query.
 	if _, err := s.translator(c); err != nil {

@@ -187,8 +187,12 @@ func onlyParams(c echo.Context, allowed ...string) error {
 // query string when the request has no such header, as GET /events does
 // (some clients cannot set headers).
 func formatsFromQuery(c echo.Context) error {
-	req := c.Request()
-	params := req.URL.Query()
+	return formatParams(c.Request(), c.Request().URL.Query())
+}
+
+// formatParams moves GS1-EPC-Format and GS1-CBV-XML-Format from params
+// to the request's headers when it has no such header.
+func formatParams(req *http.Request, params url.Values) error {
 	for _, h := range []string{"GS1-EPC-Format", "GS1-CBV-XML-Format"} {
 		if v, ok := params[h]; ok && req.Header.Get(h) == "" {
 			if len(v) > 1 {
