@@ -512,6 +512,7 @@ func (m *matcher) walkInner(v any, f FieldName, visit func(any) bool) bool {
 var standardPrefixes = map[string]string{
 	"epcis":   "https://ref.gs1.org/epcis/",
 	"cbv":     "https://ref.gs1.org/cbv/",
+	"cbvmda":  "urn:epcglobal:cbv:mda:",
 	"gs1":     "https://gs1.org/voc/",
 	"rdfs":    "http://www.w3.org/2000/01/rdf-schema#",
 	"owl":     "http://www.w3.org/2002/07/owl#",

@@ -258,3 +258,25 @@ func TestCompileClassPatternPrefixLength(t *testing.T) {
 		}
 	}
 }
+
+// TestStandardContextPrefixes checks that a field named with a prefix of
+// the EPCIS 2.0 context (cbvmda:, undeclared by the event) is found by
+// its IRI, by Match and by the compiled filter alike.
+func TestStandardContextPrefixes(t *testing.T) {
+	ev := mustEvent(t, `{"type": "ObjectEvent", "eventTime": "2024-03-01T09:00:00Z", "eventTimeZoneOffset": "+00:00",
+		"action": "ADD", "epcList": ["urn:epc:id:sgtin:4012345.011111.1"], "ilmd": {"cbvmda:lotNumber": "L1"}}`)
+	for _, tt := range []struct {
+		query string
+		match bool
+	}{
+		{"EQ_ILMD_urn:epcglobal:cbv:mda:lotNumber=L1", true},
+		{"EQ_ILMD_urn:epcglobal:cbv:mda:lotNumber=L2", false},
+		{"EXISTS_ILMD_urn:epcglobal:cbv:mda:lotNumber", true},
+	} {
+		q := mustQuery(t, tt.query, ParseOptions{})
+		checkPlan(t, tt.query, q, ev, nil)
+		if got := Match(q, ev, recordTime, nil); got != tt.match {
+			t.Errorf("%s: Match = %v, want %v", tt.query, got, tt.match)
+		}
+	}
+}

@@ -44,7 +44,11 @@ const (
 	// of an SGTIN, LGTIN or product class in that role, which is what an
 	// SGTIN class pattern (urn:epc:idpat:sgtin:CP.IR.*) matches.
 	TermRoleGTIN = "g"
-	TermEventID  = "id"
+	// TermLot is "lt=<GTIN-14>/<lot>" on an event whose ILMD gives a lot
+	// number (cbvmda:lotNumber) for the SGTINs it commissions or makes:
+	// the link from a lot to its serialised units, for lot history.
+	TermLot     = "lt"
+	TermEventID = "id"
 	// Extension fields: "f:<IRI>=<kind><value>" for a scalar value of a
 	// top-level extension field ("fi:" inside ilmd), where kind is 's'
 	// (text), 'n' (number) or 'd' (instant); "fx:<IRI>" / "fix:<IRI>"
@@ -136,6 +140,15 @@ func Terms(e *epcis.Event) []string {
 	t = fieldTerms(t, e, e.Fields, TermField, TermFieldExists)
 	if ilmd, ok := e.Fields["ilmd"].(map[string]any); ok {
 		t = fieldTerms(t, e, ilmd, TermILMDField, TermILMDExists)
+		if lot := LotNumber(e, ilmd); lot != "" {
+			for _, list := range [][]string{e.EPCList, e.OutputEPCList} {
+				for _, id := range list {
+					if epc, err := e.ParseID(id); err == nil && epc.Scheme == gs1.SGTIN {
+						add(TermLot, LotKey(epc.GTIN(), lot))
+					}
+				}
+			}
+		}
 	}
 	slices.Sort(t)
 	return slices.Compact(t)
@@ -156,6 +169,38 @@ func canonicalGTIN(e *epcis.Event, s string) (canonical, gtin string) {
 	}
 	return canonicalWith(e.ParseID, s)
 }
+
+// lotNumberIRIs are the names of the CBV master-data attribute lotNumber:
+// EPCIS 2.0's cbvmda:lotNumber and EPCIS 1.x's namespace#local form.
+var lotNumberIRIs = []string{"urn:epcglobal:cbv:mda:lotNumber", "urn:epcglobal:cbv:mda#lotNumber"}
+
+// LotNumber returns the lot number an ILMD object gives (as text), or "".
+func LotNumber(e *epcis.Event, ilmd map[string]any) string {
+	var ns map[string]string
+	for k, v := range ilmd {
+		if !isExtensionKey(k) {
+			continue
+		}
+		if ns == nil {
+			ns = epcis.Namespaces(e.Fields["@context"])
+		}
+		for _, iri := range fieldIRIs(k, ns) {
+			if iri != lotNumberIRIs[0] && iri != lotNumberIRIs[1] {
+				continue
+			}
+			if m, ok := v.(map[string]any); ok {
+				v = m["@value"]
+			}
+			if s, ok := v.(string); ok && s != "" {
+				return s
+			}
+		}
+	}
+	return ""
+}
+
+// LotKey is the value of a lot term: a GTIN-14 and a lot number.
+func LotKey(gtin, lot string) string { return gtin + "/" + lot }
 
 // roleGTIN is the value of the role GTIN term of an identifier: its
 // GTIN-14 and company prefix length when it is one an SGTIN pattern can

@@ -1,7 +1,9 @@
 package query
 
 import (
+	"encoding/json"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/lotline/lotline/epcis"
@@ -74,5 +76,44 @@ func BenchmarkTerms(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		Terms(ev)
+	}
+}
+
+// TestLotTerms checks the link from a lot to its serialised units: the
+// lot number of the ILMD in its 2.0 (cbvmda: of the standard context, or
+// its IRI) and 1.x (namespace#local) forms, for SGTINs only.
+func TestLotTerms(t *testing.T) {
+	tests := []struct {
+		name, ilmd, ctx string
+		want            []string
+	}{
+		{"standard prefix", `{"cbvmda:lotNumber": "L1"}`, `[]`, []string{"lt=04012345111118/L1"}},
+		{"IRI key", `{"urn:epcglobal:cbv:mda:lotNumber": "L1"}`, `[]`, []string{"lt=04012345111118/L1"}},
+		{"1.x namespace", `{"m:lotNumber": {"@value": "L2"}}`, `[{"m": "urn:epcglobal:cbv:mda"}]`, []string{"lt=04012345111118/L2"}},
+		{"other namespace", `{"ex:lotNumber": "L3"}`, `[{"ex": "https://example.com/"}]`, nil},
+		{"not text", `{"cbvmda:lotNumber": 5}`, `[]`, nil},
+		{"no lot", `{"cbvmda:bestBeforeDate": "2025-01-01"}`, `[]`, nil},
+	}
+	for _, tt := range tests {
+		var ilmd map[string]any
+		var ctx any
+		if err := json.Unmarshal([]byte(tt.ilmd), &ilmd); err != nil {
+			t.Fatal(err)
+		}
+		json.Unmarshal([]byte(tt.ctx), &ctx)
+		ev := epcis.NewEvent(map[string]any{
+			"@context": ctx, "type": "ObjectEvent", "action": "ADD",
+			"epcList": []any{"urn:epc:id:sgtin:4012345.011111.1", "https://id.gs1.org/01/04012345111118/21/2", "urn:epc:id:sscc:4012345.0000000001"},
+			"ilmd":    ilmd,
+		})
+		var got []string
+		for _, term := range Terms(ev) {
+			if strings.HasPrefix(term, TermLot+"=") {
+				got = append(got, term)
+			}
+		}
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("%s: lot terms %q, want %q", tt.name, got, tt.want)
+		}
 	}
 }

@@ -201,6 +201,7 @@ func namesField(k string, f query.FieldName, ns map[string]string) bool {
 var contextPrefixes = map[string]string{
 	"epcis":   "https://ref.gs1.org/epcis/",
 	"cbv":     "https://ref.gs1.org/cbv/",
+	"cbvmda":  "urn:epcglobal:cbv:mda:",
 	"gs1":     "https://gs1.org/voc/",
 	"rdfs":    "http://www.w3.org/2000/01/rdf-schema#",
 	"owl":     "http://www.w3.org/2002/07/owl#",
