@@ -169,7 +169,7 @@ func (s *Server) routes(e *echo.Echo) {
 	e.POST("/events", s.postEvent)
 	e.GET("/events", s.getEvents)
 	e.GET("/events/:eventID", s.getEvent)
-	for _, r := range append(s.resourceRoutes(e), resources...) {
+	for _, r := range append(append(s.resourceRoutes(e), s.lotRoutes(e)...), resources...) {
 		allow := strings.Join(append(append([]string{}, r.methods...), http.MethodOptions), ", ")
 		e.OPTIONS(r.path, func(c echo.Context) error {
 			h := c.Response().Header()

@@ -38,7 +38,7 @@
 //
 // Entries lists every event of the record in eventTime order (then commit
 // order), and Groups arranges them for a reviewer; an entry may appear in
-// several groups:
+// several groups, and an error declaration only in deviations:
 //
 //   - materialsConsumed: the inputs (EPCs, or classes with quantity and
 //     unit) of TransformationEvents that make the lot or its units;

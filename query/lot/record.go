@@ -137,6 +137,9 @@ func (w *walker) record(items []*item, units, containers []string, held map[stri
 
 		containerOnly := !slices.ContainsFunc(it.why, func(s string) bool { return !strings.HasPrefix(s, "container ") })
 		switch {
+		case en.ErrorDeclaration != nil:
+			// A declaration repeats the event it retracts: it is a
+			// deviation, not another step.
 		case en.BizStep == "inspecting":
 			g.Inspections = append(g.Inspections, en)
 		case isShipment(en.BizStep):
@@ -144,13 +147,13 @@ func (w *walker) record(items []*item, units, containers []string, held map[stri
 		case !containerOnly:
 			g.ProcessSteps = append(g.ProcessSteps, en)
 		}
-		if containerOnly || e.Type == epcis.AggregationEvent {
+		if en.ErrorDeclaration == nil && (containerOnly || e.Type == epcis.AggregationEvent) {
 			g.Containers = append(g.Containers, en)
 		}
 		if en.Disposition == "non_conformant" || en.ErrorDeclaration != nil || en.Retracted || en.Certification {
 			g.Deviations = append(g.Deviations, en)
 		}
-		if en.Disposition == "conformant" {
+		if en.Disposition == "conformant" && en.ErrorDeclaration == nil {
 			g.Release = append(g.Release, en)
 		}
 		if (en.Disposition == "conformant" || en.Disposition == "non_conformant") && !en.Retracted && en.ErrorDeclaration == nil {
