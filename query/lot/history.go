@@ -212,16 +212,28 @@ func (w *walker) run(ctx context.Context) (*Record, error) {
 			return nil, err
 		}
 		sortItems(found)
+		// Each container's events, in time order, from one pass.
+		byParent := make(map[string][]*item, len(parents))
+		for _, p := range parents {
+			byParent[p] = nil
+		}
+		for _, it := range found {
+			for _, n := range w.named(it.e, roleEPC|roleParent) {
+				if list, ok := byParent[n]; ok && (len(list) == 0 || list[len(list)-1] != it) {
+					byParent[n] = append(list, it)
+				}
+			}
+		}
 		frontier = frontier[:0]
 		for _, p := range parents {
-			spans := w.spansOf(p, found, held)
+			spans := w.spansOf(p, byParent[p], held)
 			if len(spans) == 0 {
 				continue
 			}
 			held[p] = spans
 			containers = append(containers, p)
-			for _, it := range found {
-				if w.namedAs(it.e, p) && within(spans, it.e.EventTime) {
+			for _, it := range byParent[p] {
+				if within(spans, it.e.EventTime) {
 					it.include("container " + p)
 					frontier = append(frontier, it)
 				}
@@ -391,10 +403,6 @@ func (w *walker) named(e *epcis.Event, roles int) []string {
 		add(e.OutputEPCList...)
 	}
 	return out
-}
-
-func (w *walker) namedAs(e *epcis.Event, id string) bool {
-	return slices.Contains(w.named(e, roleEPC|roleParent), id)
 }
 
 func (w *walker) canonicalClass(e *epcis.Event, s string) string {

@@ -118,6 +118,13 @@ func (w *walker) record(items []*item, units, containers []string, held map[stri
 	}
 	g := Groups{MaterialsConsumed: []Material{}, ProcessSteps: []Entry{}, Inspections: []Entry{},
 		Deviations: []Entry{}, Release: []Entry{}, Shipments: []Entry{}, Containers: []Entry{}}
+	// Transformations (by transformationID) some event of which makes the lot.
+	makers := map[string]bool{}
+	for _, it := range items {
+		if it.e.TransformationID != "" && w.isOutput(it.e, unitSet) {
+			makers[it.e.TransformationID] = true
+		}
+	}
 	for _, it := range items {
 		e := it.e
 		en := Entry{EventID: it.ev.EventID, Type: e.Type, EventTime: e.EventTime, Action: e.Action,
@@ -160,7 +167,7 @@ func (w *walker) record(items []*item, units, containers []string, held map[stri
 			r.ReleaseStatus = en.Disposition
 		}
 		if e.Type == epcis.TransformationEvent {
-			g.MaterialsConsumed = append(g.MaterialsConsumed, w.materials(it, items, unitSet)...)
+			g.MaterialsConsumed = append(g.MaterialsConsumed, w.materials(it, makers, unitSet)...)
 		}
 	}
 	r.Groups = g
@@ -169,14 +176,9 @@ func (w *walker) record(items []*item, units, containers []string, held map[stri
 
 // materials returns the inputs of a transformation event when it, or
 // another event of its transformationID in the record, makes the lot.
-func (w *walker) materials(it *item, items []*item, units map[string]bool) []Material {
+func (w *walker) materials(it *item, makers, units map[string]bool) []Material {
 	e := it.e
-	makes := w.isOutput(e, units)
-	if !makes && e.TransformationID != "" {
-		makes = slices.ContainsFunc(items, func(o *item) bool {
-			return o.e.TransformationID == e.TransformationID && w.isOutput(o.e, units)
-		})
-	}
+	makes := w.isOutput(e, units) || (e.TransformationID != "" && makers[e.TransformationID])
 	if !makes || e.ErrorDeclaration != nil {
 		return nil
 	}
