@@ -114,6 +114,7 @@ type walker struct {
 	items   map[int64]*item
 	read    int
 	retract map[string]bool // eventIDs with an error declaration seen
+	what    string          // the walk, in error messages: "lot history", "trace"
 }
 
 // History returns the lot's batch record: every event about the lot in
@@ -126,7 +127,7 @@ func History(ctx context.Context, st store.Querier, id ID, opt Options) (*Record
 	opt = opt.withDefaults()
 	wctx, cancel := context.WithTimeout(ctx, opt.Timeout)
 	defer cancel()
-	w := &walker{st: st, opt: opt, id: id, class: id.Canonical(), items: map[int64]*item{}, retract: map[string]bool{}}
+	w := &walker{st: st, opt: opt, id: id, class: id.Canonical(), items: map[int64]*item{}, retract: map[string]bool{}, what: "lot history"}
 	rec, err := w.run(wctx)
 	if err != nil {
 		if ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
@@ -192,53 +193,11 @@ func (w *walker) run(ctx context.Context) (*Record, error) {
 	for u := range units {
 		held[u] = []span{{}}
 	}
-	var containers []string
-	for depth := 0; ; depth++ {
-		parents := w.parents(frontier, held)
-		if len(parents) == 0 {
-			break
-		}
-		if depth == w.opt.MaxDepth {
-			return nil, epcis.Errorf(epcis.KindQueryTooComplex,
-				"containers nest more than %d levels deep around the lot's units (maximum depth)", w.opt.MaxDepth)
-		}
-		var terms []string
-		for _, p := range parents {
-			cp := query.Compact(p)
-			terms = append(terms, query.TermEPC+"="+cp, query.TermParent+"="+cp)
-		}
-		var found []*item
-		if err := w.lookup(ctx, nil, terms, func(it *item) { found = append(found, it) }); err != nil {
-			return nil, err
-		}
-		sortItems(found)
-		// Each container's events, in time order, from one pass.
-		byParent := make(map[string][]*item, len(parents))
-		for _, p := range parents {
-			byParent[p] = nil
-		}
-		for _, it := range found {
-			for _, n := range w.named(it.e, roleEPC|roleParent) {
-				if list, ok := byParent[n]; ok && (len(list) == 0 || list[len(list)-1] != it) {
-					byParent[n] = append(list, it)
-				}
-			}
-		}
-		frontier = frontier[:0]
-		for _, p := range parents {
-			spans := w.spansOf(p, byParent[p], held)
-			if len(spans) == 0 {
-				continue
-			}
-			held[p] = spans
-			containers = append(containers, p)
-			for _, it := range byParent[p] {
-				if within(spans, it.e.EventTime) {
-					it.include("container " + p)
-					frontier = append(frontier, it)
-				}
-			}
-		}
+	containers, err := w.followContainers(ctx, frontier, held, func(p string, it *item) {
+		it.include("container " + p)
+	})
+	if err != nil {
+		return nil, err
 	}
 
 	// Transformations spread over several events: when an event with a
@@ -309,6 +268,62 @@ func (w *walker) run(ctx context.Context) (*Record, error) {
 	return w.record(included, unitList, containers, held, units), nil
 }
 
+// followContainers follows, one batched lookup per level of nesting, the
+// containers into which an ADD of frontier put something held while it
+// was held, nesting outward. It records each container's spans in held,
+// calls in for every event of a container within its spans, and returns
+// the containers in the order found.
+func (w *walker) followContainers(ctx context.Context, frontier []*item, held map[string][]span, in func(p string, it *item)) ([]string, error) {
+	var containers []string
+	for depth := 0; ; depth++ {
+		parents := w.parents(frontier, held)
+		if len(parents) == 0 {
+			return containers, nil
+		}
+		if depth == w.opt.MaxDepth {
+			return nil, epcis.Errorf(epcis.KindQueryTooComplex,
+				"containers nest more than %d levels deep around the lot's units (maximum depth)", w.opt.MaxDepth)
+		}
+		var terms []string
+		for _, p := range parents {
+			cp := query.Compact(p)
+			terms = append(terms, query.TermEPC+"="+cp, query.TermParent+"="+cp)
+		}
+		var found []*item
+		if err := w.lookup(ctx, nil, terms, func(it *item) { found = append(found, it) }); err != nil {
+			return nil, err
+		}
+		sortItems(found)
+		// Each container's events, in time order, from one pass.
+		byParent := make(map[string][]*item, len(parents))
+		for _, p := range parents {
+			byParent[p] = nil
+		}
+		for _, it := range found {
+			for _, n := range w.named(it.e, roleEPC|roleParent) {
+				if list, ok := byParent[n]; ok && (len(list) == 0 || list[len(list)-1] != it) {
+					byParent[n] = append(list, it)
+				}
+			}
+		}
+		frontier = frontier[:0:0]
+		for _, p := range parents {
+			spans := w.spansOf(p, byParent[p], held)
+			if len(spans) == 0 {
+				continue
+			}
+			held[p] = spans
+			containers = append(containers, p)
+			for _, it := range byParent[p] {
+				if within(spans, it.e.EventTime) {
+					in(p, it)
+					frontier = append(frontier, it)
+				}
+			}
+		}
+	}
+}
+
 // lookup reads the events having, for every list of and, one of its
 // terms, and one of terms (batched in chunks), calling fn once per
 // distinct event. It counts every event read against MaxEvents.
@@ -326,7 +341,7 @@ func (w *walker) lookup(ctx context.Context, and []string, terms []string, fn fu
 			w.read++
 			if w.read > w.opt.MaxEvents {
 				return false, epcis.Errorf(epcis.KindQueryTooComplex,
-					"the lot history reads more than %d events (maximum events)", w.opt.MaxEvents)
+					"the %s reads more than %d events (maximum events)", w.what, w.opt.MaxEvents)
 			}
 			if seen[ev.Seq] {
 				return true, nil

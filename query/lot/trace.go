@@ -1,0 +1,697 @@
+package lot
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"slices"
+
+	"github.com/lotline/lotline/epcis"
+	"github.com/lotline/lotline/gs1"
+	"github.com/lotline/lotline/gs1/cbv"
+	"github.com/lotline/lotline/query"
+	"github.com/lotline/lotline/store"
+)
+
+// Directions of a trace.
+const (
+	Backward = "backward"
+	Forward  = "forward"
+	Both     = "both"
+)
+
+// Node kinds.
+const (
+	NodeLot       = "lot"
+	NodeItem      = "item"
+	NodeContainer = "container"
+	NodeLocation  = "location"
+	NodeParty     = "party"
+)
+
+// Edge kinds. Edges follow the material: from an input to an output, from
+// contents to a container, from material to where it went, and from a
+// supplier to the material it supplied.
+const (
+	EdgeConsumedInto = "consumed-into"
+	EdgePackedInto   = "packed-into"
+	EdgeShippedTo    = "shipped-to"
+	EdgeReceivedAt   = "received-at"
+	EdgeSupplied     = "supplied"
+)
+
+// Defaults of TraceOptions.
+const (
+	DefaultTraceDepth = 10
+	DefaultMaxNodes   = 10_000
+)
+
+// TraceOptions say which way and how far Trace goes, and bound its work.
+type TraceOptions struct {
+	// Direction is Backward, Forward or Both (default Both).
+	Direction string
+	// Depth is the number of transformations followed from the lot
+	// (default 10): depth 1 reaches the lots made from it, or the lots it
+	// was made from, and no further.
+	Depth int
+	// MaxNodes bounds the nodes of the graph (default 10,000).
+	MaxNodes int
+	// Options bound the events read, the time and the nesting of
+	// containers, and say whose events may be read.
+	Options
+}
+
+// Graph is a lot's genealogy: the answer of GET /lots/{lot}/trace.
+type Graph struct {
+	Lot       string `json:"lot"`
+	Direction string `json:"direction"`
+	Depth     int    `json:"depth"`
+	Nodes     []Node `json:"nodes"`
+	Edges     []Edge `json:"edges"`
+}
+
+// Node is a lot, item, container, location or party; ID is its
+// canonical form (a GS1 Digital Link for GS1 identifiers).
+type Node struct {
+	Kind  string `json:"kind"`
+	ID    string `json:"id"`
+	Label string `json:"label"`
+}
+
+// Edge links two nodes by their IDs; EventIDs are the events proving it.
+type Edge struct {
+	Kind     string   `json:"kind"`
+	From     string   `json:"from"`
+	To       string   `json:"to"`
+	EventIDs []string `json:"eventIDs"`
+}
+
+type edgeKey struct{ kind, from, to string }
+
+// pending is an edge proven by an event, kept until the walk knows
+// whether the event was declared in error.
+type pending struct {
+	key edgeKey
+	it  *item
+}
+
+// tracer holds the state of one Trace call.
+type tracer struct {
+	w        *walker
+	opt      TraceOptions
+	kinds    map[string]string // node ID -> kind
+	labels   map[string]string
+	unitLot  map[string]ID // canonical SGTIN -> its lot
+	classLot map[string]ID // canonical LGTIN -> its lot
+	held     map[string][]span
+	edges    []pending
+	checked  map[string]bool // eventIDs whose declarations were looked up
+}
+
+// Trace returns the lot's genealogy (see the package documentation). It
+// returns a *epcis.Error of kind KindQueryParameter for a bad direction
+// (Param "direction"), of kind KindNoSuchResource when no event mentions
+// the lot, and of kind KindQueryTooComplex, naming the limit, when the
+// walk exceeds the bounds of opt.
+func Trace(ctx context.Context, st store.Querier, id ID, opt TraceOptions) (*Graph, error) {
+	switch opt.Direction {
+	case "":
+		opt.Direction = Both
+	case Backward, Forward, Both:
+	default:
+		e := epcis.Errorf(epcis.KindQueryParameter, "direction must be backward, forward or both, not %q", opt.Direction)
+		e.Param = "direction"
+		return nil, e
+	}
+	if opt.Depth <= 0 {
+		opt.Depth = DefaultTraceDepth
+	}
+	if opt.MaxNodes <= 0 {
+		opt.MaxNodes = DefaultMaxNodes
+	}
+	opt.Options = opt.Options.withDefaults()
+	wctx, cancel := context.WithTimeout(ctx, opt.Timeout)
+	defer cancel()
+	t := &tracer{
+		w: &walker{st: st, opt: opt.Options, id: id, class: id.Canonical(), items: map[int64]*item{},
+			retract: map[string]bool{}, what: "trace"},
+		opt: opt, kinds: map[string]string{}, labels: map[string]string{},
+		unitLot: map[string]ID{}, classLot: map[string]ID{}, held: map[string][]span{}, checked: map[string]bool{},
+	}
+	g, err := t.run(wctx, id)
+	if err != nil {
+		if ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+			return nil, epcis.Errorf(epcis.KindQueryTooComplex,
+				"the trace took longer than the time limit of %s", opt.Timeout)
+		}
+		return nil, err
+	}
+	return g, nil
+}
+
+func (t *tracer) run(ctx context.Context, id ID) (*Graph, error) {
+	mentioned := false
+	for _, dir := range []string{Backward, Forward} {
+		if t.opt.Direction != Both && t.opt.Direction != dir {
+			continue
+		}
+		n, err := t.walk(ctx, id, dir)
+		if err != nil {
+			return nil, err
+		}
+		mentioned = mentioned || n > 0
+	}
+	if !mentioned {
+		return nil, epcis.Errorf(epcis.KindNoSuchResource, "no event mentions lot %s", id.Canonical())
+	}
+	// Declarations of the events proving edges not yet checked.
+	var items []*item
+	for _, p := range t.edges {
+		items = append(items, p.it)
+	}
+	if err := t.declarations(ctx, items); err != nil {
+		return nil, err
+	}
+	return t.graph(id), nil
+}
+
+// walk follows the lot one way, one hop (transformation) per round, and
+// returns the number of events mentioning the start lot.
+func (t *tracer) walk(ctx context.Context, start ID, dir string) (int, error) {
+	seen := map[ID]bool{start: true}
+	frontier := []ID{start}
+	startEvents := 0
+	for depth := 0; len(frontier) > 0; depth++ {
+		mat, err := t.material(ctx, frontier)
+		if err != nil {
+			return 0, err
+		}
+		if depth == 0 {
+			startEvents = len(mat)
+		}
+		for _, it := range mat {
+			if err := t.movements(it, t.materialNodes(it.e)); err != nil {
+				return 0, err
+			}
+		}
+		if dir == Forward {
+			if err := t.containers(ctx, mat); err != nil {
+				return 0, err
+			}
+		}
+		if depth == t.opt.Depth {
+			break
+		}
+		next, err := t.transformations(ctx, frontier, mat, dir)
+		if err != nil {
+			return 0, err
+		}
+		frontier = frontier[:0:0]
+		for _, l := range next {
+			if !seen[l] {
+				seen[l] = true
+				frontier = append(frontier, l)
+			}
+		}
+	}
+	return startEvents, nil
+}
+
+// material reads, in two batched lookups, the events naming the lots as a
+// class or giving their units' lot number, then those naming the units.
+func (t *tracer) material(ctx context.Context, lots []ID) ([]*item, error) {
+	byKey := map[ID]bool{}
+	var terms []string
+	for _, l := range lots {
+		byKey[l] = true
+		c := l.Canonical()
+		t.classLot[c] = l
+		cc := query.Compact(c)
+		terms = append(terms, query.TermClass+"="+cc, query.TermInClass+"="+cc, query.TermOutClass+"="+cc,
+			query.TermLot+"="+query.LotKey(l.GTIN, l.Lot))
+	}
+	var out []*item
+	var units []string
+	if err := t.w.lookup(ctx, nil, terms, func(it *item) {
+		out = append(out, it)
+		for _, u := range t.lotUnits(it.e) {
+			if byKey[u.lot] {
+				if _, ok := t.unitLot[u.epc]; !ok {
+					units = append(units, u.epc)
+				}
+				t.unitLot[u.epc] = u.lot
+			}
+		}
+	}); err != nil {
+		return nil, err
+	}
+	var unitTerms []string
+	for _, u := range units {
+		cu := query.Compact(u)
+		unitTerms = append(unitTerms, query.TermEPC+"="+cu, query.TermParent+"="+cu,
+			query.TermInput+"="+cu, query.TermOutput+"="+cu)
+	}
+	seen := map[*item]bool{}
+	for _, it := range out {
+		seen[it] = true
+	}
+	if err := t.w.lookup(ctx, nil, unitTerms, func(it *item) {
+		if !seen[it] {
+			seen[it] = true
+			out = append(out, it)
+		}
+	}); err != nil {
+		return nil, err
+	}
+	sortItems(out)
+	return out, nil
+}
+
+type unitOfLot struct {
+	epc string
+	lot ID
+}
+
+// lotUnits returns the SGTINs an event commissions or makes with a lot
+// number in its ILMD, each with its lot.
+func (t *tracer) lotUnits(e *epcis.Event) []unitOfLot {
+	ilmd, ok := e.Fields["ilmd"].(map[string]any)
+	if !ok {
+		return nil
+	}
+	n := query.LotNumber(e, ilmd)
+	if n == "" {
+		return nil
+	}
+	var out []unitOfLot
+	for _, list := range [][]string{e.EPCList, e.OutputEPCList} {
+		for _, s := range list {
+			if epc, err := e.ParseID(s); err == nil && epc.Scheme == gs1.SGTIN {
+				out = append(out, unitOfLot{epc.Canonical(), ID{GTIN: epc.GTIN(), Lot: n}})
+			}
+		}
+	}
+	return out
+}
+
+// nodeOf returns the node standing for a canonical identifier: its lot
+// for a unit or an LGTIN, the container for a followed container.
+func (t *tracer) nodeOf(id string) (string, bool) {
+	if l, ok := t.unitLot[id]; ok {
+		return t.lotNode(l), true
+	}
+	if l, ok := t.classLot[id]; ok {
+		return t.lotNode(l), true
+	}
+	return "", false
+}
+
+func (t *tracer) lotNode(l ID) string {
+	c := l.Canonical()
+	t.kinds[c] = NodeLot
+	t.labels[c] = l.GTIN + " lot " + l.Lot
+	return c
+}
+
+func (t *tracer) node(kind, id string) string {
+	if _, ok := t.kinds[id]; !ok {
+		t.kinds[id] = kind
+		t.labels[id] = id
+	}
+	return id
+}
+
+// materialNodes returns the lot nodes an event names (units or classes).
+func (t *tracer) materialNodes(e *epcis.Event) []string {
+	var out []string
+	for _, n := range t.w.named(e, roleAll) {
+		if id, ok := t.nodeOf(n); ok && !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	for _, l := range [][]epcis.Quantity{e.QuantityList, e.ChildQuantityList, e.InputQuantityList, e.OutputQuantityList} {
+		for _, q := range l {
+			if id, ok := t.nodeOf(t.w.canonicalClass(e, q.EPCClass)); ok && !slices.Contains(out, id) {
+				out = append(out, id)
+			}
+		}
+	}
+	return out
+}
+
+func (t *tracer) edge(kind, from, to string, it *item) error {
+	if from == to {
+		return nil
+	}
+	t.edges = append(t.edges, pending{edgeKey{kind, from, to}, it})
+	if len(t.kinds) > t.opt.MaxNodes {
+		return epcis.Errorf(epcis.KindQueryTooComplex,
+			"the trace reaches more than %d nodes (maximum nodes)", t.opt.MaxNodes)
+	}
+	return nil
+}
+
+// movements adds the edges an event of moving goods gives the nodes it
+// concerns: shipped-to its destinations, received-at where it was
+// received, and supplied from the parties of its source list.
+func (t *tracer) movements(it *item, nodes []string) error {
+	e := it.e
+	step := short(cbv.BizStep, e.BizStep)
+	if len(nodes) == 0 || !isShipment(step) || step == "void_shipping" || e.ErrorDeclaration != nil {
+		return nil
+	}
+	receiving := step == "receiving" || step == "arriving"
+	var targets []edgeKey // kind and to
+	for _, d := range e.Destinations {
+		switch short(cbv.SDT, d.Type) {
+		case "owning_party", "possessing_party":
+			k := EdgeShippedTo
+			if receiving {
+				k = EdgeReceivedAt
+			}
+			targets = append(targets, edgeKey{kind: k, to: t.node(NodeParty, query.CanonicalID(d.Value))})
+		case "location":
+			k := EdgeShippedTo
+			if receiving {
+				k = EdgeReceivedAt
+			}
+			targets = append(targets, edgeKey{kind: k, to: t.node(NodeLocation, query.CanonicalID(d.Value))})
+		}
+	}
+	if receiving && e.BizLocation != "" {
+		targets = append(targets, edgeKey{kind: EdgeReceivedAt, to: t.node(NodeLocation, query.CanonicalID(e.BizLocation))})
+	}
+	for _, n := range nodes {
+		for _, k := range targets {
+			if err := t.edge(k.kind, n, k.to, it); err != nil {
+				return err
+			}
+		}
+		for _, s := range e.Sources {
+			if ty := short(cbv.SDT, s.Type); ty == "owning_party" || ty == "possessing_party" {
+				if err := t.edge(EdgeSupplied, t.node(NodeParty, query.CanonicalID(s.Value)), n, it); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// containers follows the containers the material was packed into (over
+// ADD/DELETE spans, nesting outward) and their movements while they held
+// it.
+func (t *tracer) containers(ctx context.Context, mat []*item) error {
+	for u := range t.unitLot {
+		if _, ok := t.held[u]; !ok {
+			t.held[u] = []span{{}}
+		}
+	}
+	for c := range t.classLot {
+		if _, ok := t.held[c]; !ok {
+			t.held[c] = []span{{}}
+		}
+	}
+	var ferr error
+	_, err := t.w.followContainers(ctx, mat, t.held, func(p string, it *item) {
+		if ferr != nil {
+			return
+		}
+		t.node(NodeContainer, p)
+		e := it.e
+		if e.Type == epcis.AggregationEvent && e.Action == "ADD" && e.ParentID != "" && t.w.canonicalClass(e, e.ParentID) == p {
+			for _, ch := range t.w.children(e) {
+				if !within(t.held[ch], e.EventTime) {
+					continue
+				}
+				from, ok := t.nodeOf(ch)
+				if !ok {
+					if _, isC := t.kinds[ch]; !isC {
+						continue
+					}
+					from = ch
+				}
+				if ferr = t.edge(EdgePackedInto, from, p, it); ferr != nil {
+					return
+				}
+			}
+			return
+		}
+		ferr = t.movements(it, []string{p})
+	})
+	if err != nil {
+		return err
+	}
+	return ferr
+}
+
+// transformations follows one hop: the transformations (all events of a
+// transformationID) making the frontier lots (backward) or consuming them
+// (forward), adding consumed-into edges, and returns the lots on the far
+// side.
+func (t *tracer) transformations(ctx context.Context, frontier []ID, mat []*item, dir string) ([]ID, error) {
+	inFrontier := map[string]bool{}
+	for _, l := range frontier {
+		inFrontier[l.Canonical()] = true
+	}
+	touches := func(e *epcis.Event, roles int, qs []epcis.Quantity) bool {
+		for _, n := range t.w.named(e, roles) {
+			if id, ok := t.nodeOf(n); ok && inFrontier[id] {
+				return true
+			}
+		}
+		for _, q := range qs {
+			if id, ok := t.nodeOf(t.w.canonicalClass(e, q.EPCClass)); ok && inFrontier[id] {
+				return true
+			}
+		}
+		return false
+	}
+	groups := map[string][]*item{}
+	var xterms []string
+	for _, it := range mat {
+		e := it.e
+		if e.Type != epcis.TransformationEvent || e.ErrorDeclaration != nil {
+			continue
+		}
+		near := touches(e, roleOutput, e.OutputQuantityList)
+		if dir == Forward {
+			near = touches(e, roleInput, e.InputQuantityList)
+		}
+		if !near {
+			continue
+		}
+		key := "event " + it.ev.EventID
+		if e.TransformationID != "" {
+			key = "x " + query.CanonicalID(e.TransformationID)
+			if _, ok := groups[key]; !ok {
+				xterms = append(xterms, query.TermTransform+"="+query.Compact(query.CanonicalID(e.TransformationID)))
+			}
+		}
+		if !slices.Contains(groups[key], it) {
+			groups[key] = append(groups[key], it)
+		}
+	}
+	slices.Sort(xterms)
+	if err := t.w.lookup(ctx, nil, xterms, func(it *item) {
+		key := "x " + query.CanonicalID(it.e.TransformationID)
+		if !slices.Contains(groups[key], it) {
+			groups[key] = append(groups[key], it)
+		}
+	}); err != nil {
+		return nil, err
+	}
+	var all []*item
+	for _, g := range groups {
+		all = append(all, g...)
+	}
+	if err := t.declarations(ctx, all); err != nil {
+		return nil, err
+	}
+	// Serialised inputs and outputs grouped to their lots, in one lookup.
+	var unknown []string
+	for _, it := range all {
+		for _, u := range t.lotUnits(it.e) {
+			if _, ok := t.unitLot[u.epc]; !ok {
+				t.unitLot[u.epc] = u.lot
+			}
+		}
+		for _, n := range t.w.named(it.e, roleInput|roleOutput) {
+			if _, ok := t.unitLot[n]; !ok && !slices.Contains(unknown, n) && isSGTIN(n) {
+				unknown = append(unknown, n)
+			}
+		}
+	}
+	var uterms []string
+	for _, u := range unknown {
+		cu := query.Compact(u)
+		uterms = append(uterms, query.TermEPC+"="+cu, query.TermOutput+"="+cu)
+	}
+	if err := t.w.lookup(ctx, nil, uterms, func(it *item) {
+		if t.w.retracted(it) || it.e.ErrorDeclaration != nil {
+			return
+		}
+		for _, u := range t.lotUnits(it.e) {
+			if _, ok := t.unitLot[u.epc]; !ok {
+				t.unitLot[u.epc] = u.lot
+			}
+		}
+	}); err != nil {
+		return nil, err
+	}
+
+	keys := make([]string, 0, len(groups))
+	for k := range groups {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	var next []ID
+	for _, k := range keys {
+		type end struct {
+			node string
+			it   *item
+		}
+		var ins, outs []end
+		for _, it := range groups[k] {
+			if t.w.retracted(it) || it.e.ErrorDeclaration != nil {
+				continue
+			}
+			e := it.e
+			for _, n := range t.ends(e, e.InputEPCList, e.InputQuantityList) {
+				ins = append(ins, end{n, it})
+			}
+			for _, n := range t.ends(e, e.OutputEPCList, e.OutputQuantityList) {
+				outs = append(outs, end{n, it})
+			}
+		}
+		for _, in := range ins {
+			for _, out := range outs {
+				// Only the material being followed: forward, not the
+				// co-inputs; backward, not the co-products.
+				if (dir == Forward && !inFrontier[in.node]) || (dir == Backward && !inFrontier[out.node]) {
+					continue
+				}
+				if err := t.edge(EdgeConsumedInto, in.node, out.node, in.it); err != nil {
+					return nil, err
+				}
+				if err := t.edge(EdgeConsumedInto, in.node, out.node, out.it); err != nil {
+					return nil, err
+				}
+			}
+		}
+		far := outs
+		if dir == Backward {
+			far = ins
+		}
+		for _, f := range far {
+			if t.kinds[f.node] == NodeLot && !inFrontier[f.node] {
+				next = append(next, t.lotOf(f.node))
+			}
+		}
+	}
+	return next, nil
+}
+
+// ends returns the nodes of one side of a transformation: lots for LGTIN
+// classes and serials of a known lot, items otherwise.
+func (t *tracer) ends(e *epcis.Event, epcs []string, qs []epcis.Quantity) []string {
+	var out []string
+	add := func(s string) {
+		if !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	for _, s := range epcs {
+		c := s
+		if epc, err := e.ParseID(s); err == nil {
+			c = epc.Canonical()
+		}
+		if l, ok := t.unitLot[c]; ok {
+			add(t.lotNode(l))
+		} else {
+			add(t.node(NodeItem, c))
+		}
+	}
+	for _, q := range qs {
+		epc, err := e.ParseID(q.EPCClass)
+		switch {
+		case err == nil && epc.Scheme == gs1.LGTIN:
+			l := ID{GTIN: epc.GTIN(), Lot: epc.Lot()}
+			t.classLot[l.Canonical()] = l
+			add(t.lotNode(l))
+		case err == nil:
+			add(t.node(NodeItem, epc.Canonical()))
+		default:
+			add(t.node(NodeItem, q.EPCClass))
+		}
+	}
+	return out
+}
+
+func (t *tracer) lotOf(node string) ID {
+	for _, l := range t.classLot {
+		if l.Canonical() == node {
+			return l
+		}
+	}
+	for _, l := range t.unitLot {
+		if l.Canonical() == node {
+			return l
+		}
+	}
+	return ID{}
+}
+
+func isSGTIN(canonical string) bool {
+	epc, err := gs1.ParseEPC(canonical)
+	return err == nil && epc.Scheme == gs1.SGTIN
+}
+
+// declarations reads, in one batched lookup, the error declarations of
+// the events not yet checked, so that retracted events prove no edge.
+func (t *tracer) declarations(ctx context.Context, items []*item) error {
+	var terms []string
+	for _, it := range items {
+		if id := it.ev.EventID; !t.checked[id] {
+			t.checked[id] = true
+			terms = append(terms, query.TermEventID+"="+query.Compact(id))
+		}
+	}
+	slices.Sort(terms)
+	return t.w.lookup(ctx, []string{query.TermErrorDecl + "=1"}, terms, func(*item) {})
+}
+
+// graph builds the answer from the edges whose events were not declared
+// in error, sorted.
+func (t *tracer) graph(id ID) *Graph {
+	ev := map[edgeKey]map[string]bool{}
+	for _, p := range t.edges {
+		if t.w.retracted(p.it) || p.it.e.ErrorDeclaration != nil {
+			continue
+		}
+		if ev[p.key] == nil {
+			ev[p.key] = map[string]bool{}
+		}
+		ev[p.key][p.it.ev.EventID] = true
+	}
+	start := t.lotNode(id)
+	used := map[string]bool{start: true}
+	g := &Graph{Lot: start, Direction: t.opt.Direction, Depth: t.opt.Depth, Nodes: []Node{}, Edges: []Edge{}}
+	for k, ids := range ev {
+		e := Edge{Kind: k.kind, From: k.from, To: k.to}
+		for i := range ids {
+			e.EventIDs = append(e.EventIDs, i)
+		}
+		slices.Sort(e.EventIDs)
+		g.Edges = append(g.Edges, e)
+		used[k.from], used[k.to] = true, true
+	}
+	for n := range used {
+		g.Nodes = append(g.Nodes, Node{Kind: t.kinds[n], ID: n, Label: t.labels[n]})
+	}
+	slices.SortFunc(g.Nodes, func(a, b Node) int { return cmp.Or(cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.ID, b.ID)) })
+	slices.SortFunc(g.Edges, func(a, b Edge) int {
+		return cmp.Or(cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.From, b.From), cmp.Compare(a.To, b.To))
+	})
+	return g
+}

@@ -1,0 +1,243 @@
+package lot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lotline/lotline/epcis"
+	"github.com/lotline/lotline/query"
+)
+
+// The genealogy scenario: two raw lots received from a supplier, mixed
+// into an intermediate lot, filled (two events of one transformationID)
+// into the finished lot, whose serials are packed into cases and a
+// pallet; unit 3 leaves case 2 before case 2 ships; the pallet ships to
+// two buyers and is received by one; a transformation of raw A into
+// another lot is declared in error.
+const (
+	rawA     = "urn:epc:class:lgtin:4012345.011111.RA1"
+	rawB     = "urn:epc:class:lgtin:4012345.022222.RB1"
+	mix      = "urn:epc:class:lgtin:4012345.033333.MIX1"
+	fin      = "urn:epc:class:lgtin:4012345.044444.FIN1"
+	bad      = "urn:epc:class:lgtin:4012345.055555.BAD1"
+	f1       = "urn:epc:id:sgtin:4012345.044444.1"
+	f2       = "urn:epc:id:sgtin:4012345.044444.2"
+	f3       = "urn:epc:id:sgtin:4012345.044444.3"
+	case1    = "urn:epc:id:sscc:4012345.0000000011"
+	case2    = "urn:epc:id:sscc:4012345.0000000012"
+	pallet   = "urn:epc:id:sscc:4012345.0000000013"
+	supplier = "urn:epc:id:pgln:4012345.00009"
+	us       = "urn:epc:id:pgln:4012345.00001"
+	buyer1   = "urn:epc:id:pgln:4012345.00021"
+	buyer2   = "urn:epc:id:pgln:4012345.00022"
+	buyer3   = "urn:epc:id:pgln:4012345.00023"
+	plant    = "urn:epc:id:sgln:4012345.00001.0"
+	dock1    = "urn:epc:id:sgln:4012345.00021.0"
+)
+
+func party(kind, p string) string {
+	return `{"type":"owning_party","` + kind + `":"` + p + `"}`
+}
+
+var traceScenario = []string{
+	ev(1, "0600", `"type":"ObjectEvent","action":"OBSERVE","bizStep":"receiving","bizLocation":{"id":"`+plant+`"},`+
+		`"quantityList":[{"epcClass":"`+rawA+`","quantity":100,"uom":"KGM"},{"epcClass":"`+rawB+`","quantity":50,"uom":"KGM"}],`+
+		`"sourceList":[`+party("source", supplier)+`],"destinationList":[`+party("destination", us)+`]`),
+	ev(2, "0700", `"type":"TransformationEvent","bizStep":"commissioning","transformationID":"urn:uuid:mixing-1",`+
+		`"inputQuantityList":[{"epcClass":"`+rawA+`","quantity":10,"uom":"KGM"},{"epcClass":"`+rawB+`","quantity":5,"uom":"KGM"}],`+
+		`"outputQuantityList":[{"epcClass":"`+mix+`","quantity":15,"uom":"KGM"}]`),
+	ev(3, "0720", `"type":"TransformationEvent","bizStep":"commissioning","transformationID":"urn:uuid:bad-1",`+
+		`"inputQuantityList":[{"epcClass":"`+rawA+`","quantity":1,"uom":"KGM"}],`+
+		`"outputQuantityList":[{"epcClass":"`+bad+`","quantity":1,"uom":"KGM"}]`),
+	ev(4, "0800", `"type":"TransformationEvent","bizStep":"commissioning","transformationID":"urn:uuid:filling-1",`+
+		`"inputQuantityList":[{"epcClass":"`+mix+`","quantity":15,"uom":"KGM"}]`),
+	ev(5, "0805", `"type":"TransformationEvent","bizStep":"commissioning","transformationID":"urn:uuid:filling-1",`+
+		`"outputQuantityList":[{"epcClass":"`+fin+`","quantity":3}]`),
+	ev(6, "0810", `"type":"ObjectEvent","action":"ADD","bizStep":"commissioning","epcList":["`+f1+`","`+f2+`","`+f3+`"],`+
+		`"ilmd":{"cbvmda:lotNumber":"FIN1"}`),
+	ev(7, "0900", `"type":"AggregationEvent","action":"ADD","bizStep":"packing","parentID":"`+case1+`","childEPCs":["`+f1+`","`+f2+`"]`),
+	ev(8, "0905", `"type":"AggregationEvent","action":"ADD","bizStep":"packing","parentID":"`+case2+`","childEPCs":["`+f3+`"]`),
+	ev(9, "0910", `"type":"AggregationEvent","action":"ADD","bizStep":"packing","parentID":"`+pallet+`","childEPCs":["`+case1+`"]`),
+	ev(10, "0930", `"type":"AggregationEvent","action":"DELETE","bizStep":"unpacking","parentID":"`+case2+`","childEPCs":["`+f3+`"]`),
+	ev(11, "1000", `"type":"ObjectEvent","action":"OBSERVE","bizStep":"shipping","epcList":["`+pallet+`"],`+
+		`"sourceList":[`+party("source", us)+`],"destinationList":[`+party("destination", buyer1)+`,`+party("destination", buyer2)+`]`),
+	ev(12, "1030", `"type":"ObjectEvent","action":"OBSERVE","bizStep":"shipping","epcList":["`+case2+`"],`+
+		`"destinationList":[`+party("destination", buyer3)+`]`),
+	ev(13, "1100", `"type":"ObjectEvent","action":"OBSERVE","bizStep":"receiving","epcList":["`+pallet+`"],`+
+		`"bizLocation":{"id":"`+dock1+`"}`),
+}
+
+// traceDeclaration declares event 3 in error.
+func traceDeclaration() string {
+	return strings.Replace(traceScenario[2], `"type"`,
+		`"errorDeclaration":{"declarationTime":"2024-03-02T10:00:00Z","reason":"incorrect_data"},"type"`, 1)
+}
+
+// edgeNames writes edges as "kind from>to ids" with short names.
+func edgeNames(g *Graph) []string {
+	names := map[string]string{}
+	for name, id := range map[string]string{"rawA": rawA, "rawB": rawB, "mix": mix, "fin": fin, "bad": bad,
+		"case1": case1, "case2": case2, "pallet": pallet, "supplier": supplier, "us": us, "buyer1": buyer1,
+		"buyer2": buyer2, "buyer3": buyer3, "plant": plant, "dock1": dock1} {
+		names[query.CanonicalID(id)] = name
+	}
+	name := func(s string) string {
+		if n, ok := names[s]; ok {
+			return n
+		}
+		return s
+	}
+	var out []string
+	for _, e := range g.Edges {
+		ids := strings.ReplaceAll(strings.Join(e.EventIDs, ","), "urn:uuid:", "")
+		out = append(out, fmt.Sprintf("%s %s>%s %s", e.Kind, name(e.From), name(e.To), ids))
+	}
+	slices.Sort(out)
+	return out
+}
+
+func TestTrace(t *testing.T) {
+	st := newMemStore(t, append(slices.Clone(traceScenario), traceDeclaration())...)
+	tests := []struct {
+		name  string
+		lot   string
+		opt   TraceOptions
+		want  []string
+		nodes int
+	}{
+		{"backward", fin, TraceOptions{Direction: Backward}, []string{
+			"consumed-into mix>fin 4,5",
+			"consumed-into rawA>mix 2",
+			"consumed-into rawB>mix 2",
+			"received-at rawA>plant 1",
+			"received-at rawA>us 1",
+			"received-at rawB>plant 1",
+			"received-at rawB>us 1",
+			"supplied supplier>rawA 1",
+			"supplied supplier>rawB 1",
+		}, 7},
+		{"backward depth 1", fin, TraceOptions{Direction: Backward, Depth: 1}, []string{
+			"consumed-into mix>fin 4,5",
+		}, 2},
+		{"forward", rawA, TraceOptions{Direction: Forward}, []string{
+			"consumed-into mix>fin 4,5",
+			"consumed-into rawA>mix 2",
+			"packed-into case1>pallet 9",
+			"packed-into fin>case1 7",
+			"packed-into fin>case2 8",
+			"received-at pallet>dock1 13",
+			"received-at rawA>plant 1",
+			"received-at rawA>us 1",
+			"shipped-to pallet>buyer1 11",
+			"shipped-to pallet>buyer2 11",
+			"supplied supplier>rawA 1",
+			"supplied us>pallet 11",
+		}, 12},
+		{"forward depth 1", rawA, TraceOptions{Direction: Forward, Depth: 1}, []string{
+			"consumed-into rawA>mix 2",
+			"received-at rawA>plant 1",
+			"received-at rawA>us 1",
+			"supplied supplier>rawA 1",
+		}, 5},
+		// Depth counts transformations: the finished lot is one hop from
+		// the intermediate lot, with its containers and shipments.
+		{"both", mix, TraceOptions{Depth: 1}, []string{
+			"consumed-into mix>fin 4,5",
+			"consumed-into rawA>mix 2",
+			"consumed-into rawB>mix 2",
+			"packed-into case1>pallet 9",
+			"packed-into fin>case1 7",
+			"packed-into fin>case2 8",
+			"received-at pallet>dock1 13",
+			"received-at rawA>plant 1",
+			"received-at rawA>us 1",
+			"received-at rawB>plant 1",
+			"received-at rawB>us 1",
+			"shipped-to pallet>buyer1 11",
+			"shipped-to pallet>buyer2 11",
+			"supplied supplier>rawA 1",
+			"supplied supplier>rawB 1",
+			"supplied us>pallet 11",
+		}, 13},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g, err := Trace(context.Background(), st, mustParse(t, tt.lot), tt.opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := edgeNames(g); !slices.Equal(got, tt.want) {
+				t.Errorf("edges =\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(tt.want, "\n"))
+			}
+			if len(g.Nodes) != tt.nodes {
+				t.Errorf("%d nodes, want %d: %v", len(g.Nodes), tt.nodes, g.Nodes)
+			}
+			if !slices.IsSortedFunc(g.Nodes, func(a, b Node) int {
+				return strings.Compare(a.Kind+" "+a.ID, b.Kind+" "+b.ID)
+			}) {
+				t.Errorf("nodes not sorted: %v", g.Nodes)
+			}
+		})
+	}
+}
+
+// Without its declaration, the transformation into lot BAD1 is an edge;
+// so the declaration is what removes it.
+func TestTraceRetraction(t *testing.T) {
+	g, err := Trace(context.Background(), newMemStore(t, traceScenario...), mustParse(t, rawA),
+		TraceOptions{Direction: Forward, Depth: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := edgeNames(g); !slices.Contains(got, "consumed-into rawA>bad 3") {
+		t.Errorf("edges %v lack the undeclared transformation into BAD1", got)
+	}
+}
+
+func TestTraceLimits(t *testing.T) {
+	st := newMemStore(t, traceScenario...)
+	tests := []struct {
+		name   string
+		st     *memStore
+		lot    string
+		opt    TraceOptions
+		kind   epcis.Kind
+		detail string
+	}{
+		{"no event", st, "urn:epc:class:lgtin:4012345.099999.NONE", TraceOptions{}, epcis.KindNoSuchResource, "no event mentions"},
+		{"direction", st, rawA, TraceOptions{Direction: "sideways"}, epcis.KindQueryParameter, "direction"},
+		{"nodes", st, rawA, TraceOptions{MaxNodes: 3}, epcis.KindQueryTooComplex, "maximum nodes"},
+		{"events", st, rawA, TraceOptions{Options: Options{MaxEvents: 4}}, epcis.KindQueryTooComplex, "maximum events"},
+		{"time", &memStore{block: true}, rawA, TraceOptions{Options: Options{Timeout: 20 * time.Millisecond}},
+			epcis.KindQueryTooComplex, "time limit"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Trace(context.Background(), tt.st, mustParse(t, tt.lot), tt.opt)
+			var ee *epcis.Error
+			if !errors.As(err, &ee) || ee.Kind != tt.kind || !strings.Contains(ee.Message, tt.detail) {
+				t.Fatalf("Trace = %v; want %v saying %q", err, tt.kind, tt.detail)
+			}
+		})
+	}
+}
+
+// Each hop costs a fixed number of batched lookups, whatever the number
+// of units.
+func TestTraceLookups(t *testing.T) {
+	st := newMemStore(t, append(slices.Clone(traceScenario), traceDeclaration())...)
+	if _, err := Trace(context.Background(), st, mustParse(t, fin), TraceOptions{Direction: Backward}); err != nil {
+		t.Fatal(err)
+	}
+	// Three hops (fin, mix, raw lots), each: class terms, unit terms,
+	// transformationIDs, declarations, serial lots; then the final
+	// declarations; the lookups with no terms do not reach the store.
+	if st.scans > 3*5+1 {
+		t.Errorf("%d lookups, want at most %d", st.scans, 3*5+1)
+	}
+}
