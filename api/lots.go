@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -13,7 +14,8 @@ import (
 // lotRoutes registers the lot resources (issue 5).
 func (s *Server) lotRoutes(e *echo.Echo) []resource {
 	e.GET("/lots/:lot/history", s.getLotHistory)
-	return []resource{{"/lots/:lot/history", []string{http.MethodGet}}}
+	e.GET("/lots/:lot/trace", s.getLotTrace)
+	return []resource{{"/lots/:lot/history", []string{http.MethodGet}}, {"/lots/:lot/trace", []string{http.MethodGet}}}
 }
 
 // lotHistory is the answer of GET /lots/{lot}/history: the batch record
@@ -64,4 +66,59 @@ func (s *Server) getLotHistory(c echo.Context) error {
 	h.Set("GS1-EPC-Format", string(tr.EPC))
 	h.Set("GS1-CBV-XML-Format", string(tr.CBV))
 	return writeJSON(c, http.StatusOK, lotHistory{Record: rec, Counts: counts, Events: doc})
+}
+
+// Bounds of the depth parameter of GET /lots/{lot}/trace.
+const (
+	defaultTraceDepth = 10
+	maxTraceDepth     = 50
+)
+
+// lotTrace is the answer of GET /lots/{lot}/trace: the genealogy graph
+// (see package lot) with counts of nodes and edges by kind.
+type lotTrace struct {
+	*lot.Graph
+	Counts map[string]int `json:"counts"`
+}
+
+// getLotTrace is GET /lots/{lot}/trace?direction=backward|forward|both&depth=N.
+func (s *Server) getLotTrace(c echo.Context) error {
+	if err := onlyParams(c, "direction", "depth"); err != nil {
+		return err
+	}
+	params := c.Request().URL.Query()
+	opt := lot.TraceOptions{Direction: lot.Both, Depth: defaultTraceDepth, Options: lot.Options{Owners: s.visibleOwners(c)}}
+	if v, ok := params["direction"]; ok {
+		if len(v) != 1 || (v[0] != lot.Backward && v[0] != lot.Forward && v[0] != lot.Both) {
+			return paramError("direction", "must be given once, as backward, forward or both")
+		}
+		opt.Direction = v[0]
+	}
+	if v, ok := params["depth"]; ok {
+		n, err := strconv.Atoi(v[0])
+		if len(v) != 1 || err != nil || n < 1 || n > maxTraceDepth {
+			return paramError("depth", "must be given once, as a whole number from 1 to %d", maxTraceDepth)
+		}
+		opt.Depth = n
+	}
+	raw, err := pathValue(c, 2)
+	if err != nil {
+		return err
+	}
+	id, err := lot.Parse(raw)
+	if err != nil {
+		return err
+	}
+	g, err := lot.Trace(c.Request().Context(), s.st, id, opt)
+	if err != nil {
+		return err
+	}
+	counts := map[string]int{"nodes": len(g.Nodes), "edges": len(g.Edges)}
+	for _, n := range g.Nodes {
+		counts[n.Kind]++
+	}
+	for _, e := range g.Edges {
+		counts[e.Kind]++
+	}
+	return writeJSON(c, http.StatusOK, lotTrace{Graph: g, Counts: counts})
 }

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/lotline/lotline/query"
 )
 
 // lotEvent is one event of the lot scenario: its eventID is
@@ -200,6 +202,227 @@ func TestLotHistoryErrors(t *testing.T) {
 			r := s.do(t, "GET", tt.path, nil)
 			if r.status != tt.status || r.json(t)["type"] != "epcisException:"+tt.typ {
 				t.Errorf("GET %s = %d %s; want %d %s", tt.path, r.status, r.body, tt.status, tt.typ)
+			}
+		}
+	})
+}
+
+// The genealogy scenario: raw lots A and B received from a supplier,
+// mixed into an intermediate lot (and A, by an event later declared in
+// error, into lot BAD1); filling, split over two events of one
+// transformationID, makes the finished lot, whose serials are
+// commissioned with its lot number and packed: 1 and 2 into case 1 (on
+// the pallet), 3 into case 2, then taken off it before case 2 ships to a
+// third buyer; the pallet ships to two buyers and one receives it.
+const (
+	trRawA     = "urn:epc:class:lgtin:4012345.011111.RA1"
+	trRawB     = "urn:epc:class:lgtin:4012345.022222.RB1"
+	trMix      = "urn:epc:class:lgtin:4012345.033333.MIX1"
+	trFin      = "urn:epc:class:lgtin:4012345.044444.FIN1"
+	trBad      = "urn:epc:class:lgtin:4012345.055555.BAD1"
+	trCase1    = "urn:epc:id:sscc:4012345.0000000011"
+	trCase2    = "urn:epc:id:sscc:4012345.0000000012"
+	trPallet   = "urn:epc:id:sscc:4012345.0000000013"
+	trSupplier = "urn:epc:id:pgln:4012345.00009"
+	trUs       = "urn:epc:id:pgln:4012345.00001"
+	trBuyer1   = "urn:epc:id:pgln:4012345.00021"
+	trBuyer2   = "urn:epc:id:pgln:4012345.00022"
+	trBuyer3   = "urn:epc:id:pgln:4012345.00023"
+	trPlant    = "urn:epc:id:sgln:4012345.00001.0"
+	trDock     = "urn:epc:id:sgln:4012345.00021.0"
+)
+
+func owning(kind, p string) string { return `{"type":"owning_party","` + kind + `":"` + p + `"}` }
+
+func trUnit(n int) string { return fmt.Sprintf("urn:epc:id:sgtin:4012345.044444.%d", n) }
+
+var traceScenario = []string{
+	lotEvent(1, "0600", `"type":"ObjectEvent","action":"OBSERVE","bizStep":"receiving","bizLocation":{"id":"`+trPlant+`"},`+
+		`"quantityList":[{"epcClass":"`+trRawA+`","quantity":100,"uom":"KGM"},{"epcClass":"`+trRawB+`","quantity":50,"uom":"KGM"}],`+
+		`"sourceList":[`+owning("source", trSupplier)+`],"destinationList":[`+owning("destination", trUs)+`]`),
+	lotEvent(2, "0700", `"type":"TransformationEvent","bizStep":"commissioning","transformationID":"urn:uuid:mixing-1",`+
+		`"inputQuantityList":[{"epcClass":"`+trRawA+`","quantity":10,"uom":"KGM"},{"epcClass":"`+trRawB+`","quantity":5,"uom":"KGM"}],`+
+		`"outputQuantityList":[{"epcClass":"`+trMix+`","quantity":15,"uom":"KGM"}]`),
+	lotEvent(3, "0720", `"type":"TransformationEvent","bizStep":"commissioning","transformationID":"urn:uuid:bad-1",`+
+		`"inputQuantityList":[{"epcClass":"`+trRawA+`","quantity":1,"uom":"KGM"}],`+
+		`"outputQuantityList":[{"epcClass":"`+trBad+`","quantity":1,"uom":"KGM"}]`),
+	lotEvent(4, "0800", `"type":"TransformationEvent","bizStep":"commissioning","transformationID":"urn:uuid:filling-1",`+
+		`"inputQuantityList":[{"epcClass":"`+trMix+`","quantity":15,"uom":"KGM"}]`),
+	lotEvent(5, "0805", `"type":"TransformationEvent","bizStep":"commissioning","transformationID":"urn:uuid:filling-1",`+
+		`"outputQuantityList":[{"epcClass":"`+trFin+`","quantity":3}]`),
+	lotEvent(6, "0810", `"type":"ObjectEvent","action":"ADD","bizStep":"commissioning",`+
+		`"epcList":["`+trUnit(1)+`","`+trUnit(2)+`","`+trUnit(3)+`"],"ilmd":{"cbvmda:lotNumber":"FIN1"}`),
+	lotEvent(7, "0900", `"type":"AggregationEvent","action":"ADD","bizStep":"packing","parentID":"`+trCase1+`",`+
+		`"childEPCs":["`+trUnit(1)+`","`+trUnit(2)+`"]`),
+	lotEvent(8, "0905", `"type":"AggregationEvent","action":"ADD","bizStep":"packing","parentID":"`+trCase2+`",`+
+		`"childEPCs":["`+trUnit(3)+`"]`),
+	lotEvent(9, "0910", `"type":"AggregationEvent","action":"ADD","bizStep":"packing","parentID":"`+trPallet+`",`+
+		`"childEPCs":["`+trCase1+`"]`),
+	lotEvent(10, "0930", `"type":"AggregationEvent","action":"DELETE","bizStep":"unpacking","parentID":"`+trCase2+`",`+
+		`"childEPCs":["`+trUnit(3)+`"]`),
+	lotEvent(11, "1000", `"type":"ObjectEvent","action":"OBSERVE","bizStep":"shipping","epcList":["`+trPallet+`"],`+
+		`"destinationList":[`+owning("destination", trBuyer1)+`,`+owning("destination", trBuyer2)+`]`),
+	lotEvent(12, "1030", `"type":"ObjectEvent","action":"OBSERVE","bizStep":"shipping","epcList":["`+trCase2+`"],`+
+		`"destinationList":[`+owning("destination", trBuyer3)+`]`),
+	lotEvent(13, "1100", `"type":"ObjectEvent","action":"OBSERVE","bizStep":"receiving","epcList":["`+trPallet+`"],`+
+		`"bizLocation":{"id":"`+trDock+`"},"destinationList":[`+owning("destination", trBuyer1)+`]`),
+}
+
+// traceEdges writes a trace's edges as "kind from>to eventNumbers" with
+// short names, sorted.
+func traceEdges(t *testing.T, m map[string]any) []string {
+	t.Helper()
+	names := map[string]string{}
+	for name, id := range map[string]string{"rawA": trRawA, "rawB": trRawB, "mix": trMix, "fin": trFin, "bad": trBad,
+		"case1": trCase1, "case2": trCase2, "pallet": trPallet, "supplier": trSupplier, "us": trUs,
+		"buyer1": trBuyer1, "buyer2": trBuyer2, "buyer3": trBuyer3, "plant": trPlant, "dock": trDock} {
+		names[query.CanonicalID(id)] = name
+	}
+	name := func(s string) string {
+		if n, ok := names[s]; ok {
+			return n
+		}
+		return s
+	}
+	var out []string
+	for _, x := range m["edges"].([]any) {
+		e := x.(map[string]any)
+		var ns []string
+		for _, id := range e["eventIDs"].([]any) {
+			ns = append(ns, strings.TrimLeft(id.(string)[len("urn:uuid:6c1d0000-0000-4000-8000-"):], "0"))
+		}
+		out = append(out, fmt.Sprintf("%s %s>%s %s", e["kind"], name(e["from"].(string)), name(e["to"].(string)),
+			strings.Join(ns, ",")))
+	}
+	slices.Sort(out)
+	return out
+}
+
+func TestLotTrace(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *testServer) {
+		if job := s.capture(t, document(traceScenario...)); job["success"] != true {
+			t.Fatalf("capture failed: %v", job)
+		}
+		decl := strings.Replace(traceScenario[2], `"type"`,
+			`"errorDeclaration":{"declarationTime":"2024-03-02T10:00:00Z","reason":"incorrect_data"},"type"`, 1)
+		if job := s.capture(t, document(decl)); job["success"] != true {
+			t.Fatalf("declaration refused: %v", job)
+		}
+		tests := []struct {
+			name, lot, params string
+			want              []string
+		}{
+			{"backward to the raw lots and the supplier", trFin, "?direction=backward", []string{
+				"consumed-into mix>fin 4,5",
+				"consumed-into rawA>mix 2",
+				"consumed-into rawB>mix 2",
+				"received-at rawA>plant 1",
+				"received-at rawA>us 1",
+				"received-at rawB>plant 1",
+				"received-at rawB>us 1",
+				"supplied supplier>rawA 1",
+				"supplied supplier>rawB 1",
+			}},
+			{"backward one hop", lotDLOf(trFin), "?direction=backward&depth=1", []string{
+				"consumed-into mix>fin 4,5",
+			}},
+			// Not case 2's shipment to buyer 3 (unit 3 had left it), not
+			// the retracted transformation into BAD1.
+			{"forward to containers and buyers", trRawA, "?direction=forward", []string{
+				"consumed-into mix>fin 4,5",
+				"consumed-into rawA>mix 2",
+				"packed-into case1>pallet 9",
+				"packed-into fin>case1 7",
+				"packed-into fin>case2 8",
+				"received-at pallet>buyer1 13",
+				"received-at pallet>dock 13",
+				"received-at rawA>plant 1",
+				"received-at rawA>us 1",
+				"shipped-to pallet>buyer1 11",
+				"shipped-to pallet>buyer2 11",
+				"supplied supplier>rawA 1",
+			}},
+			{"forward one hop", trRawA, "?direction=forward&depth=1", []string{
+				"consumed-into rawA>mix 2",
+				"received-at rawA>plant 1",
+				"received-at rawA>us 1",
+				"supplied supplier>rawA 1",
+			}},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				r := s.do(t, "GET", "/lots/"+url.PathEscape(tt.lot)+"/trace"+tt.params, nil)
+				if r.status != http.StatusOK {
+					t.Fatalf("trace = %d\n%s", r.status, r.body)
+				}
+				m := r.json(t)
+				if got := traceEdges(t, m); !slices.Equal(got, tt.want) {
+					t.Errorf("edges =\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(tt.want, "\n"))
+				}
+				counts := m["counts"].(map[string]any)
+				if counts["edges"] != float64(len(tt.want)) || counts["nodes"] != float64(len(m["nodes"].([]any))) {
+					t.Errorf("counts = %v", counts)
+				}
+				if m["lot"] != query.CanonicalID(tt.lot) {
+					t.Errorf("lot = %v", m["lot"])
+				}
+			})
+		}
+
+		// Both ways by default, depth 10; the buyers are party nodes.
+		r := s.do(t, "GET", "/lots/"+url.PathEscape(trMix)+"/trace", nil)
+		if r.status != http.StatusOK {
+			t.Fatalf("trace = %d\n%s", r.status, r.body)
+		}
+		m := r.json(t)
+		if m["direction"] != "both" || m["depth"] != 10.0 {
+			t.Errorf("direction %v, depth %v", m["direction"], m["depth"])
+		}
+		kinds := map[string]string{}
+		for _, x := range m["nodes"].([]any) {
+			n := x.(map[string]any)
+			kinds[n["id"].(string)] = n["kind"].(string)
+		}
+		for id, kind := range map[string]string{trRawA: "lot", trFin: "lot", trPallet: "container",
+			trBuyer2: "party", trDock: "location", trSupplier: "party"} {
+			if kinds[query.CanonicalID(id)] != kind {
+				t.Errorf("node %s is %q, want %s", id, kinds[query.CanonicalID(id)], kind)
+			}
+		}
+		for _, id := range []string{trBad, trBuyer3} {
+			if _, ok := kinds[query.CanonicalID(id)]; ok {
+				t.Errorf("node %s should not be in the trace", id)
+			}
+		}
+	})
+}
+
+// lotDLOf is the Digital Link of an LGTIN class, another name of the lot.
+func lotDLOf(class string) string { return query.CanonicalID(class) }
+
+func TestLotTraceErrors(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *testServer) {
+		s.capture(t, document(traceScenario[0]))
+		lot := "/lots/" + url.PathEscape(trRawA) + "/trace"
+		for _, tt := range []struct {
+			path   string
+			status int
+			typ    string
+			param  string
+		}{
+			{"/lots/" + url.PathEscape("urn:epc:class:lgtin:4012345.011111.NONE") + "/trace", 404, "NoSuchResourceException", ""},
+			{"/lots/" + url.PathEscape(trPallet) + "/trace", 400, "QueryParameterException", "lot"},
+			{lot + "?direction=sideways", 400, "QueryParameterException", "direction"},
+			{lot + "?direction=forward&direction=backward", 400, "QueryParameterException", "direction"},
+			{lot + "?depth=0", 400, "QueryParameterException", "depth"},
+			{lot + "?depth=51", 400, "QueryParameterException", "depth"},
+			{lot + "?depth=two", 400, "QueryParameterException", "depth"},
+			{lot + "?perPage=3", 400, "QueryParameterException", "perPage"},
+		} {
+			r := s.do(t, "GET", tt.path, nil)
+			m := r.json(t)
+			if r.status != tt.status || m["type"] != "epcisException:"+tt.typ || (tt.param != "" && m["parameter"] != tt.param) {
+				t.Errorf("GET %s = %d %s; want %d %s naming %q", tt.path, r.status, r.body, tt.status, tt.typ, tt.param)
 			}
 		}
 	})
