@@ -1,7 +1,8 @@
-// Package lot builds a lot's batch record from stored events: the lot
-// history of GET /lots/{lot}/history. It owns the identity of a lot (ID,
-// Parse) and the walk from a lot to its events; it does not own HTTP,
-// storage or the genealogy across lots (trace and recall).
+// Package lot builds a lot's batch record from stored events (the lot
+// history of GET /lots/{lot}/history) and its genealogy across lots (the
+// trace of GET /lots/{lot}/trace). It owns the identity of a lot (ID,
+// Parse) and the walks from a lot to its events and to other lots; it
+// does not own HTTP, storage or recall.
 //
 // # What is about a lot
 //
@@ -76,4 +77,44 @@
 //
 // bizStep and disposition are CBV bare names (inspecting, non_conformant)
 // when standard.
+//
+// # The genealogy
+//
+// Trace walks from the lot one hop (transformation) per round, up to
+// TraceOptions.Depth, backward, forward or both. Each round reads, in
+// batched lookups for all the lots reached in the previous round: the
+// events naming the lots as classes or giving their units' lot number,
+// then those naming the units; forward, the containers (as History
+// follows them, one lookup per level); the other events of the
+// transformations found (by transformationID); the error declarations of
+// those events; and the commissioning of serialised inputs or outputs, to
+// group them into their lots. Backward follows transformations whose
+// outputs are the lots to their inputs; forward, those whose inputs are
+// the lots to their outputs. Edges follow the material:
+//
+//   - consumed-into: an input (lot, or item when no lot is known) to an
+//     output of one transformation, proven by the events naming each;
+//   - packed-into: a lot (its units or class) or a container to the
+//     container an AggregationEvent ADD put it in while it was held;
+//   - shipped-to: material (a lot, or a container while it held lot
+//     material) to the parties and locations of the destinationList of a
+//     shipping or departing event;
+//   - received-at: material to the bizLocation and destinations of a
+//     receiving or arriving event;
+//   - supplied: an owning or possessing party of the sourceList of such an
+//     event to the material.
+//
+// An event declared in error proves no edge, and a transformation so
+// declared leads to no lot. Beyond MaxNodes, MaxEvents or Timeout, Trace
+// returns a QueryTooComplexException naming the limit. In JSON, nodes
+// sorted by kind then id, edges by kind, from, to:
+//
+//	{"lot": "https://id.gs1.org/01/04012345444445/10/FIN1",
+//	 "direction": "both", "depth": 10,
+//	 "nodes": [{"kind": "lot", "id": "https://id.gs1.org/01/...", "label": "04012345444445 lot FIN1"},
+//	           {"kind": "container" | "item" | "location" | "party", "id": "...", "label": "..."}],
+//	 "edges": [{"kind": "consumed-into", "from": "...", "to": "...", "eventIDs": ["urn:uuid:..."]}],
+//	 "counts": {"nodes": 13, "edges": 16, "lot": 4, "packed-into": 3, ...}}
+//
+// counts is added by the API.
 package lot
