@@ -101,8 +101,10 @@ type tracer struct {
 	opt      TraceOptions
 	kinds    map[string]string // node ID -> kind
 	labels   map[string]string
-	unitLot  map[string]ID // canonical SGTIN -> its lot
-	classLot map[string]ID // canonical LGTIN -> its lot
+	unitLot  map[string]ID   // canonical SGTIN -> its lot
+	classLot map[string]ID   // canonical LGTIN -> its lot
+	lots     map[string]ID   // lot node -> its lot
+	unitRead map[string]bool // units whose events were read
 	held     map[string][]span
 	edges    []pending
 	checked  map[string]bool // eventIDs whose declarations were looked up
@@ -136,7 +138,7 @@ func Trace(ctx context.Context, st store.Querier, id ID, opt TraceOptions) (*Gra
 		w: &walker{st: st, opt: opt.Options, id: id, class: id.Canonical(), items: map[int64]*item{},
 			retract: map[string]bool{}, what: "trace"},
 		opt: opt, kinds: map[string]string{}, labels: map[string]string{},
-		unitLot: map[string]ID{}, classLot: map[string]ID{}, held: map[string][]span{}, checked: map[string]bool{},
+		unitLot: map[string]ID{}, classLot: map[string]ID{}, lots: map[string]ID{}, unitRead: map[string]bool{}, held: map[string][]span{}, checked: map[string]bool{},
 	}
 	g, err := t.run(wctx, id)
 	if err != nil {
@@ -195,7 +197,7 @@ func (t *tracer) walk(ctx context.Context, start ID, dir string) (int, error) {
 			}
 		}
 		if dir == Forward {
-			if err := t.containers(ctx, mat); err != nil {
+			if err := t.containers(ctx, frontier, mat); err != nil {
 				return 0, err
 			}
 		}
@@ -236,7 +238,10 @@ func (t *tracer) material(ctx context.Context, lots []ID) ([]*item, error) {
 		out = append(out, it)
 		for _, u := range t.lotUnits(it.e) {
 			if byKey[u.lot] {
-				if _, ok := t.unitLot[u.epc]; !ok {
+				// A unit may be known already, from the transformation
+				// that made it, without its events having been read.
+				if !t.unitRead[u.epc] {
+					t.unitRead[u.epc] = true
 					units = append(units, u.epc)
 				}
 				t.unitLot[u.epc] = u.lot
@@ -308,6 +313,7 @@ func (t *tracer) nodeOf(id string) (string, bool) {
 
 func (t *tracer) lotNode(l ID) string {
 	c := l.Canonical()
+	t.lots[c] = l
 	t.kinds[c] = NodeLot
 	t.labels[c] = l.GTIN + " lot " + l.Lot
 	return c
@@ -401,15 +407,17 @@ func (t *tracer) movements(it *item, nodes []string) error {
 // containers follows the containers the material was packed into (over
 // ADD/DELETE spans, nesting outward) and their movements while they held
 // it.
-func (t *tracer) containers(ctx context.Context, mat []*item) error {
-	for u := range t.unitLot {
-		if _, ok := t.held[u]; !ok {
-			t.held[u] = []span{{}}
+func (t *tracer) containers(ctx context.Context, lots []ID, mat []*item) error {
+	followed := map[ID]bool{}
+	for _, l := range lots {
+		followed[l] = true
+		if c := l.Canonical(); t.held[c] == nil {
+			t.held[c] = []span{{}}
 		}
 	}
-	for c := range t.classLot {
-		if _, ok := t.held[c]; !ok {
-			t.held[c] = []span{{}}
+	for u, l := range t.unitLot {
+		if _, ok := t.held[u]; !ok && followed[l] {
+			t.held[u] = []span{{}}
 		}
 	}
 	var ferr error
@@ -585,7 +593,7 @@ func (t *tracer) transformations(ctx context.Context, frontier []ID, mat []*item
 		}
 		for _, f := range far {
 			if t.kinds[f.node] == NodeLot && !inFrontier[f.node] {
-				next = append(next, t.lotOf(f.node))
+				next = append(next, t.lots[f.node])
 			}
 		}
 	}
@@ -626,20 +634,6 @@ func (t *tracer) ends(e *epcis.Event, epcs []string, qs []epcis.Quantity) []stri
 		}
 	}
 	return out
-}
-
-func (t *tracer) lotOf(node string) ID {
-	for _, l := range t.classLot {
-		if l.Canonical() == node {
-			return l
-		}
-	}
-	for _, l := range t.unitLot {
-		if l.Canonical() == node {
-			return l
-		}
-	}
-	return ID{}
 }
 
 func isSGTIN(canonical string) bool {

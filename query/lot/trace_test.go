@@ -241,3 +241,56 @@ func TestTraceLookups(t *testing.T) {
 		t.Errorf("%d lookups, want at most %d", st.scans, 3*5+1)
 	}
 }
+
+// Serialised inputs are grouped into the lot their commissioning names,
+// or kept as items; serialised outputs made with a lot number in the
+// transformation's ILMD are that lot, and followed into containers.
+func TestTraceSerials(t *testing.T) {
+	const (
+		s1   = "urn:epc:id:sgtin:4012345.011111.1"
+		s2   = "urn:epc:id:sgtin:4012345.011111.2"
+		s9   = "urn:epc:id:sgtin:4012345.011111.9"
+		p1   = "urn:epc:id:sgtin:4012345.044444.1"
+		p2   = "urn:epc:id:sgtin:4012345.044444.2"
+		rs1  = "urn:epc:class:lgtin:4012345.011111.RS1"
+		ps1  = "urn:epc:class:lgtin:4012345.044444.PS1"
+		box  = "urn:epc:id:sscc:4012345.0000000021"
+		shop = "urn:epc:id:pgln:4012345.00031"
+	)
+	st := newMemStore(t,
+		ev(1, "0800", `"type":"ObjectEvent","action":"ADD","bizStep":"commissioning","epcList":["`+s1+`","`+s2+`"],"ilmd":{"cbvmda:lotNumber":"RS1"}`),
+		ev(2, "0801", `"type":"ObjectEvent","action":"ADD","bizStep":"commissioning","epcList":["`+s9+`"]`),
+		ev(3, "0900", `"type":"TransformationEvent","bizStep":"commissioning","inputEPCList":["`+s1+`","`+s2+`","`+s9+`"],`+
+			`"outputEPCList":["`+p1+`","`+p2+`"],"ilmd":{"cbvmda:lotNumber":"PS1"}`),
+		ev(4, "1000", `"type":"AggregationEvent","action":"ADD","bizStep":"packing","parentID":"`+box+`","childEPCs":["`+p1+`"]`),
+		ev(5, "1100", `"type":"ObjectEvent","action":"OBSERVE","bizStep":"shipping","epcList":["`+box+`"],`+
+			`"destinationList":[`+party("destination", shop)+`]`),
+	)
+	name := map[string]string{query.CanonicalID(rs1): "rs1", query.CanonicalID(ps1): "ps1", query.CanonicalID(s9): "s9",
+		query.CanonicalID(box): "box", query.CanonicalID(shop): "shop"}
+	edges := func(g *Graph) []string {
+		var out []string
+		for _, e := range g.Edges {
+			out = append(out, e.Kind+" "+name[e.From]+">"+name[e.To]+" "+strings.Join(e.EventIDs, ","))
+		}
+		return out
+	}
+	tests := []struct {
+		lot  string
+		dir  string
+		want []string
+	}{
+		{ps1, Backward, []string{"consumed-into rs1>ps1 urn:uuid:3", "consumed-into s9>ps1 urn:uuid:3"}},
+		{rs1, Forward, []string{"consumed-into rs1>ps1 urn:uuid:3", "packed-into ps1>box urn:uuid:4",
+			"shipped-to box>shop urn:uuid:5"}},
+	}
+	for _, tt := range tests {
+		g, err := Trace(context.Background(), st, mustParse(t, tt.lot), TraceOptions{Direction: tt.dir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := edges(g); !slices.Equal(got, tt.want) {
+			t.Errorf("%s %s: edges\n%s\nwant\n%s", tt.dir, tt.lot, strings.Join(got, "\n"), strings.Join(tt.want, "\n"))
+		}
+	}
+}
