@@ -476,6 +476,13 @@ func (t *tracer) transformations(ctx context.Context, frontier []ID, mat []*item
 		return false
 	}
 	groups := map[string][]*item{}
+	grouped := map[*item]bool{}
+	group := func(key string, it *item) {
+		if !grouped[it] {
+			grouped[it] = true
+			groups[key] = append(groups[key], it)
+		}
+	}
 	var xterms []string
 	for _, it := range mat {
 		e := it.e
@@ -496,16 +503,11 @@ func (t *tracer) transformations(ctx context.Context, frontier []ID, mat []*item
 				xterms = append(xterms, query.TermTransform+"="+query.Compact(query.CanonicalID(e.TransformationID)))
 			}
 		}
-		if !slices.Contains(groups[key], it) {
-			groups[key] = append(groups[key], it)
-		}
+		group(key, it)
 	}
 	slices.Sort(xterms)
 	if err := t.w.lookup(ctx, nil, xterms, func(it *item) {
-		key := "x " + query.CanonicalID(it.e.TransformationID)
-		if !slices.Contains(groups[key], it) {
-			groups[key] = append(groups[key], it)
-		}
+		group("x "+query.CanonicalID(it.e.TransformationID), it)
 	}); err != nil {
 		return nil, err
 	}
@@ -518,6 +520,7 @@ func (t *tracer) transformations(ctx context.Context, frontier []ID, mat []*item
 	}
 	// Serialised inputs and outputs grouped to their lots, in one lookup.
 	var unknown []string
+	unknownSet := map[string]bool{}
 	for _, it := range all {
 		for _, u := range t.lotUnits(it.e) {
 			if _, ok := t.unitLot[u.epc]; !ok {
@@ -525,7 +528,8 @@ func (t *tracer) transformations(ctx context.Context, frontier []ID, mat []*item
 			}
 		}
 		for _, n := range t.w.named(it.e, roleInput|roleOutput) {
-			if _, ok := t.unitLot[n]; !ok && !slices.Contains(unknown, n) && isSGTIN(n) {
+			if _, ok := t.unitLot[n]; !ok && !unknownSet[n] && isSGTIN(n) {
+				unknownSet[n] = true
 				unknown = append(unknown, n)
 			}
 		}
