@@ -191,8 +191,15 @@ func (t *tracer) walk(ctx context.Context, start ID, dir string) (int, error) {
 		if depth == 0 {
 			startEvents = len(mat)
 		}
+		// Movements of the frontier's lots only: an event may name other
+		// known lots too (co-inputs, say), which this walk does not follow.
+		inFrontier := map[string]bool{}
+		for _, l := range frontier {
+			inFrontier[t.lotNode(l)] = true
+		}
 		for _, it := range mat {
-			if err := t.movements(it, t.materialNodes(it.e)); err != nil {
+			nodes := slices.DeleteFunc(t.materialNodes(it.e), func(n string) bool { return !inFrontier[n] })
+			if err := t.movements(it, nodes); err != nil {
 				return 0, err
 			}
 		}
