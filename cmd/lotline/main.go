@@ -43,6 +43,7 @@ Usage:
   lotline serve [flags]        start the server (lotline serve -h for flags)
   lotline hash FILE...         print the CBV 2.0 event hash of every event in EPCIS documents
   lotline validate FILE...     validate EPCIS JSON-LD documents as capture would
+  lotline trace [flags] LOT    print a lot's genealogy from a running server (tree, --json, --csv)
   lotline bench capture [flags] measure capture throughput end to end
   lotline bench query [flags]   measure query latency over a million loaded events
   lotline version              print the version
@@ -64,6 +65,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runHash(args[1:], stdout)
 	case "validate":
 		return runValidate(args[1:], stdout)
+	case "trace":
+		return runTrace(ctx, args[1:], getenv, stdout, stderr)
 	case "bench":
 		return runBench(ctx, args[1:], getenv, stdout, stderr)
 	case "version":
