@@ -255,7 +255,8 @@ func (s *Server) gs1Headers(next echo.HandlerFunc) echo.HandlerFunc {
 		if err := checkVersion("GS1-EPCIS-Version", rh.Get("GS1-EPCIS-Version"), rh.Get("GS1-EPCIS-Min"), rh.Get("GS1-EPCIS-Max"), EPCISVersion); err != nil {
 			return err
 		}
-		if !isOpsPath(c.Path()) && !acceptsJSON(c.Request().Header.Get("Accept")) {
+		if accept := c.Request().Header.Get("Accept"); !isOpsPath(c.Path()) && !acceptsJSON(accept) &&
+			!(c.Path() == recallPath && acceptsCSV(accept)) {
 			return &epcis.Error{Kind: epcis.KindNotAcceptable, Param: "Accept", EventIndex: -1,
 				Message: "this server answers in application/ld+json, application/json or application/problem+json"}
 		}

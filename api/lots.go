@@ -1,9 +1,11 @@
 package api
 
 import (
+	"encoding/csv"
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -15,7 +17,9 @@ import (
 func (s *Server) lotRoutes(e *echo.Echo) []resource {
 	e.GET("/lots/:lot/history", s.getLotHistory)
 	e.GET("/lots/:lot/trace", s.getLotTrace)
-	return []resource{{"/lots/:lot/history", []string{http.MethodGet}}, {"/lots/:lot/trace", []string{http.MethodGet}}}
+	e.GET(recallPath, s.getLotRecall)
+	return []resource{{"/lots/:lot/history", []string{http.MethodGet}}, {"/lots/:lot/trace", []string{http.MethodGet}},
+		{recallPath, []string{http.MethodGet}}}
 }
 
 // lotHistory is the answer of GET /lots/{lot}/history: the batch record
@@ -121,4 +125,69 @@ func (s *Server) getLotTrace(c echo.Context) error {
 		counts[e.Kind]++
 	}
 	return writeJSON(c, http.StatusOK, lotTrace{Graph: g, Counts: counts})
+}
+
+// recallPath is the route of GET /lots/{lot}/recall, the one resource
+// that also answers in text/csv (the middleware lets its CSV Accepts by).
+const recallPath = "/lots/:lot/recall"
+
+// acceptsCSV reports whether an Accept header names text/csv (or text/*)
+// without refusing it.
+func acceptsCSV(accept string) bool {
+	for _, part := range strings.Split(accept, ",") {
+		mt, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if strings.Contains(strings.ReplaceAll(params, " ", ""), "q=0") && !strings.Contains(params, "q=0.") {
+			continue
+		}
+		switch strings.ToLower(strings.TrimSpace(mt)) {
+		case "text/csv", "text/*":
+			return true
+		}
+	}
+	return false
+}
+
+// getLotRecall is GET /lots/{lot}/recall?depth=N: the affected set and
+// the other lots of the product in JSON, or, when the client accepts
+// text/csv and not JSON, the FSMA 204 sortable spreadsheet.
+func (s *Server) getLotRecall(c echo.Context) error {
+	if err := onlyParams(c, "depth"); err != nil {
+		return err
+	}
+	opt := lot.RecallOptions{Depth: defaultTraceDepth, Options: lot.Options{Owners: s.visibleOwners(c)}}
+	if v, ok := c.Request().URL.Query()["depth"]; ok {
+		n, err := strconv.Atoi(v[0])
+		if len(v) != 1 || err != nil || n < 1 || n > maxTraceDepth {
+			return paramError("depth", "must be given once, as a whole number from 1 to %d", maxTraceDepth)
+		}
+		opt.Depth = n
+	}
+	raw, err := pathValue(c, 2)
+	if err != nil {
+		return err
+	}
+	id, err := lot.Parse(raw)
+	if err != nil {
+		return err
+	}
+	r, err := lot.Recall(c.Request().Context(), s.st, id, opt)
+	if err != nil {
+		return err
+	}
+	accept := c.Request().Header.Get("Accept")
+	if !acceptsCSV(accept) || (acceptsJSON(accept) && !strings.Contains(strings.ToLower(accept), "text/csv")) {
+		return writeJSON(c, http.StatusOK, r)
+	}
+	h := c.Response().Header()
+	h.Set(echo.HeaderContentType, "text/csv; charset=utf-8")
+	h.Set("Content-Disposition", `attachment; filename="recall.csv"`)
+	c.Response().WriteHeader(http.StatusOK)
+	cw := csv.NewWriter(c.Response())
+	if err := cw.Write(lot.CSVHeader); err != nil {
+		return err
+	}
+	if err := cw.WriteAll(r.Rows()); err != nil {
+		return err
+	}
+	return nil
 }
