@@ -26,6 +26,9 @@ type traceConfig struct {
 	JSON      bool
 	CSV       bool
 	Lot       string
+	// DepthSet: --depth was given, so the recall is asked for it too
+	// (otherwise the server's default applies).
+	DepthSet bool
 }
 
 func parseTrace(args []string, getenv func(string) string, stderr io.Writer) (*traceConfig, error) {
@@ -48,6 +51,7 @@ func parseTrace(args []string, getenv func(string) string, stderr io.Writer) (*t
 	if err := fs.Parse(args); err != nil {
 		return nil, &exitError{2, err}
 	}
+	fs.Visit(func(f *flag.Flag) { c.DepthSet = c.DepthSet || f.Name == "depth" })
 	var errs []error
 	if fs.NArg() != 1 {
 		errs = append(errs, fmt.Errorf("trace takes one LOT, got %d arguments", fs.NArg()))
@@ -84,12 +88,17 @@ func runTrace(ctx context.Context, args []string, getenv func(string) string, st
 	lotPath := c.URL + "/lots/" + url.PathEscape(c.Lot)
 	client := &http.Client{Timeout: 2 * time.Minute}
 	if c.CSV {
-		body, err := traceGet(ctx, client, lotPath+"/recall", "text/csv")
+		u := lotPath + "/recall"
+		if c.DepthSet {
+			u += "?depth=" + strconv.Itoa(c.Depth)
+		}
+		body, err := traceGet(ctx, client, u, "text/csv")
 		if err != nil {
 			var pe *problemError
-			// Echo's unrouted 404 says exactly this; a lot without events
-			// gives a detail naming the lot.
-			if errors.As(err, &pe) && pe.Status == http.StatusNotFound && pe.Detail == "no such resource" {
+			// A server without the recall answers an unrouted 404, whose
+			// detail is exactly this (a lot without events gets a detail
+			// naming it), or refuses the text/csv Accept with 406.
+			if errors.As(err, &pe) && (pe.Status == http.StatusNotFound && pe.Detail == "no such resource" || pe.Status == http.StatusNotAcceptable) {
 				return &exitError{1, fmt.Errorf("trace: the server at %s has no GET /lots/{lot}/recall: the recall spreadsheet is not available on this server version", c.URL)}
 			}
 			return &exitError{1, fmt.Errorf("trace: %w", err)}

@@ -3,10 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
@@ -186,6 +188,40 @@ func TestTrace(t *testing.T) {
 		}
 		if !strings.HasPrefix(out, "{\n  \"") {
 			t.Errorf("not indented: %.40q", out)
+		}
+	})
+
+	// The recall spreadsheet comes from GET /lots/{lot}/recall, which a
+	// server may not have yet; then the command says so.
+	t.Run("csv", func(t *testing.T) {
+		out, errs, code := runCLI("trace", "--url", base, "--csv", "--depth", "3", fin)
+		switch code {
+		case 0:
+			rows, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+			if err != nil || len(rows) < 2 || !strings.Contains(out, finDL) {
+				t.Errorf("not a spreadsheet with rows (%v):\n%s", err, out)
+			}
+		case 1:
+			if !strings.Contains(errs, "has no GET /lots/{lot}/recall") {
+				t.Errorf("stderr %q does not say the recall is missing", errs)
+			}
+		default:
+			t.Errorf("exit %d: %s", code, errs)
+		}
+	})
+
+	// A server without the recall route answers as Echo does for an
+	// unrouted path.
+	t.Run("csv without recall", func(t *testing.T) {
+		old := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/problem+json")
+			w.WriteHeader(http.StatusNotFound)
+			io.WriteString(w, `{"type":"epcisException:NoSuchResourceException","title":"No such resource","status":404,"detail":"no such resource"}`)
+		}))
+		defer old.Close()
+		_, errs, code := runCLI("trace", "--url", old.URL, "--csv", fin)
+		if code != 1 || !strings.Contains(errs, "has no GET /lots/{lot}/recall") {
+			t.Errorf("exit %d, stderr %q; want 1 saying the recall is missing", code, errs)
 		}
 	})
 
