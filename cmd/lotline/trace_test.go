@@ -232,7 +232,7 @@ func TestTrace(t *testing.T) {
 		msg  string
 	}{
 		{"no event about the lot", []string{"--url", base, "urn:epc:class:lgtin:4012345.011111.NONE"}, 1, "trace: No such resource"},
-		{"not a lot", []string{"--url", base, "urn:epc:id:sscc:4012345.0000000011"}, 1, "trace: "},
+		{"not a lot", []string{"--url", base, "urn:epc:id:sscc:4012345.0000000011"}, 1, "trace: Invalid query parameter: "},
 		{"unknown flag", []string{"--url", base, "--sideways", fin}, 2, "flag provided but not defined"},
 		{"bad direction", []string{"--url", base, "--direction", "up", fin}, 2, "--direction"},
 		{"depth out of range", []string{"--url", base, "--depth", "51", fin}, 2, "--depth"},
