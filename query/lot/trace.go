@@ -180,6 +180,10 @@ func (t *tracer) run(ctx context.Context, id ID) (*Graph, error) {
 // walk follows the lot one way, one hop (transformation) per round, and
 // returns the number of events mentioning the start lot.
 func (t *tracer) walk(ctx context.Context, start ID, dir string) (int, error) {
+	// Each walk reads its units' events itself: the forward walk needs
+	// the units' packing and shipping events that a backward walk read
+	// but did not follow.
+	t.unitRead = map[string]bool{}
 	seen := map[ID]bool{start: true}
 	frontier := []ID{start}
 	startEvents := 0

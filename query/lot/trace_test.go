@@ -294,3 +294,27 @@ func TestTraceSerials(t *testing.T) {
 		}
 	}
 }
+
+// TestTraceBothIsTheUnion checks that a trace in both directions has
+// exactly the edges of the backward and the forward traces together, from
+// every lot of the scenario (the start lot's own units, containers and
+// shipments must not be lost because the backward walk read them first).
+func TestTraceBothIsTheUnion(t *testing.T) {
+	st := newMemStore(t, append(slices.Clone(traceScenario), traceDeclaration())...)
+	for _, l := range []string{rawA, rawB, mix, fin} {
+		edges := func(dir string) []string {
+			t.Helper()
+			g, err := Trace(context.Background(), st, mustParse(t, l), TraceOptions{Direction: dir})
+			if err != nil {
+				t.Fatalf("%s %s: %v", l, dir, err)
+			}
+			return edgeNames(g)
+		}
+		want := append(edges(Backward), edges(Forward)...)
+		slices.Sort(want)
+		want = slices.Compact(want)
+		if got := edges(Both); !slices.Equal(got, want) {
+			t.Errorf("%s: both gives\n%q\nwant backward and forward together\n%q", l, got, want)
+		}
+	}
+}
