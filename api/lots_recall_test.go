@@ -15,14 +15,16 @@ import (
 // The recall scenario adds to the genealogy scenario two more finished
 // lots of FIN1's product: FIN2, made (through MIX2) from raw lot A as
 // FIN1 was, so affected, and FIN3, made (through MIX3) from raw lot C
-// only, so not; and a shipment of two FIN1 by class to buyer 3 against a
+// only, so not; FIN4, one unit of which shares case 1 with FIN1's; and a
+// shipment of two FIN1 by class to buyer 3 against a
 // purchase order.
 const (
-	rcRawC = "urn:epc:class:lgtin:4012345.066666.RC1"
-	rcMix2 = "urn:epc:class:lgtin:4012345.033333.MIX2"
-	rcMix3 = "urn:epc:class:lgtin:4012345.033333.MIX3"
-	rcFin2 = "urn:epc:class:lgtin:4012345.044444.FIN2"
-	rcFin3 = "urn:epc:class:lgtin:4012345.044444.FIN3"
+	rcRawC  = "urn:epc:class:lgtin:4012345.066666.RC1"
+	rcMix2  = "urn:epc:class:lgtin:4012345.033333.MIX2"
+	rcMix3  = "urn:epc:class:lgtin:4012345.033333.MIX3"
+	rcFin2  = "urn:epc:class:lgtin:4012345.044444.FIN2"
+	rcFin3  = "urn:epc:class:lgtin:4012345.044444.FIN3"
+	rcUnit4 = "urn:epc:id:sgtin:4012345.044444.41" // of lot FIN4, packed in case 1 beside FIN1
 )
 
 func transform(n int, hhmm, x, in, inQty, out, outQty string) string {
@@ -41,7 +43,20 @@ var recallScenario = append(slices.Clone(traceScenario),
 		`"quantityList":[{"epcClass":"`+trFin+`","quantity":2,"uom":"EA"}],`+
 		`"bizTransactionList":[{"type":"po","bizTransaction":"urn:epcglobal:cbv:bt:4012345000009:PO77"}],`+
 		`"sourceList":[`+owning("source", trUs)+`],"destinationList":[`+owning("destination", trBuyer3)+`]`),
+	lotEvent(27, "0901", `"type":"ObjectEvent","action":"ADD","bizStep":"commissioning",`+
+		`"epcList":["`+rcUnit4+`"],"ilmd":{"cbvmda:lotNumber":"FIN4"}`),
+	lotEvent(28, "0902", `"type":"AggregationEvent","action":"ADD","bizStep":"packing","parentID":"`+trCase1+`",`+
+		`"childEPCs":["`+rcUnit4+`"]`),
 )
+
+// recallDocument is the recall scenario with master data describing
+// FIN1's product.
+func recallDocument() []byte {
+	return []byte(strings.Replace(string(document(recallScenario...)), `"epcisBody"`,
+		`"epcisHeader":{"epcisMasterData":{"vocabularyList":[{"type":"urn:epcglobal:epcis:vtype:EPCClass",`+
+			`"vocabularyElementList":[{"id":"urn:epc:idpat:sgtin:4012345.044444.*","attributes":[`+
+			`{"id":"urn:epcglobal:cbv:mda#descriptionShort","attribute":"Vanilla yoghurt 500 g"}]}]}]}},"epcisBody"`, 1))
+}
 
 // eventNumbers turns scenario eventIDs into their numbers, as "7,8".
 func eventNumbers(ids []any) string {
@@ -54,7 +69,7 @@ func eventNumbers(ids []any) string {
 
 func TestLotRecall(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, s *testServer) {
-		if job := s.capture(t, document(recallScenario...)); job["success"] != true {
+		if job := s.capture(t, recallDocument()); job["success"] != true {
 			t.Fatalf("capture failed: %v", job)
 		}
 		decl := strings.Replace(traceScenario[2], `"type"`,
@@ -110,6 +125,7 @@ func TestLotRecall(t *testing.T) {
 		want := []string{
 			"FIN2 true made from an input lot the recalled lot was also made from via " + query.CanonicalID(trRawA) + " 20",
 			"FIN3 false no transformation shares an input lot with the recalled lot, and it was not packed in an affected container via <nil> ",
+			"FIN4 true packed in a container that held the recalled lot's material via " + query.CanonicalID(trCase1) + " 28",
 		}
 		if !slices.Equal(others, want) {
 			t.Errorf("sameProduct =\n%s\nwant\n%s", strings.Join(others, "\n"), strings.Join(want, "\n"))
@@ -158,11 +174,11 @@ func TestLotRecall(t *testing.T) {
 		for _, row := range rows[1:] {
 			order = append(order, eventNumbers([]any{row[11]}))
 		}
-		if got := strings.Join(order, ","); got != "4,5,6,7,8,9,10,11,13,26" {
+		if got := strings.Join(order, ","); got != "4,5,6,7,28,8,9,10,11,13,26" {
 			t.Errorf("CSV rows are events %s", got)
 		}
 		last := rows[len(rows)-1]
-		for i, want := range []string{query.CanonicalID(trFin), "04012345444445", "2", "EA", "", "2024-03-01T12:00:00Z",
+		for i, want := range []string{query.CanonicalID(trFin), "Vanilla yoghurt 500 g", "2", "EA", "", "2024-03-01T12:00:00Z",
 			"po:urn:epcglobal:cbv:bt:4012345000009:PO77", "", "", "shipping", "ObjectEvent", lotEventID(26)} {
 			if want != "" && last[i] != want {
 				t.Errorf("column %q = %q, want %q", rows[0][i], last[i], want)

@@ -2,6 +2,7 @@ package lot
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"slices"
 	"strconv"
@@ -101,7 +102,7 @@ type CTE struct {
 	Type                string   `json:"type"`
 	EventTime           string   `json:"eventTime"` // with the event's offset
 	TraceabilityLotCode []string `json:"traceabilityLotCodes"`
-	Products            []string `json:"products"` // GTINs
+	Products            []string `json:"products"` // master data description of the GTIN, or the GTIN
 	Quantities          []string `json:"quantities"`
 	Units               []string `json:"units"`
 	Location            string   `json:"location"`
@@ -283,6 +284,9 @@ func recall(ctx context.Context, st store.Querier, id ID, opt RecallOptions) (*R
 		}
 	}
 	r.Events = ctes(w, byID, edgeLots)
+	if err := describe(ctx, st, r.Events); err != nil {
+		return nil, err
+	}
 	if err := r.sameProduct(ctx, st, w, id, opt, evs, kinds, topt); err != nil {
 		return nil, err
 	}
@@ -346,7 +350,10 @@ func (r *RecallResult) sameProduct(ctx context.Context, st store.Querier, w *wal
 			r.SameProduct = append(r.SameProduct, o)
 			continue
 		}
-		g, err := Trace(ctx, st, l, topt(Both))
+		// Two walks, not one both ways: a both-ways trace reads a
+		// serialised lot's unit events in its backward walk only, so its
+		// forward walk misses the containers of those units.
+		g, err := Trace(ctx, st, l, topt(Backward))
 		var e *epcis.Error
 		if errors.As(err, &e) && e.Kind == epcis.KindNoSuchResource {
 			continue // its events are not visible to this client
@@ -363,6 +370,12 @@ func (r *RecallResult) sameProduct(ctx context.Context, st store.Querier, w *wal
 			}
 		}
 		if !o.Affected {
+			// Its own containers are found at depth 0 of a forward walk.
+			fo := topt(Forward)
+			fo.Depth = 1
+			if g, err = Trace(ctx, st, l, fo); err != nil {
+				return err
+			}
 			for _, e := range g.Edges {
 				if e.Kind == EdgePackedInto && e.From == c && kinds[e.To] == NodeContainer && affected[e.To] != nil {
 					o.Affected, o.Reason, o.Via, o.EventIDs = true, ReasonSharedCase, e.To, e.EventIDs
@@ -494,4 +507,54 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// productAttrs are the master-data attributes describing a product, best
+// first.
+var productAttrs = []string{"urn:epcglobal:cbv:mda#descriptionShort", "urn:epcglobal:cbv:mda#tradeItemDescription",
+	"urn:epcglobal:cbv:mda#regulatedProductName", "urn:epcglobal:cbv:mda#name"}
+
+// describe replaces the GTINs of the events' products by their master
+// data description (of the product class, else of any lot of it), when
+// the store keeps master data and has one.
+func describe(ctx context.Context, st store.Querier, evs []CTE) error {
+	md, ok := st.(store.MasterDataStore)
+	if !ok {
+		return nil
+	}
+	els, err := md.MasterData(ctx, "urn:epcglobal:epcis:vtype:EPCClass")
+	if err != nil {
+		return err
+	}
+	type desc struct {
+		text    string
+		product bool // of the product class, not of a lot
+	}
+	best := map[string]desc{}
+	for _, el := range els {
+		epc, err := gs1.ParseEPC(el.ID)
+		if err != nil || epc.GTIN() == "" {
+			continue
+		}
+		d := desc{product: epc.Scheme != gs1.LGTIN}
+		for _, name := range productAttrs {
+			for _, a := range el.Attributes {
+				var v string
+				if a.ID == name && json.Unmarshal(a.Value, &v) == nil && v != "" && d.text == "" {
+					d.text = v
+				}
+			}
+		}
+		if old, seen := best[epc.GTIN()]; d.text != "" && (!seen || (d.product && !old.product)) {
+			best[epc.GTIN()] = d
+		}
+	}
+	for i := range evs {
+		for j, g := range evs[i].Products {
+			if d, ok := best[g]; ok {
+				evs[i].Products[j] = d.text
+			}
+		}
+	}
+	return nil
 }
