@@ -1,8 +1,9 @@
 // Package lot builds a lot's batch record from stored events (the lot
-// history of GET /lots/{lot}/history) and its genealogy across lots (the
-// trace of GET /lots/{lot}/trace). It owns the identity of a lot (ID,
-// Parse) and the walks from a lot to its events and to other lots; it
-// does not own HTTP, storage or recall.
+// history of GET /lots/{lot}/history), its genealogy across lots (the
+// trace of GET /lots/{lot}/trace) and its recall isolation (GET
+// /lots/{lot}/recall). It owns the identity of a lot (ID, Parse) and the
+// walks from a lot to its events and to other lots; it does not own HTTP
+// or storage.
 //
 // # What is about a lot
 //
@@ -117,4 +118,54 @@
 //	 "counts": {"nodes": 13, "edges": 16, "lot": 4, "packed-into": 3, ...}}
 //
 // counts is added by the API.
+//
+// # The recall
+//
+// Recall isolates a lot. Affected are the nodes a forward Trace reaches
+// from the lot along its edges: the lot; the lots made from it, to
+// RecallOptions.Depth transformations; the containers its material, or a
+// made lot's, was packed into while held; and the locations and parties
+// that material was shipped to or received at. A supplier of the lot
+// (the from side of supplied) is not reached, so not affected. Each node
+// lists the eventIDs of the edges reaching it (for the lot: of its own
+// edges); each lot its quantities in the quantity lists of its edges'
+// events, either way (made, moved, consumed).
+//
+// The other lots of the product (the GTIN index term, then LGTIN classes
+// and ILMD lot numbers of that GTIN; at most MaxOthers, by lot number)
+// are each affected, with a reason, when: made from the recalled lot (in
+// the affected set); made from an input lot or item the recalled lot was
+// also made from, at any depth (their backward genealogies share a node;
+// via names it, eventIDs the transformation consuming it); or packed
+// into an affected container (co-packed, a conservative answer: the
+// container's spans are not compared). Otherwise they are not affected,
+// "no transformation shares an input lot with the recalled lot, and it
+// was not packed in an affected container". Each other lot costs one
+// backward and, when needed, one depth-1 forward trace; Options.Timeout
+// bounds the whole recall.
+//
+// events are the critical tracking events: the events proving the
+// affected set and the lot's batch record, not retracted, in eventTime
+// (then eventID) order, each with the affected lots it is about.
+//
+//	{"lot": "https://id.gs1.org/01/04012345444445/10/FIN1", "gtin": "04012345444445", "lotNumber": "FIN1",
+//	 "affected": {"lots": [{"id", "label", "eventIDs": [...],
+//	                        "quantities": [{"eventID", "list": "outputQuantityList", "quantity": 3, "uom"}]}],
+//	              "items": [...], "containers": [...], "locations": [...], "parties": [...]},
+//	 "sameProduct": [{"lot", "lotNumber": "FIN2", "affected": true,
+//	                  "reason": "made from an input lot the recalled lot was also made from",
+//	                  "via": "https://id.gs1.org/01/04012345111118/10/RA1", "eventIDs": [...]}],
+//	 "othersNotAssessed": 0,
+//	 "events": [{"eventID", "cte": "shipping", "type": "ObjectEvent", "eventTime": "2024-03-01T12:00:00+01:00",
+//	             "traceabilityLotCodes": [...], "products": [...], "quantities": ["2"], "units": ["EA"],
+//	             "location", "referenceDocuments": ["po:urn:epcglobal:cbv:bt:..."],
+//	             "sources": [...], "destinations": [...]}]}
+//
+// Rows gives events as the FSMA 204 sortable spreadsheet under CSVHeader:
+// Traceability Lot Code, Product (master-data description of the
+// product class, else of a lot, else the GTIN), Quantity, Unit of
+// Measure, Location (bizLocation, else readPoint), Date, Reference
+// Documents, Source, Destination, Critical Tracking Event (receiving,
+// shipping, transformation, else the bizStep), EPCIS Event Type, Event
+// ID; lists are joined by "; ".
 package lot
