@@ -147,6 +147,21 @@ func acceptsCSV(accept string) bool {
 	return false
 }
 
+// prefersCSV reports whether the first media range of an Accept header
+// that is not refused (q=0) and admits JSON or CSV admits CSV: the order
+// the client wrote decides, not q values.
+func prefersCSV(accept string) bool {
+	for _, part := range strings.Split(accept, ",") {
+		switch {
+		case acceptsJSON(part):
+			return false
+		case acceptsCSV(part):
+			return true
+		}
+	}
+	return false
+}
+
 // getLotRecall is GET /lots/{lot}/recall?depth=N: the affected set and
 // the other lots of the product in JSON, or, when the client accepts
 // text/csv and not JSON, the FSMA 204 sortable spreadsheet.
@@ -174,8 +189,7 @@ func (s *Server) getLotRecall(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	accept := c.Request().Header.Get("Accept")
-	if !acceptsCSV(accept) || (acceptsJSON(accept) && !strings.Contains(strings.ToLower(accept), "text/csv")) {
+	if !prefersCSV(c.Request().Header.Get("Accept")) {
 		return writeJSON(c, http.StatusOK, r)
 	}
 	h := c.Response().Header()

@@ -218,11 +218,14 @@ func TestLotRecallErrors(t *testing.T) {
 				t.Errorf("GET %s (Accept %q) = %d %s; want %d %s naming %q", tt.path, tt.accept, r.status, r.body, tt.status, tt.typ, tt.param)
 			}
 		}
-		// JSON by default, and for a client accepting anything.
-		for _, accept := range []string{"", "*/*", "application/json"} {
+		// JSON by default and for a client accepting anything; otherwise
+		// the first acceptable range the client wrote decides.
+		for accept, want := range map[string]string{"": "json", "*/*": "json", "application/json": "json",
+			"application/json, text/csv": "json", "text/csv, application/json": "text/csv", "text/*": "text/csv",
+			"text/csv;q=0, */*": "json", "application/xml, text/csv;q=0.5": "text/csv"} {
 			r := s.do(t, "GET", path, nil, "Accept", accept)
-			if r.status != http.StatusOK || !strings.Contains(r.header.Get("Content-Type"), "json") {
-				t.Errorf("Accept %q: %d %s", accept, r.status, r.header.Get("Content-Type"))
+			if r.status != http.StatusOK || !strings.Contains(r.header.Get("Content-Type"), want) {
+				t.Errorf("Accept %q: %d %s, want %s", accept, r.status, r.header.Get("Content-Type"), want)
 			}
 		}
 	})
