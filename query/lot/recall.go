@@ -350,9 +350,8 @@ func (r *RecallResult) sameProduct(ctx context.Context, st store.Querier, w *wal
 			r.SameProduct = append(r.SameProduct, o)
 			continue
 		}
-		// Two walks, not one both ways: a both-ways trace reads a
-		// serialised lot's unit events in its backward walk only, so its
-		// forward walk misses the containers of those units.
+		// Backward at full depth for shared inputs; forward only when
+		// needed, and at depth 1, for its own containers.
 		g, err := Trace(ctx, st, l, topt(Backward))
 		var e *epcis.Error
 		if errors.As(err, &e) && e.Kind == epcis.KindNoSuchResource {
@@ -370,7 +369,6 @@ func (r *RecallResult) sameProduct(ctx context.Context, st store.Querier, w *wal
 			}
 		}
 		if !o.Affected {
-			// Its own containers are found at depth 0 of a forward walk.
 			fo := topt(Forward)
 			fo.Depth = 1
 			if g, err = Trace(ctx, st, l, fo); err != nil {

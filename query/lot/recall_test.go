@@ -1,0 +1,91 @@
+package lot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lotline/lotline/epcis"
+)
+
+// finLot is another lot of FIN1's product made from raw lot B (shared
+// with FIN1, so affected) or from a raw lot of its own (not affected).
+func finLot(n int, lotNo, raw string) string {
+	return ev(n, "0900", `"type":"TransformationEvent","bizStep":"commissioning","transformationID":"urn:uuid:f-`+lotNo+`",`+
+		`"inputQuantityList":[{"epcClass":"`+raw+`","quantity":1,"uom":"KGM"}],`+
+		`"outputQuantityList":[{"epcClass":"urn:epc:class:lgtin:4012345.044444.`+lotNo+`","quantity":4}]`)
+}
+
+func TestRecallSameProduct(t *testing.T) {
+	evs := append(slices.Clone(traceScenario), traceDeclaration(),
+		finLot(30, "A2", rawB), finLot(31, "A3", "urn:epc:class:lgtin:4012345.077777.RZ"), finLot(32, "A4", rawB),
+		// A shipment in another offset, for the CTE's date.
+		`{"eventID":"urn:uuid:33","eventTime":"2024-03-01T13:00:00Z","eventTimeZoneOffset":"+02:00","type":"ObjectEvent",`+
+			`"action":"OBSERVE","bizStep":"departing","readPoint":{"id":"`+plant+`"},"quantityList":[{"epcClass":"`+fin+`","quantity":1}]}`)
+	st := newMemStore(t, evs...)
+	tests := []struct {
+		max         int
+		want        []string
+		notAssessed int
+	}{
+		{0, []string{"A2 true urn:uuid:30", "A3 false ", "A4 true urn:uuid:32"}, 0},
+		{2, []string{"A2 true urn:uuid:30", "A3 false "}, 1},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprint(tt.max), func(t *testing.T) {
+			r, err := Recall(context.Background(), st, mustParse(t, fin), RecallOptions{MaxOthers: tt.max})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, o := range r.SameProduct {
+				got = append(got, fmt.Sprintf("%s %v %s", o.LotNumber, o.Affected, strings.Join(o.EventIDs, ",")))
+				if o.Affected && o.Reason != ReasonSharedInput || !o.Affected && o.Reason != ReasonNotAffected {
+					t.Errorf("%s: reason %q", o.LotNumber, o.Reason)
+				}
+			}
+			if !slices.Equal(got, tt.want) || r.OthersNotAssessed != tt.notAssessed {
+				t.Errorf("sameProduct = %q (%d not assessed), want %q (%d)", got, r.OthersNotAssessed, tt.want, tt.notAssessed)
+			}
+			last := r.Events[len(r.Events)-1]
+			if last.EventID != "urn:uuid:33" || last.EventTime != "2024-03-01T15:00:00+02:00" || last.Kind != "shipping" ||
+				last.Location == "" || !slices.Equal(last.Quantities, []string{"1"}) {
+				t.Errorf("last CTE = %+v", last)
+			}
+			rows := r.Rows()
+			if len(rows) != len(r.Events) || len(rows[0]) != len(CSVHeader) {
+				t.Errorf("%d rows of %d columns for %d events", len(rows), len(rows[0]), len(r.Events))
+			}
+		})
+	}
+}
+
+func TestRecallLimits(t *testing.T) {
+	st := newMemStore(t, traceScenario...)
+	for _, tt := range []struct {
+		name   string
+		st     *memStore
+		lot    string
+		opt    RecallOptions
+		kind   epcis.Kind
+		detail string
+	}{
+		{"no event", st, "urn:epc:class:lgtin:4012345.099999.NONE", RecallOptions{}, epcis.KindNoSuchResource, "no event mentions"},
+		{"events", st, rawA, RecallOptions{Options: Options{MaxEvents: 6}}, epcis.KindQueryTooComplex, "maximum events"},
+		{"nodes", st, rawA, RecallOptions{MaxNodes: 3}, epcis.KindQueryTooComplex, "maximum nodes"},
+		{"time", &memStore{block: true}, rawA, RecallOptions{Options: Options{Timeout: 20 * time.Millisecond}},
+			epcis.KindQueryTooComplex, "time limit"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Recall(context.Background(), tt.st, mustParse(t, tt.lot), tt.opt)
+			var ee *epcis.Error
+			if !errors.As(err, &ee) || ee.Kind != tt.kind || !strings.Contains(ee.Message, tt.detail) {
+				t.Fatalf("Recall = %v; want %v saying %q", err, tt.kind, tt.detail)
+			}
+		})
+	}
+}
