@@ -131,11 +131,14 @@
 // edges); each lot its quantities in the quantity lists of its edges'
 // events, either way (made, moved, consumed).
 //
-// The other lots of the product (the GTIN index term, then LGTIN classes
-// and ILMD lot numbers of that GTIN; at most MaxOthers, by lot number)
-// are each affected, with a reason, when: made from the recalled lot (in
-// the affected set); made from an input lot or item the recalled lot was
-// also made from, at any depth (their backward genealogies share a node;
+// The other lots of the product are those of its GTIN that a
+// TransformationEvent names or an ObjectEvent ADD, receiving or arriving
+// brings in (the GTIN index term with the type, action and bizStep
+// terms, so not the product's many aggregations and shipments; LGTIN
+// classes, and ILMD lot numbers of its SGTINs); at most MaxOthers, by lot
+// number. They are each affected, with a reason, when: made from the
+// recalled lot (in the affected set); made from an input lot or item the
+// recalled lot was also made from, at any depth (their backward genealogies share a node;
 // via names it, eventIDs the transformation consuming it); or packed
 // into an affected container (co-packed, a conservative answer: the
 // container's spans are not compared). Otherwise they are not affected,

@@ -297,7 +297,7 @@ func recall(ctx context.Context, st store.Querier, id ID, opt RecallOptions) (*R
 func (r *RecallResult) sameProduct(ctx context.Context, st store.Querier, w *walker, id ID, opt RecallOptions,
 	affected map[string]map[string]bool, kinds map[string]string, topt func(string) TraceOptions) error {
 	others := map[string]ID{}
-	err := w.lookup(ctx, nil, []string{query.TermGTIN + "=" + id.GTIN}, func(it *item) {
+	err := lotsOfGTIN(ctx, w, id.GTIN, func(it *item) {
 		e := it.e
 		for _, list := range [][]epcis.Quantity{e.QuantityList, e.ChildQuantityList, e.InputQuantityList, e.OutputQuantityList} {
 			for _, q := range list {
@@ -552,6 +552,45 @@ func describe(ctx context.Context, st store.Querier, evs []CTE) error {
 			if d, ok := best[g]; ok {
 				evs[i].Products[j] = d.text
 			}
+		}
+	}
+	return nil
+}
+
+// lotsOfGTIN calls fn with the events that can bring a lot of the GTIN
+// into being: transformations naming it, and ObjectEvents that add
+// (commission) it or receive it; not its aggregations, shipments or
+// observations, which are most of a product's events. Every event read
+// counts against MaxEvents.
+func lotsOfGTIN(ctx context.Context, w *walker, gtin string, fn func(*item)) error {
+	g := []string{query.TermGTIN + "=" + gtin}
+	bs := func(s string) string {
+		return query.TermBizStep + "=" + query.Compact(query.CanonicalCBV(cbv.BizStep, s))
+	}
+	seen := map[int64]bool{}
+	for _, terms := range [][][]string{
+		{g, {query.TermType + "=" + epcis.TransformationEvent}},
+		{g, {query.TermType + "=" + epcis.ObjectEvent}, {query.TermAction + "=ADD", bs("receiving"), bs("arriving")}},
+	} {
+		err := w.st.Events(ctx, store.Scan{Filter: store.Filter{Terms: terms, Owners: w.opt.Owners}}, func(ev *store.Event) (bool, error) {
+			w.read++
+			if w.read > w.opt.MaxEvents {
+				return false, epcis.Errorf(epcis.KindQueryTooComplex,
+					"the %s reads more than %d events (maximum events)", w.what, w.opt.MaxEvents)
+			}
+			if seen[ev.Seq] {
+				return true, nil
+			}
+			seen[ev.Seq] = true
+			it, err := w.item(ev)
+			if err != nil {
+				return false, err
+			}
+			fn(it)
+			return true, nil
+		})
+		if err != nil {
+			return err
 		}
 	}
 	return nil
