@@ -157,11 +157,11 @@ func Documents() []any {
 	inbound := []any{
 		ev("ObjectEvent", "2026-03-02T07:30:00.000+01:00", obj{
 			"action": "OBSERVE", "bizStep": "shipping", "disposition": "in_transit",
-			"readPoint": obj{"id": supplierSite},
-			"quantityList": []any{qty(RawLot, 500, "KGM"), qty(OtherRawLot, 50, "KGM")},
+			"readPoint":          obj{"id": supplierSite},
+			"quantityList":       []any{qty(RawLot, 500, "KGM"), qty(OtherRawLot, 50, "KGM")},
 			"bizTransactionList": []any{bt("po", supplierPO), bt("desadv", desadv)},
-			"sourceList": []any{party("source", "owning_party", supplier), party("source", "location", supplierSite)},
-			"destinationList": []any{party("destination", "owning_party", maker), party("destination", "location", makerSite)},
+			"sourceList":         []any{party("source", "owning_party", supplier), party("source", "location", supplierSite)},
+			"destinationList":    []any{party("destination", "owning_party", maker), party("destination", "location", makerSite)},
 		}),
 	}
 	// One receipt per lot, each with the supplier's certificate of analysis.
