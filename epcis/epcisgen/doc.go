@@ -46,6 +46,14 @@
 // in the ILMD of a lot, and [BatchTemperature] on about one event in
 // eight.
 //
+// [NewWithOptions] with Options.Stages > 1 makes production multi-stage:
+// raw material goes through intermediate lots (each a TransformationEvent
+// consuming the lot of the stage before, sometimes with a leftover lot of
+// an earlier run) before the finished product lot, so that finished lots
+// sit Stages transformations from raw material. [Generator.TakeLots]
+// reports each lot, with its depth, once the event making or receiving it
+// has been handed out.
+//
 // The same seed always gives the same sequence of documents. Generators are
 // not safe for concurrent use. Memory stays bounded however many events are
 // generated, so one generator can feed a million-event benchmark.

@@ -44,13 +44,19 @@ type Generator struct {
 	md      []element      // master data built by the current step
 	counts  map[string]int
 	docs    int
+
+	stages   int                 // transformations per run (Options.Stages)
+	leftover map[*product]string // last lot of each intermediate, with stages > 1
+	stepLots []Lot               // lots made or received by the current step
+	made     []Lot               // lots of the events handed out, for TakeLots
 }
 
 // pendingEvent is a built event and the master data that first describes
 // what it names (sent in the header of the document that carries it).
 type pendingEvent struct {
-	ev map[string]any
-	md []element
+	ev   map[string]any
+	md   []element
+	lots []Lot
 }
 
 // New returns a generator whose output depends only on seed.
@@ -63,6 +69,7 @@ func New(seed uint64) *Generator {
 		clock:  time.Date(2026, 1, 5, 6, 0, 0, 0, time.UTC).Add(time.Duration(r.IntN(300*24*3600)) * time.Second),
 		serial: 100000 + r.Uint64N(1<<30)*1000,
 		counts: map[string]int{},
+		stages: 1,
 	}
 	// Start each company's SSCC and transaction numbers at a seed-dependent
 	// point, so generators with different seeds rarely reuse one.
@@ -98,6 +105,7 @@ func (g *Generator) next() (map[string]any, []element) {
 	g.pending[0] = pendingEvent{}
 	g.pending = g.pending[1:]
 	g.counts[p.ev["type"].(string)]++
+	g.made = append(g.made, p.lots...)
 	return p.ev, p.md
 }
 
@@ -231,6 +239,7 @@ func (g *Generator) step() {
 		p := pendingEvent{ev: ev}
 		if j == 0 {
 			p.md, g.md = g.md, nil
+			p.lots, g.stepLots = g.stepLots, nil
 		}
 		g.pending = append(g.pending, p)
 	}

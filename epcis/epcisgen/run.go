@@ -23,6 +23,7 @@ type run struct {
 	dist, shop *site
 	po, desadv string
 	steps      []stepFunc
+	stage      int // transformations done so far
 }
 
 // stepFunc builds the events of one step of a run.
@@ -63,7 +64,11 @@ func (g *Generator) newRun() *run {
 		})
 	}
 	batches := 1 + g.pick(3) // commissioning events
-	rn.steps = []stepFunc{(*Generator).receiveInputs, (*Generator).transform}
+	rn.steps = []stepFunc{(*Generator).receiveInputs}
+	for range g.stages - 1 {
+		rn.steps = append(rn.steps, (*Generator).intermediate)
+	}
+	rn.steps = append(rn.steps, (*Generator).transform)
 	for range batches {
 		rn.steps = append(rn.steps, (*Generator).commission)
 	}

@@ -21,6 +21,9 @@ func (g *Generator) receiveInputs(rn *run) []map[string]any {
 		q[i] = map[string]any{"epcClass": in.class, "quantity": num(in.kg, 1), "uom": "KGM"}
 	}
 	ev["quantityList"] = q
+	for _, in := range rn.inputs {
+		g.stepLots = append(g.stepLots, Lot{Class: in.class})
+	}
 	ev["bizTransactionList"] = typed("bizTransaction",
 		"po", rn.maker.bizTransaction("PO"),
 		"desadv", sup.bizTransaction("DA"))
@@ -65,6 +68,7 @@ func (g *Generator) transform(rn *run) []map[string]any {
 	}}
 	ev["ilmd"] = g.ilmd(rn)
 	g.md = append(g.md, rn.lotMasterData())
+	g.stepLots = append(g.stepLots, Lot{Class: rn.product.lgtin('0', rn.lot), Depth: g.stages})
 	return []map[string]any{ev}
 }
 

@@ -36,8 +36,11 @@ type company struct {
 	party       string // PGLN as an EPC URN
 	sites       []*site
 	products    []*product
-	ssccNext    uint64
-	btNext      uint64
+	// intermediates are the products of the stages before the last
+	// (Options.Stages), by stage.
+	intermediates []*product
+	ssccNext      uint64
+	btNext        uint64
 }
 
 // site is a location of a company: a GLN written as an SGLN. Its areas
