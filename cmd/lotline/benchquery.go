@@ -9,7 +9,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
@@ -20,11 +19,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
-	"github.com/lotline/lotline/api"
-	"github.com/lotline/lotline/capture"
 	"github.com/lotline/lotline/epcis/epcisgen"
 	sqlitestore "github.com/lotline/lotline/store/sqlite"
 )
@@ -443,17 +439,7 @@ func runBenchQuery(ctx context.Context, args []string, stdout, stderr io.Writer)
 		}
 	}
 
-	sargs := []string{"--addr", "127.0.0.1:0", "--data", dir,
-		"--max-events", strconv.Itoa(max(c.EventsPerDoc, capture.DefaultConfig.MaxEvents)),
-		"--queue", strconv.Itoa(max(2*c.Clients, capture.DefaultConfig.Queue)),
-		"--max-body", strconv.FormatInt(max(int64(c.EventsPerDoc)*8<<10, api.DefaultConfig.MaxBodyBytes), 10),
-		"--log-level", "warn"}
-	sc, err := parseServe(sargs, func(string) string { return "" }, stderr)
-	if err != nil {
-		return err
-	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	srv, err := startServer(ctx, sc, log)
+	srv, err := startBenchServer(ctx, dir, c.EventsPerDoc, c.Clients, stderr)
 	if err != nil {
 		return err
 	}
@@ -558,92 +544,10 @@ func runBenchQuery(ctx context.Context, args []string, stdout, stderr io.Writer)
 // loadEvents generates c.Events events and captures them through POST
 // /capture with c.Clients clients, drawing query values on the way.
 func loadEvents(ctx context.Context, c *benchQueryConfig, base string, stdout io.Writer) (*querySamples, time.Duration, int, error) {
-	gen := epcisgen.New(c.Seed)
 	smp := newSampler(c.Seed)
-	type doc struct {
-		body   []byte
-		events int
-	}
-	docs := make(chan doc, 2*c.Clients)
-	genErr := make(chan error, 1)
-	lctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	go func() {
-		defer close(docs)
-		for left := c.Events; left > 0; {
-			n := min(left, c.EventsPerDoc)
-			left -= n
-			m := gen.Document(n)
-			smp.document(m)
-			b, err := json.Marshal(m)
-			if err != nil {
-				genErr <- err
-				return
-			}
-			select {
-			case docs <- doc{b, n}:
-			case <-lctx.Done():
-				return
-			}
-		}
-		genErr <- nil
-	}()
-
-	tr := &http.Transport{MaxIdleConnsPerHost: 2 * c.Clients, DisableCompression: true}
-	defer tr.CloseIdleConnections()
-	hc := &http.Client{Transport: tr, Timeout: 5 * time.Minute}
-	var (
-		wg       sync.WaitGroup
-		mu       sync.Mutex
-		failed   int
-		firstErr error
-		stored   int
-	)
-	start := time.Now()
-	progress := time.NewTicker(30 * time.Second)
-	defer progress.Stop()
-	done := make(chan struct{})
-	go func() {
-		for {
-			select {
-			case <-done:
-				return
-			case <-progress.C:
-				mu.Lock()
-				n := stored
-				mu.Unlock()
-				fmt.Fprintf(stdout, "loading:      %d events after %s\n", n, time.Since(start).Round(time.Second))
-			}
-		}
-	}()
-	for range c.Clients {
-		wg.Go(func() {
-			for d := range docs {
-				err := captureOne(lctx, hc, base, d.body, d.events, 5*time.Millisecond)
-				mu.Lock()
-				if err != nil {
-					failed++
-					if firstErr == nil {
-						firstErr = err
-						cancel() // a failed load measures nothing
-					}
-				} else {
-					stored += d.events
-				}
-				mu.Unlock()
-			}
-		})
-	}
-	wg.Wait()
-	wall := time.Since(start)
-	close(done)
-	if firstErr != nil {
-		return nil, wall, failed, fmt.Errorf("bench query: loading: %w", firstErr)
-	}
-	if err := <-genErr; err != nil {
-		return nil, wall, failed, err
-	}
-	if err := ctx.Err(); err != nil {
+	wall, failed, err := loadGenerated(ctx, loadSpec{Gen: epcisgen.New(c.Seed), Events: c.Events,
+		EventsPerDoc: c.EventsPerDoc, Clients: c.Clients, OnDoc: smp.document}, base, stdout)
+	if err != nil {
 		return nil, wall, failed, err
 	}
 	return smp.samples(c.Seed, c.Events), wall, failed, nil
