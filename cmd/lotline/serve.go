@@ -49,6 +49,7 @@ type serveConfig struct {
 	GCPLengths    string
 	ReadTimeout   time.Duration
 	WriteTimeout  time.Duration
+	Demo          bool
 }
 
 // flagSpec binds one setting to its flag, its environment variable and its
@@ -76,6 +77,7 @@ func serveFlags() []flagSpec {
 		{"job-lease", "LOTLINE_JOB_LEASE", "with a shared (MongoDB) store: a running capture job whose server has not renewed it for this long is marked failed", capture.DefaultConfig.AbandonAfter.String()},
 		{"read-timeout", "LOTLINE_READ_TIMEOUT", "longest time to read one request, body included", "2m"},
 		{"write-timeout", "LOTLINE_WRITE_TIMEOUT", "longest time to write one response", "2m"},
+		{"demo", "LOTLINE_DEMO", "true: when the store holds no event, load the contract-manufacturing demo scenario at start", "false"},
 	}
 }
 
@@ -88,6 +90,13 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (*s
 		def := f.def
 		if v := getenv(f.env); v != "" {
 			def = v
+		}
+		if f.def == "false" {
+			// A switch: --demo alone means true.
+			v := boolString(def)
+			fs.Var(&v, f.name, f.usage+" ($"+f.env+")")
+			vals[f.name] = (*string)(&v)
+			continue
 		}
 		vals[f.name] = fs.String(f.name, def, f.usage+" ($"+f.env+")")
 	}
@@ -129,11 +138,24 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (*s
 	c.GCPLengths = *vals["gcp-lengths"]
 	c.ReadTimeout = dur("read-timeout")
 	c.WriteTimeout = dur("write-timeout")
+	demo, err := strconv.ParseBool(*vals["demo"])
+	if err != nil {
+		errs = append(errs, fmt.Errorf("--demo: %q is not true or false", *vals["demo"]))
+	}
+	c.Demo = demo
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		errs = append(errs, fmt.Errorf("--addr: %v", err))
 	}
 	return &c, errors.Join(errs...)
 }
+
+// boolString is a flag value kept as text (parsed with the others) that
+// the flag package treats as a switch.
+type boolString string
+
+func (b *boolString) String() string     { return string(*b) }
+func (b *boolString) Set(v string) error { *b = boolString(v); return nil }
+func (b *boolString) IsBoolFlag() bool   { return true }
 
 func newLogger(c *serveConfig, w io.Writer) (*slog.Logger, error) {
 	var lvl slog.Level
@@ -304,6 +326,12 @@ func startServer(ctx context.Context, c *serveConfig, log *slog.Logger) (*server
 		SharedStore: st.shared, AbandonAfter: c.JobLease, Prefixes: prefixes}, log, hooks)
 	if err := cs.Start(ctx); err != nil {
 		return fail(err)
+	}
+	if c.Demo {
+		if err := loadDemo(ctx, st, cs, log); err != nil {
+			cs.Close()
+			return fail(err)
+		}
 	}
 	h := api.New(api.Config{MaxBodyBytes: c.MaxBodyBytes, MaxEventBytes: c.MaxEventBytes, CaptureSlots: c.CaptureSlots,
 		MaxPerPage: c.MaxPerPage, Engine: eng, Vendor: "lotline/" + version, TokenSecret: secret, Ready: st.ready, Prefixes: prefixes}, st, cs, log, reg)

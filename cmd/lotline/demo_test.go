@@ -1,0 +1,174 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/lotline/lotline/epcis/demo"
+	"github.com/lotline/lotline/store"
+)
+
+// startDemo starts a server with --demo on dir and returns its base URL,
+// the server and its log.
+func startDemo(t *testing.T, dir string) (string, *server, string) {
+	t.Helper()
+	c, err := parseServe([]string{"--demo", "--addr", "127.0.0.1:0", "--data", dir}, func(string) string { return "" }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logb bytes.Buffer
+	srv, err := startServer(context.Background(), c, slog.New(slog.NewTextHandler(&logb, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return "http://" + srv.Addr, srv, logb.String()
+}
+
+func countEvents(t *testing.T, st store.Store) int {
+	t.Helper()
+	n := 0
+	if err := st.Events(context.Background(), store.Scan{}, func(*store.Event) (bool, error) { n++; return true, nil }); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func getJSON(t *testing.T, u string, v any) {
+	t.Helper()
+	resp, err := http.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(resp.Body)
+		t.Fatalf("GET %s: %d %s", u, resp.StatusCode, b)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestServeDemo(t *testing.T) {
+	dir := t.TempDir()
+	base, srv, logs := startDemo(t, dir)
+	n := countEvents(t, srv.Store)
+	if n != 28 {
+		t.Errorf("%d events stored, want the demo's 28", n)
+	}
+	if !strings.Contains(logs, "demo data loaded: 28 events; try: lotline trace "+demo.FinishedLot) {
+		t.Errorf("log lacks the demo line:\n%s", logs)
+	}
+
+	type graph struct {
+		Nodes []struct{ Kind, ID, Label string }
+		Edges []struct{ Kind, From, To string }
+	}
+	ids := func(g graph, kind string) []string {
+		var out []string
+		for _, nd := range g.Nodes {
+			if nd.Kind == kind {
+				out = append(out, nd.ID+" "+nd.Label)
+			}
+		}
+		return out
+	}
+	has := func(list []string, sub string) bool {
+		return slices.ContainsFunc(list, func(s string) bool { return strings.Contains(s, sub) })
+	}
+	lotPath := func(lot, rest string) string { return base + "/lots/" + url.PathEscape(lot) + rest }
+
+	var back, fwd graph
+	getJSON(t, lotPath(demo.FinishedLot, "/trace?direction=backward"), &back)
+	getJSON(t, lotPath(demo.FinishedLot, "/trace?direction=forward"), &fwd)
+	for _, raw := range []string{"/10/SUG-2601", "/10/CIT-2602", "/10/MIX-2603"} {
+		if !has(ids(back, "lot"), raw) {
+			t.Errorf("backward trace lacks lot %s: %v", raw, ids(back, "lot"))
+		}
+	}
+	// Lot A went to the first two buyers, not the third (lot B's).
+	parties := ids(fwd, "party")
+	for i, b := range demo.Buyers {
+		pgln := strings.TrimPrefix(b.Party, "urn:epc:id:pgln:") // 4023456.00001
+		gln := strings.ReplaceAll(pgln, ".", "")
+		if got, want := has(parties, gln), i < 2; got != want {
+			t.Errorf("forward trace reaches buyer %s: %v, want %v (parties %v)", b.Name, got, want, parties)
+		}
+	}
+
+	var rc struct {
+		Affected struct {
+			Lots    []struct{ ID, Label string }
+			Parties []struct{ ID, Label string }
+		}
+	}
+	getJSON(t, lotPath(demo.RawLot, "/recall"), &rc)
+	var lots []string
+	for _, l := range rc.Affected.Lots {
+		lots = append(lots, l.ID)
+	}
+	for _, fin := range []string{"/10/FG-2603A", "/10/FG-2603B"} {
+		if !has(lots, fin) {
+			t.Errorf("recall of %s lacks finished lot %s: %v", demo.RawLot, fin, lots)
+		}
+	}
+	if len(rc.Affected.Parties) < len(demo.Buyers) {
+		t.Errorf("recall names %d parties, want at least the %d buyers: %v", len(rc.Affected.Parties), len(demo.Buyers), rc.Affected.Parties)
+	}
+	if err := srv.close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+
+	// A second start on the same data leaves the store as it was.
+	_, srv2, logs2 := startDemo(t, dir)
+	defer srv2.close(context.Background())
+	if got := countEvents(t, srv2.Store); got != n {
+		t.Errorf("after a second --demo start: %d events, want %d", got, n)
+	}
+	if !strings.Contains(logs2, "demo data skipped") {
+		t.Errorf("second start does not log the skip:\n%s", logs2)
+	}
+}
+
+func TestParseServeDemo(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		env  string
+		want bool
+		bad  bool
+	}{
+		{nil, "", false, false},
+		{[]string{"--demo"}, "", true, false},
+		{[]string{"--demo=false"}, "true", false, false},
+		{nil, "true", true, false},
+		{nil, "maybe", false, true},
+	} {
+		getenv := func(k string) string {
+			if k == "LOTLINE_DEMO" {
+				return tt.env
+			}
+			return ""
+		}
+		c, err := parseServe(tt.args, getenv, io.Discard)
+		if tt.bad {
+			if err == nil {
+				t.Errorf("%v env %q: no error", tt.args, tt.env)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%v env %q: %v", tt.args, tt.env, err)
+		}
+		if c.Demo != tt.want {
+			t.Errorf("%v env %q: Demo %v, want %v", tt.args, tt.env, c.Demo, tt.want)
+		}
+	}
+}
