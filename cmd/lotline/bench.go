@@ -34,6 +34,8 @@ const benchUsage = `Usage:
                                   events/s stored end to end, job latency and peak RSS
   lotline bench query [flags]     load generated events (1,000,000 by default) into SQLite
                                   and report the latency of representative GET /events queries
+  lotline bench trace [flags]     load a multi-stage supply chain (1,000,000 events by default)
+                                  and report the latency of lot trace and recall requests
 `
 
 // runBench dispatches `lotline bench SUBCOMMAND`.
@@ -47,6 +49,8 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 		return runBenchCapture(ctx, args[1:], getenv, stdout, stderr)
 	case "query":
 		return runBenchQuery(ctx, args[1:], stdout, stderr)
+	case "trace":
+		return runBenchTrace(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, benchUsage)
 		return nil
