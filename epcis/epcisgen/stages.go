@@ -11,7 +11,9 @@ type Options struct {
 	// (premix, mix, batch, bulk, ...), each stage a TransformationEvent
 	// consuming the lot of the stage before, and now and then a leftover
 	// lot of the same stage from an earlier run, so that genealogies
-	// branch. At most 9.
+	// branch. The last transformation then names the product lot at both
+	// consumer-unit and case level (the class its cases are shipped
+	// under), and both are reported by TakeLots. At most 9.
 	Stages int
 }
 

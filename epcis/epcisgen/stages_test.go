@@ -34,9 +34,11 @@ func TestStages(t *testing.T) {
 				if ev["type"] != "TransformationEvent" {
 					continue
 				}
-				out := ev["outputQuantityList"].([]any)[0].(map[string]any)["epcClass"].(string)
-				for _, in := range ev["inputQuantityList"].([]any) {
-					inputs[out] = append(inputs[out], in.(map[string]any)["epcClass"].(string))
+				for _, o := range ev["outputQuantityList"].([]any) {
+					out := o.(map[string]any)["epcClass"].(string)
+					for _, in := range ev["inputQuantityList"].([]any) {
+						inputs[out] = append(inputs[out], in.(map[string]any)["epcClass"].(string))
+					}
 				}
 			}
 			for _, l := range g.TakeLots() {

@@ -62,13 +62,21 @@ func (g *Generator) transform(rn *run) []map[string]any {
 		in[i] = map[string]any{"epcClass": x.class, "quantity": num(x.kg*(0.6+0.4*g.r.Float64()), 2), "uom": "KGM"}
 	}
 	ev["inputQuantityList"] = in
-	ev["outputQuantityList"] = []any{map[string]any{
+	out := []any{map[string]any{
 		"epcClass": rn.product.lgtin('0', rn.lot),
 		"quantity": num(float64(rn.units), 0),
 	}}
+	g.stepLots = append(g.stepLots, Lot{Class: rn.product.lgtin('0', rn.lot), Depth: g.stages})
+	if g.stages > 1 {
+		// Multi-stage runs also name the lot at case level, the class the
+		// cases are commissioned, packed and shipped under, so that a
+		// genealogy reaches distribution and retail from raw material.
+		out = append(out, map[string]any{"epcClass": rn.product.lgtin('1', rn.lot), "quantity": num(float64(rn.units/12), 0)})
+		g.stepLots = append(g.stepLots, Lot{Class: rn.product.lgtin('1', rn.lot), Depth: g.stages})
+	}
+	ev["outputQuantityList"] = out
 	ev["ilmd"] = g.ilmd(rn)
 	g.md = append(g.md, rn.lotMasterData())
-	g.stepLots = append(g.stepLots, Lot{Class: rn.product.lgtin('0', rn.lot), Depth: g.stages})
 	return []map[string]any{ev}
 }
 
