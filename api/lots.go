@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -45,11 +46,7 @@ func (s *Server) getLotHistory(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	raw, err := pathValue(c, 2)
-	if err != nil {
-		return err
-	}
-	id, err := lot.Parse(raw)
+	id, err := lotOf(c)
 	if err != nil {
 		return err
 	}
@@ -98,18 +95,10 @@ func (s *Server) getLotTrace(c echo.Context) error {
 		}
 		opt.Direction = v[0]
 	}
-	if v, ok := params["depth"]; ok {
-		n, err := strconv.Atoi(v[0])
-		if len(v) != 1 || err != nil || n < 1 || n > maxTraceDepth {
-			return paramError("depth", "must be given once, as a whole number from 1 to %d", maxTraceDepth)
-		}
-		opt.Depth = n
-	}
-	raw, err := pathValue(c, 2)
-	if err != nil {
+	if err := traceDepth(params, &opt.Depth); err != nil {
 		return err
 	}
-	id, err := lot.Parse(raw)
+	id, err := lotOf(c)
 	if err != nil {
 		return err
 	}
@@ -170,18 +159,10 @@ func (s *Server) getLotRecall(c echo.Context) error {
 		return err
 	}
 	opt := lot.RecallOptions{Depth: defaultTraceDepth, Options: lot.Options{Owners: s.visibleOwners(c)}}
-	if v, ok := c.Request().URL.Query()["depth"]; ok {
-		n, err := strconv.Atoi(v[0])
-		if len(v) != 1 || err != nil || n < 1 || n > maxTraceDepth {
-			return paramError("depth", "must be given once, as a whole number from 1 to %d", maxTraceDepth)
-		}
-		opt.Depth = n
-	}
-	raw, err := pathValue(c, 2)
-	if err != nil {
+	if err := traceDepth(c.Request().URL.Query(), &opt.Depth); err != nil {
 		return err
 	}
-	id, err := lot.Parse(raw)
+	id, err := lotOf(c)
 	if err != nil {
 		return err
 	}
@@ -203,5 +184,28 @@ func (s *Server) getLotRecall(c echo.Context) error {
 	if err := cw.WriteAll(r.Rows()); err != nil {
 		return err
 	}
+	return nil
+}
+
+// lotOf reads the {lot} path segment of /lots/{lot}/...
+func lotOf(c echo.Context) (lot.ID, error) {
+	raw, err := pathValue(c, 2)
+	if err != nil {
+		return lot.ID{}, err
+	}
+	return lot.Parse(raw)
+}
+
+// traceDepth reads the depth parameter into depth, when it is given.
+func traceDepth(params url.Values, depth *int) error {
+	v, ok := params["depth"]
+	if !ok {
+		return nil
+	}
+	n, err := strconv.Atoi(v[0])
+	if len(v) != 1 || err != nil || n < 1 || n > maxTraceDepth {
+		return paramError("depth", "must be given once, as a whole number from 1 to %d", maxTraceDepth)
+	}
+	*depth = n
 	return nil
 }

@@ -337,28 +337,34 @@ func (w *walker) lookup(ctx context.Context, and []string, terms []string, fn fu
 		if and != nil {
 			f.Terms = [][]string{and, chunk}
 		}
-		err := w.st.Events(ctx, store.Scan{Filter: f}, func(ev *store.Event) (bool, error) {
-			w.read++
-			if w.read > w.opt.MaxEvents {
-				return false, epcis.Errorf(epcis.KindQueryTooComplex,
-					"the %s reads more than %d events (maximum events)", w.what, w.opt.MaxEvents)
-			}
-			if seen[ev.Seq] {
-				return true, nil
-			}
-			seen[ev.Seq] = true
-			it, err := w.item(ev)
-			if err != nil {
-				return false, err
-			}
-			fn(it)
-			return true, nil
-		})
+		err := w.st.Events(ctx, store.Scan{Filter: f}, w.visit(seen, fn))
 		if err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// visit returns the scan callback of a lookup: it counts every event read
+// against MaxEvents and calls fn once per distinct event (by seq).
+func (w *walker) visit(seen map[int64]bool, fn func(*item)) func(*store.Event) (bool, error) {
+	return func(ev *store.Event) (bool, error) {
+		w.read++
+		if w.read > w.opt.MaxEvents {
+			return false, epcis.Errorf(epcis.KindQueryTooComplex,
+				"the %s reads more than %d events (maximum events)", w.what, w.opt.MaxEvents)
+		}
+		if seen[ev.Seq] {
+			return true, nil
+		}
+		seen[ev.Seq] = true
+		it, err := w.item(ev)
+		if err != nil {
+			return false, err
+		}
+		fn(it)
+		return true, nil
+	}
 }
 
 // item returns the decoded view of a stored event, decoding it once.

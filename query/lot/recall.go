@@ -572,23 +572,7 @@ func lotsOfGTIN(ctx context.Context, w *walker, gtin string, fn func(*item)) err
 		{g, {query.TermType + "=" + epcis.TransformationEvent}},
 		{g, {query.TermType + "=" + epcis.ObjectEvent}, {query.TermAction + "=ADD", bs("receiving"), bs("arriving")}},
 	} {
-		err := w.st.Events(ctx, store.Scan{Filter: store.Filter{Terms: terms, Owners: w.opt.Owners}}, func(ev *store.Event) (bool, error) {
-			w.read++
-			if w.read > w.opt.MaxEvents {
-				return false, epcis.Errorf(epcis.KindQueryTooComplex,
-					"the %s reads more than %d events (maximum events)", w.what, w.opt.MaxEvents)
-			}
-			if seen[ev.Seq] {
-				return true, nil
-			}
-			seen[ev.Seq] = true
-			it, err := w.item(ev)
-			if err != nil {
-				return false, err
-			}
-			fn(it)
-			return true, nil
-		})
+		err := w.st.Events(ctx, store.Scan{Filter: store.Filter{Terms: terms, Owners: w.opt.Owners}}, w.visit(seen, fn))
 		if err != nil {
 			return err
 		}
