@@ -38,71 +38,35 @@ const samplesFile = "bench-query-samples.json"
 
 // benchQueryConfig is what `lotline bench query` can be told.
 type benchQueryConfig struct {
-	Events       int
-	EventsPerDoc int
-	Clients      int
-	Seed         uint64
-	Data         string
-	Reuse        bool
-	Runs         int
-	Warmup       int
-	PerPage      int
-	Pages        int
-	Only         []string
-	CPUProfile   string
-	JSON         string
+	benchRunFlags
+	PerPage int
+	Pages   int
 }
 
 func parseBenchQuery(args []string, stderr io.Writer) (*benchQueryConfig, error) {
 	c := benchQueryConfig{}
 	fs := flag.NewFlagSet("lotline bench query", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.IntVar(&c.Events, "events", 1_000_000, "events to generate and load")
-	fs.IntVar(&c.EventsPerDoc, "events-per-doc", 100, "events per captured document while loading")
-	fs.IntVar(&c.Clients, "clients", 4, "concurrent capture clients while loading")
-	fs.Uint64Var(&c.Seed, "seed", 1, "generator seed")
-	fs.StringVar(&c.Data, "data", "", "data directory to load into and keep (default: a temporary directory, removed at the end)")
-	fs.BoolVar(&c.Reuse, "reuse", false, "with --data: when the directory already holds a loaded benchmark, query it without loading (--events and --seed are then those it was loaded with)")
-	fs.IntVar(&c.Runs, "runs", 200, "timed requests per query (for the page walk: page requests, in walks of --pages)")
-	fs.IntVar(&c.Warmup, "warmup", 20, "untimed requests per query before the timed ones")
+	c.register(fs, 200, 20, "timed requests per query (for the page walk: page requests, in walks of --pages)",
+		"with --data: when the directory already holds a loaded benchmark, query it without loading (--events and --seed are then those it was loaded with)",
+		"also write the report as JSON to this file (- for stdout, instead of the table)")
 	fs.IntVar(&c.PerPage, "per-page", 100, "perPage of every query")
 	fs.IntVar(&c.Pages, "pages", 50, "pages of one walk")
-	only := fs.String("only", "", "comma-separated names of the queries to run (default: all)")
-	fs.StringVar(&c.CPUProfile, "cpuprofile", "", "write a CPU profile of the query part to this file")
-	fs.StringVar(&c.JSON, "json", "", "also write the report as JSON to this file (- for stdout, instead of the table)")
 	if err := fs.Parse(args); err != nil {
 		return nil, &exitError{2, err}
 	}
 	if fs.NArg() > 0 {
 		return nil, &exitError{2, fmt.Errorf("bench query takes no arguments, got %q", fs.Args())}
 	}
-	var errs []error
+	errs := c.check(func(n string) bool {
+		return slices.ContainsFunc(benchQueries, func(q benchQuery) bool { return q.Name == n })
+	})
 	for _, x := range []struct {
 		name string
 		v    int
-	}{{"events", c.Events}, {"events-per-doc", c.EventsPerDoc}, {"clients", c.Clients}, {"runs", c.Runs},
-		{"per-page", c.PerPage}, {"pages", c.Pages}} {
+	}{{"per-page", c.PerPage}, {"pages", c.Pages}} {
 		if x.v <= 0 {
 			errs = append(errs, fmt.Errorf("--%s: %d is not a positive integer", x.name, x.v))
-		}
-	}
-	if c.Warmup < 0 {
-		errs = append(errs, fmt.Errorf("--warmup: %d is negative", c.Warmup))
-	}
-	if c.Reuse && c.Data == "" {
-		errs = append(errs, fmt.Errorf("--reuse needs --data"))
-	}
-	if *only != "" {
-		known := map[string]bool{}
-		for _, q := range benchQueries {
-			known[q.Name] = true
-		}
-		for _, n := range strings.Split(*only, ",") {
-			n = strings.TrimSpace(n)
-			if !known[n] {
-				errs = append(errs, fmt.Errorf("--only: no query named %q", n))
-			}
-			c.Only = append(c.Only, n)
 		}
 	}
 	if err := errors.Join(errs...); err != nil {

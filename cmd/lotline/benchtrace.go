@@ -35,68 +35,29 @@ const traceSamplesFile = "bench-trace-samples.json"
 
 // benchTraceConfig is what `lotline bench trace` can be told.
 type benchTraceConfig struct {
-	Events       int
-	EventsPerDoc int
-	Clients      int
-	Seed         uint64
-	Stages       int
-	Data         string
-	Reuse        bool
-	Runs         int
-	Warmup       int
-	Only         []string
-	CPUProfile   string
-	JSON         string
+	benchRunFlags
+	Stages int
 }
 
 func parseBenchTrace(args []string, stderr io.Writer) (*benchTraceConfig, error) {
 	c := benchTraceConfig{}
 	fs := flag.NewFlagSet("lotline bench trace", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.IntVar(&c.Events, "events", 1_000_000, "events to generate and load")
-	fs.IntVar(&c.EventsPerDoc, "events-per-doc", 100, "events per captured document while loading")
-	fs.IntVar(&c.Clients, "clients", 4, "concurrent capture clients while loading")
-	fs.Uint64Var(&c.Seed, "seed", 1, "generator seed")
+	c.register(fs, 100, 10, "timed requests per query",
+		"with --data: when the directory already holds a loaded benchmark, query it without loading (--events, --seed and --stages are then those it was loaded with)",
+		"also write the report as JSON to this file (- for stdout)")
 	fs.IntVar(&c.Stages, "stages", 5, "transformations from raw material to a finished lot (2 to 9)")
-	fs.StringVar(&c.Data, "data", "", "data directory to load into and keep (default: a temporary directory, removed at the end)")
-	fs.BoolVar(&c.Reuse, "reuse", false, "with --data: when the directory already holds a loaded benchmark, query it without loading (--events, --seed and --stages are then those it was loaded with)")
-	fs.IntVar(&c.Runs, "runs", 100, "timed requests per query")
-	fs.IntVar(&c.Warmup, "warmup", 10, "untimed requests per query before the timed ones")
-	only := fs.String("only", "", "comma-separated names of the queries to run (default: all)")
-	fs.StringVar(&c.CPUProfile, "cpuprofile", "", "write a CPU profile of the query part to this file")
-	fs.StringVar(&c.JSON, "json", "", "also write the report as JSON to this file (- for stdout)")
 	if err := fs.Parse(args); err != nil {
 		return nil, &exitError{2, err}
 	}
 	if fs.NArg() > 0 {
 		return nil, &exitError{2, fmt.Errorf("bench trace takes no arguments, got %q", fs.Args())}
 	}
-	var errs []error
-	for _, x := range []struct {
-		name string
-		v    int
-	}{{"events", c.Events}, {"events-per-doc", c.EventsPerDoc}, {"clients", c.Clients}, {"runs", c.Runs}} {
-		if x.v <= 0 {
-			errs = append(errs, fmt.Errorf("--%s: %d is not a positive integer", x.name, x.v))
-		}
-	}
-	if c.Warmup < 0 {
-		errs = append(errs, fmt.Errorf("--warmup: %d is negative", c.Warmup))
-	}
+	errs := c.check(func(n string) bool {
+		return slices.ContainsFunc(traceQueries, func(q traceQuery) bool { return q.Name == n })
+	})
 	if c.Stages < 2 || c.Stages > 9 {
 		errs = append(errs, fmt.Errorf("--stages: %d is not from 2 to 9", c.Stages))
-	}
-	if c.Reuse && c.Data == "" {
-		errs = append(errs, fmt.Errorf("--reuse needs --data"))
-	}
-	if *only != "" {
-		for _, n := range strings.Split(*only, ",") {
-			n = strings.TrimSpace(n)
-			if !slices.ContainsFunc(traceQueries, func(q traceQuery) bool { return q.Name == n }) {
-				errs = append(errs, fmt.Errorf("--only: no query named %q", n))
-			}
-			c.Only = append(c.Only, n)
-		}
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, &exitError{2, err}

@@ -3,11 +3,13 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -139,4 +141,68 @@ func loadGenerated(ctx context.Context, l loadSpec, base string, stdout io.Write
 		return wall, failed, err
 	}
 	return wall, failed, nil
+}
+
+// benchRunFlags are the flags lotline bench query and bench trace share:
+// what to load, where, and how to time the queries.
+type benchRunFlags struct {
+	Events       int
+	EventsPerDoc int
+	Clients      int
+	Seed         uint64
+	Data         string
+	Reuse        bool
+	Runs         int
+	Warmup       int
+	Only         []string
+	CPUProfile   string
+	JSON         string
+
+	only string // --only as given
+}
+
+// register defines the shared flags on fs with these run and warm-up
+// defaults; reuseHelp describes --reuse.
+func (b *benchRunFlags) register(fs *flag.FlagSet, runs, warmup int, runsHelp, reuseHelp, jsonHelp string) {
+	fs.IntVar(&b.Events, "events", 1_000_000, "events to generate and load")
+	fs.IntVar(&b.EventsPerDoc, "events-per-doc", 100, "events per captured document while loading")
+	fs.IntVar(&b.Clients, "clients", 4, "concurrent capture clients while loading")
+	fs.Uint64Var(&b.Seed, "seed", 1, "generator seed")
+	fs.StringVar(&b.Data, "data", "", "data directory to load into and keep (default: a temporary directory, removed at the end)")
+	fs.BoolVar(&b.Reuse, "reuse", false, reuseHelp)
+	fs.IntVar(&b.Runs, "runs", runs, runsHelp)
+	fs.IntVar(&b.Warmup, "warmup", warmup, "untimed requests per query before the timed ones")
+	fs.StringVar(&b.only, "only", "", "comma-separated names of the queries to run (default: all)")
+	fs.StringVar(&b.CPUProfile, "cpuprofile", "", "write a CPU profile of the query part to this file")
+	fs.StringVar(&b.JSON, "json", "", jsonHelp)
+}
+
+// check validates the shared flags after parsing, given the names of the
+// benchmark's queries, and fills Only.
+func (b *benchRunFlags) check(known func(name string) bool) []error {
+	var errs []error
+	for _, x := range []struct {
+		name string
+		v    int
+	}{{"events", b.Events}, {"events-per-doc", b.EventsPerDoc}, {"clients", b.Clients}, {"runs", b.Runs}} {
+		if x.v <= 0 {
+			errs = append(errs, fmt.Errorf("--%s: %d is not a positive integer", x.name, x.v))
+		}
+	}
+	if b.Warmup < 0 {
+		errs = append(errs, fmt.Errorf("--warmup: %d is negative", b.Warmup))
+	}
+	if b.Reuse && b.Data == "" {
+		errs = append(errs, fmt.Errorf("--reuse needs --data"))
+	}
+	if b.only != "" {
+		for _, n := range strings.Split(b.only, ",") {
+			n = strings.TrimSpace(n)
+			if !known(n) {
+				errs = append(errs, fmt.Errorf("--only: no query named %q", n))
+			}
+			b.Only = append(b.Only, n)
+		}
+	}
+	return errs
 }
