@@ -1,6 +1,7 @@
 package query
 
 import (
+	"cmp"
 	"encoding/json"
 	"slices"
 	"strings"
@@ -601,44 +602,34 @@ func (m *matcher) holds(c *FieldCond, v any) bool {
 		return false
 	}
 	pv := c.Values[0]
-	var cmp int
+	var order int
 	switch {
 	case pv.IsNum:
 		x, ok := number(v)
 		if !ok {
 			return false
 		}
-		cmp = compareFloat(x, pv.Num)
+		order = cmp.Compare(x, pv.Num)
 	case pv.IsTime:
 		t, ok := parseTime(str(v))
 		if !ok {
 			return false
 		}
-		cmp = t.Compare(pv.Time)
+		order = t.Compare(pv.Time)
 	default:
 		return false
 	}
 	switch c.Op {
 	case GT:
-		return cmp > 0
+		return order > 0
 	case GE:
-		return cmp >= 0
+		return order >= 0
 	case LT:
-		return cmp < 0
+		return order < 0
 	case LE:
-		return cmp <= 0
+		return order <= 0
 	}
 	return false
-}
-
-func compareFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // equalValue compares a scalar field value with a parameter value: as

@@ -2,6 +2,7 @@ package lot
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -564,18 +565,8 @@ func sortItems(items []*item) {
 		if c := a.e.EventTime.Compare(b.e.EventTime); c != 0 {
 			return c
 		}
-		return cmpInt(a.ev.Seq, b.ev.Seq)
+		return cmp.Compare(a.ev.Seq, b.ev.Seq)
 	})
-}
-
-func cmpInt(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // short is the CBV bare name of a standard value (inspecting,
