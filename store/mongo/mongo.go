@@ -170,6 +170,8 @@ func (s *Store) setup(ctx context.Context) error {
 		{s.jobs, "running_updated", bson.D{{Key: "run", Value: 1}, {Key: "ua", Value: 1}}, false},
 		{s.leases, "updated", bson.D{{Key: "ua", Value: 1}}, false},
 		{s.queries, "owner_name", bson.D{{Key: "o", Value: 1}, {Key: "_id", Value: 1}}, false},
+		{s.db.Collection(collSubscriptions), "query_id", bson.D{{Key: "q", Value: 1}, {Key: "_id", Value: 1}}, false},
+		{s.db.Collection(collSubscriptions), "owner", bson.D{{Key: "o", Value: 1}}, false},
 	} {
 		m := mongo.IndexModel{Keys: x.keys, Options: options.Index().SetName(x.name)}
 		if x.unique {

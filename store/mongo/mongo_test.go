@@ -46,3 +46,10 @@ func TestContract(t *testing.T) {
 		},
 	})
 }
+
+func TestSubscriptionContract(t *testing.T) {
+	uri := sharedURI(t)
+	storetest.RunSubscriptions(t, func(t *testing.T) storetest.SubscriptionBackend {
+		return openStore(t, withDB(t, uri))
+	})
+}

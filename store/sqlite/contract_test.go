@@ -24,3 +24,14 @@ func TestContract(t *testing.T) {
 		},
 	})
 }
+
+// TestSubscriptionContract runs the subscription contract on SQLite.
+func TestSubscriptionContract(t *testing.T) {
+	storetest.RunSubscriptions(t, func(t *testing.T) storetest.SubscriptionBackend {
+		s, err := sqlitestore.Open(context.Background(), t.TempDir())
+		if err != nil {
+			t.Fatalf("sqlitestore.Open: %v", err)
+		}
+		return s
+	})
+}

@@ -97,7 +97,7 @@ CREATE TABLE IF NOT EXISTS queries (
 	body       BLOB    NOT NULL
 );
 CREATE INDEX IF NOT EXISTS queries_owner ON queries(owner, name);
-`
+` + subscriptionsSchema
 
 // Open opens (creating if needed) the store in dir.
 func Open(ctx context.Context, dir string) (*Store, error) {
