@@ -187,10 +187,51 @@ func TestValues(t *testing.T) {
 		"epc " + CanonicalID("urn:epc:id:sscc:4012345.0000000001"),
 		"epc " + CanonicalID("urn:epc:id:sgtin:4012345.011111.2001"),
 		"epc " + CanonicalID("urn:epc:class:lgtin:4012345.011111.LOT8"),
+		"lot " + CanonicalID("urn:epc:class:lgtin:4012345.011111.LOT8"),
 	} {
 		if !got[w] {
 			t.Errorf("Values lack %q; have %v", w, got)
 		}
+	}
+}
+
+// TestValuesLots: the lots an event names by class, and those its ILMD
+// gives its serialised units (either name of cbvmda:lotNumber), are
+// listed under ValueLot; a GTIN class or an SGTIN is not a lot.
+func TestValuesLots(t *testing.T) {
+	tests := []struct {
+		name, event string
+		want        []string
+	}{
+		{"ilmd", `{"type":"ObjectEvent","action":"ADD","eventTime":"2024-01-01T00:00:00Z","eventTimeZoneOffset":"+00:00",
+			"@context":[{"cbvmda":"urn:epcglobal:cbv:mda:"}],
+			"epcList":["urn:epc:id:sgtin:4012345.011111.1","https://id.gs1.org/01/04012345222227/21/9"],
+			"ilmd":{"cbvmda:lotNumber":"L7"}}`,
+			[]string{LotClass("04012345111118", "L7"), LotClass("04012345222227", "L7")}},
+		{"1.x ilmd name", `{"type":"ObjectEvent","action":"ADD","eventTime":"2024-01-01T00:00:00Z","eventTimeZoneOffset":"+00:00",
+			"epcList":["urn:epc:id:sgtin:4012345.011111.1"],"ilmd":{"urn:epcglobal:cbv:mda#lotNumber":"L8"}}`,
+			[]string{LotClass("04012345111118", "L8")}},
+		{"classes", `{"type":"TransformationEvent","eventTime":"2024-01-01T00:00:00Z","eventTimeZoneOffset":"+00:00",
+			"inputQuantityList":[{"epcClass":"urn:epc:class:lgtin:4012345.011111.IN","quantity":1},
+				{"epcClass":"urn:epc:idpat:sgtin:4012345.022222.*","quantity":2}],
+			"outputQuantityList":[{"epcClass":"https://id.gs1.org/01/04012345333336/10/OUT%2F1","quantity":1}]}`,
+			[]string{LotClass("04012345111118", "IN"), LotClass("04012345333336", "OUT/1")}},
+		{"no lot", `{"type":"ObjectEvent","action":"OBSERVE","eventTime":"2024-01-01T00:00:00Z","eventTimeZoneOffset":"+00:00",
+			"epcList":["urn:epc:id:sgtin:4012345.011111.1"]}`, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got []string
+			for _, v := range Values(mustEvent(t, tt.event)) {
+				if v.Kind == store.ValueLot {
+					got = append(got, v.Value)
+				}
+			}
+			slices.Sort(tt.want)
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("lots = %q, want %q", got, tt.want)
+			}
+		})
 	}
 }
 

@@ -199,6 +199,15 @@ func LotNumber(e *epcis.Event, ilmd map[string]any) string {
 	return ""
 }
 
+// lotPrefix begins every canonical GTIN-based class.
+const lotPrefix = "https://id.gs1.org/01/"
+
+// LotClass is the canonical LGTIN Digital Link of a GTIN-14 and a lot
+// number, the form of ValueLot values.
+func LotClass(gtin, lot string) string {
+	return gs1.EPC{Scheme: gs1.LGTIN, Key: gtin, Serial: lot}.Canonical()
+}
+
 // LotKey is the value of a lot term: a GTIN-14 and a lot number.
 func LotKey(gtin, lot string) string { return gtin + "/" + lot }
 
@@ -294,6 +303,20 @@ func Values(e *epcis.Event) []store.Value {
 		for _, q := range l {
 			c, _ := canonicalGTIN(e, q.EPCClass)
 			add(store.ValueEPC, c)
+			if strings.HasPrefix(c, lotPrefix) && strings.Contains(c[len(lotPrefix):], "/10/") {
+				add(store.ValueLot, c)
+			}
+		}
+	}
+	if ilmd, ok := e.Fields["ilmd"].(map[string]any); ok {
+		if n := LotNumber(e, ilmd); n != "" {
+			for _, l := range [][]string{e.EPCList, e.OutputEPCList} {
+				for _, s := range l {
+					if epc, err := e.ParseID(s); err == nil && epc.Scheme == gs1.SGTIN {
+						add(store.ValueLot, LotClass(epc.GTIN(), n))
+					}
+				}
+			}
 		}
 	}
 	add(store.ValueBizStep, CanonicalCBV(cbv.BizStep, e.BizStep))

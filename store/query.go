@@ -121,6 +121,10 @@ const (
 	ValueBizLocation ValueKind = "bizLocation"
 	ValueReadPoint   ValueKind = "readPoint"
 	ValueDisposition ValueKind = "disposition"
+	// ValueLot lists lots (canonical LGTIN Digital Links) an event names
+	// by class or gives its serialised units in ILMD; lot recall lists
+	// the lots of one GTIN by prefix from it.
+	ValueLot ValueKind = "lot"
 )
 
 // Value is one distinct value of a listing.

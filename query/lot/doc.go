@@ -131,11 +131,10 @@
 // edges); each lot its quantities in the quantity lists of its edges'
 // events, either way (made, moved, consumed).
 //
-// The other lots of the product are those of its GTIN that a
-// TransformationEvent names or an ObjectEvent ADD, receiving or arriving
-// brings in (the GTIN index term with the type, action and bizStep
-// terms, so not the product's many aggregations and shipments; LGTIN
-// classes, and ILMD lot numbers of its SGTINs); at most MaxOthers, by lot
+// The other lots of the product are those of its GTIN that any event
+// names: LGTIN classes in quantity lists and ILMD lot numbers of its
+// SGTINs, read from the store's lot listing (store.ValueLot, recorded at
+// capture) as one range; at most MaxOthers, in canonical order by lot
 // number. They are each affected, with a reason, when: made from the
 // recalled lot (in the affected set); made from an input lot or item the
 // recalled lot was also made from, at any depth (their backward genealogies share a node;
@@ -143,9 +142,10 @@
 // into an affected container (co-packed, a conservative answer: the
 // container's spans are not compared). Otherwise they are not affected,
 // "no transformation shares an input lot with the recalled lot, and it
-// was not packed in an affected container". Each other lot costs one
-// backward and, when needed, one depth-1 forward trace; Options.Timeout
-// bounds the whole recall.
+// was not packed in an affected container". All of them are assessed by
+// one backward trace from the recalled lot and the others together (one
+// batched lookup per hop for every lot) and one depth-1 forward trace of
+// those not yet found affected; Options.Timeout bounds the whole recall.
 //
 // events are the critical tracking events: the events proving the
 // affected set and the lot's batch record, not retracted, in eventTime

@@ -61,9 +61,32 @@ func newMemStore(t *testing.T, events ...string) *memStore {
 		}
 		e := epcis.NewEvent(obj)
 		m.evs = append(m.evs, &store.Event{Seq: int64(i + 1), EventID: e.EventID, Type: e.Type,
-			EventTime: e.EventTime, Terms: query.Terms(e), Body: []byte(s)})
+			EventTime: e.EventTime, Terms: query.Terms(e), Values: query.Values(e), Body: []byte(s)})
 	}
 	return m
+}
+
+// Values lists the distinct values of the stored events, as the stores do.
+func (m *memStore) Values(ctx context.Context, p store.ValuePage) ([]string, error) {
+	var out []string
+	for _, ev := range m.evs {
+		for _, v := range ev.Values {
+			if v.Kind == p.Kind && v.Value > p.After && !slices.Contains(out, v.Value) {
+				out = append(out, v.Value)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out[:min(len(out), p.Limit)], nil
+}
+
+func (m *memStore) HasValue(ctx context.Context, v store.Value) (bool, error) {
+	for _, ev := range m.evs {
+		if slices.Contains(ev.Values, v) {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 func ev(n int, hhmm, body string) string {

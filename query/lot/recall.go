@@ -129,11 +129,18 @@ func (r *RecallResult) Rows() [][]string {
 	return out
 }
 
+// Store is what a recall reads: events, and the listing of lots that
+// names the other lots of a product.
+type Store interface {
+	store.Querier
+	store.ValueStore
+}
+
 // Recall returns the lot's affected set, the other lots of its product
 // with whether and why they are affected, and its critical tracking
 // events. Errors are those of Trace; the time limit (opt.Timeout) bounds
 // the whole recall.
-func Recall(ctx context.Context, st store.Querier, id ID, opt RecallOptions) (*RecallResult, error) {
+func Recall(ctx context.Context, st Store, id ID, opt RecallOptions) (*RecallResult, error) {
 	if opt.Depth <= 0 {
 		opt.Depth = DefaultTraceDepth
 	}
@@ -154,7 +161,7 @@ func Recall(ctx context.Context, st store.Querier, id ID, opt RecallOptions) (*R
 	return r, nil
 }
 
-func recall(ctx context.Context, st store.Querier, id ID, opt RecallOptions) (*RecallResult, error) {
+func recall(ctx context.Context, st Store, id ID, opt RecallOptions) (*RecallResult, error) {
 	topt := func(dir string) TraceOptions {
 		return TraceOptions{Direction: dir, Depth: opt.Depth, MaxNodes: opt.MaxNodes, Options: opt.Options}
 	}
@@ -287,80 +294,44 @@ func recall(ctx context.Context, st store.Querier, id ID, opt RecallOptions) (*R
 	if err := describe(ctx, st, r.Events); err != nil {
 		return nil, err
 	}
-	if err := r.sameProduct(ctx, st, w, id, opt, evs, kinds, topt); err != nil {
+	if err := r.sameProduct(ctx, st, id, opt, evs, kinds, topt); err != nil {
 		return nil, err
 	}
 	return r, nil
 }
 
 // sameProduct assesses the other lots of the lot's GTIN.
-func (r *RecallResult) sameProduct(ctx context.Context, st store.Querier, w *walker, id ID, opt RecallOptions,
+func (r *RecallResult) sameProduct(ctx context.Context, st Store, id ID, opt RecallOptions,
 	affected map[string]map[string]bool, kinds map[string]string, topt func(string) TraceOptions) error {
-	others := map[string]ID{}
-	err := lotsOfGTIN(ctx, w, id.GTIN, func(it *item) {
-		e := it.e
-		for _, list := range [][]epcis.Quantity{e.QuantityList, e.ChildQuantityList, e.InputQuantityList, e.OutputQuantityList} {
-			for _, q := range list {
-				if epc, err := e.ParseID(q.EPCClass); err == nil && epc.Scheme == gs1.LGTIN && epc.GTIN() == id.GTIN {
-					l := ID{GTIN: id.GTIN, Lot: epc.Lot()}
-					others[l.Canonical()] = l
-				}
-			}
-		}
-		if ilmd, ok := e.Fields["ilmd"].(map[string]any); ok {
-			if n := query.LotNumber(e, ilmd); n != "" {
-				for _, list := range [][]string{e.EPCList, e.OutputEPCList} {
-					for _, s := range list {
-						if epc, err := e.ParseID(s); err == nil && epc.Scheme == gs1.SGTIN && epc.GTIN() == id.GTIN {
-							l := ID{GTIN: id.GTIN, Lot: n}
-							others[l.Canonical()] = l
-						}
-					}
-				}
-			}
-		}
-	})
+	lots, total, err := lotsOfGTIN(ctx, st, id, opt.MaxOthers)
 	if err != nil {
 		return err
 	}
-	delete(others, id.Canonical())
-	lots := make([]ID, 0, len(others))
-	for _, l := range others {
-		lots = append(lots, l)
-	}
-	slices.SortFunc(lots, func(a, b ID) int { return strings.Compare(a.Lot, b.Lot) })
-	if len(lots) > opt.MaxOthers {
-		r.OthersNotAssessed = len(lots) - opt.MaxOthers
-		lots = lots[:opt.MaxOthers]
-	}
+	r.OthersNotAssessed = total - len(lots)
 	if len(lots) == 0 {
 		return nil
 	}
-	// The recalled lot's inputs, at every depth.
-	back, err := Trace(ctx, st, id, topt(Backward))
+	// One backward walk from the lot and all the others together: each
+	// hop is one batched lookup for every lot, not one per lot.
+	back, err := traceFrom(ctx, st, append([]ID{id}, lots...), topt(Backward))
 	if err != nil {
 		return err
 	}
-	inputs := ancestors(back, id.Canonical())
+	g := back.graph(id)
+	inputs := ancestors(g, id.Canonical())
+	var open []ID // not yet known to be affected
+	byLot := map[string]*OtherLot{}
 	for _, l := range lots {
 		c := l.Canonical()
-		o := OtherLot{Lot: c, LotNumber: l.Lot}
-		if ev, ok := affected[c]; ok {
-			o.Affected, o.Reason, o.EventIDs = true, ReasonMadeFromLot, sortedKeys(ev)
-			r.SameProduct = append(r.SameProduct, o)
-			continue
-		}
-		// Backward at full depth for shared inputs; forward only when
-		// needed, and at depth 1, for its own containers.
-		g, err := Trace(ctx, st, l, topt(Backward))
-		var e *epcis.Error
-		if errors.As(err, &e) && e.Kind == epcis.KindNoSuchResource {
+		if !back.mentioned[c] {
 			continue // its events are not visible to this client
 		}
-		if err != nil {
-			return err
+		o := &OtherLot{Lot: c, LotNumber: l.Lot, Reason: ReasonNotAffected}
+		byLot[c] = o
+		if ev, ok := affected[c]; ok {
+			o.Affected, o.Reason, o.EventIDs = true, ReasonMadeFromLot, sortedKeys(ev)
+			continue
 		}
-		o.Reason = ReasonNotAffected
 		theirs := ancestors(g, c)
 		for _, in := range sortedKeys(theirs) {
 			if _, shared := inputs[in]; shared || in == id.Canonical() {
@@ -369,26 +340,33 @@ func (r *RecallResult) sameProduct(ctx context.Context, st store.Querier, w *wal
 			}
 		}
 		if !o.Affected {
-			fo := topt(Forward)
-			fo.Depth = 1
-			if g, err = Trace(ctx, st, l, fo); err != nil {
-				return err
-			}
-			for _, e := range g.Edges {
-				if e.Kind == EdgePackedInto && e.From == c && kinds[e.To] == NodeContainer && affected[e.To] != nil {
-					o.Affected, o.Reason, o.Via, o.EventIDs = true, ReasonSharedCase, e.To, e.EventIDs
-					break
-				}
-			}
+			open = append(open, l)
 		}
-		r.SameProduct = append(r.SameProduct, o)
+	}
+	// Their own containers, one forward hop for all of them together.
+	if len(open) > 0 {
+		fo := topt(Forward)
+		fo.Depth = 1
+		fwd, err := traceFrom(ctx, st, open, fo)
+		if err != nil {
+			return err
+		}
+		for _, e := range fwd.graph(open[0]).Edges {
+			o := byLot[e.From]
+			if o == nil || o.Affected || e.Kind != EdgePackedInto || kinds[e.To] != NodeContainer || affected[e.To] == nil {
+				continue
+			}
+			o.Affected, o.Reason, o.Via, o.EventIDs = true, ReasonSharedCase, e.To, e.EventIDs
+		}
+	}
+	for _, l := range lots {
+		if o := byLot[l.Canonical()]; o != nil {
+			r.SameProduct = append(r.SameProduct, *o)
+		}
 	}
 	return nil
 }
 
-// ancestors returns the lots and items a lot was made from, at every
-// depth of g, each with the eventIDs of the transformations consuming it
-// on the way to the lot.
 func ancestors(g *Graph, lot string) map[string][]string {
 	out := map[string][]string{}
 	reached := map[string]bool{lot: true}
@@ -557,25 +535,33 @@ func describe(ctx context.Context, st store.Querier, evs []CTE) error {
 	return nil
 }
 
-// lotsOfGTIN calls fn with the events that can bring a lot of the GTIN
-// into being: transformations naming it, and ObjectEvents that add
-// (commission) it or receive it; not its aggregations, shipments or
-// observations, which are most of a product's events. Every event read
-// counts against MaxEvents.
-func lotsOfGTIN(ctx context.Context, w *walker, gtin string, fn func(*item)) error {
-	g := []string{query.TermGTIN + "=" + gtin}
-	bs := func(s string) string {
-		return query.TermBizStep + "=" + query.Compact(query.CanonicalCBV(cbv.BizStep, s))
-	}
-	seen := map[int64]bool{}
-	for _, terms := range [][][]string{
-		{g, {query.TermType + "=" + epcis.TransformationEvent}},
-		{g, {query.TermType + "=" + epcis.ObjectEvent}, {query.TermAction + "=ADD", bs("receiving"), bs("arriving")}},
-	} {
-		err := w.st.Events(ctx, store.Scan{Filter: store.Filter{Terms: terms, Owners: w.opt.Owners}}, w.visit(seen, fn))
+// lotsOfGTIN returns the first limit lots of the lot's GTIN other than
+// itself, in the order of their canonical forms, and how many there are:
+// one range of the store's lot listing, never a read of their events.
+func lotsOfGTIN(ctx context.Context, st store.ValueStore, id ID, limit int) (lots []ID, total int, err error) {
+	prefix := query.LotClass(id.GTIN, "")
+	after := prefix
+	for {
+		page, err := st.Values(ctx, store.ValuePage{Kind: store.ValueLot, After: after, Limit: 1000})
 		if err != nil {
-			return err
+			return nil, 0, err
 		}
+		for _, v := range page {
+			if !strings.HasPrefix(v, prefix) {
+				return lots, total, nil
+			}
+			l, err := Parse(v)
+			if err != nil || l == id {
+				continue
+			}
+			total++
+			if len(lots) < limit {
+				lots = append(lots, l)
+			}
+		}
+		if len(page) < 1000 {
+			return lots, total, nil
+		}
+		after = page[len(page)-1]
 	}
-	return nil
 }

@@ -26,8 +26,8 @@ func TestRecallSameProduct(t *testing.T) {
 		// A shipment in another offset, for the CTE's date.
 		`{"eventID":"urn:uuid:33","eventTime":"2024-03-01T13:00:00Z","eventTimeZoneOffset":"+02:00","type":"ObjectEvent",`+
 			`"action":"OBSERVE","bizStep":"departing","readPoint":{"id":"`+plant+`"},"quantityList":[{"epcClass":"`+fin+`","quantity":1}]}`,
-		// A lot of the product only received here, and one only observed
-		// (no lot of the product comes into being by an observation).
+		// A lot of the product only received here, and one only observed:
+		// both are lots of the product the recall must account for.
 		ev(34, "0930", `"type":"ObjectEvent","action":"OBSERVE","bizStep":"receiving",`+
 			`"quantityList":[{"epcClass":"urn:epc:class:lgtin:4012345.044444.A5","quantity":6}]`),
 		ev(35, "0930", `"type":"ObjectEvent","action":"OBSERVE","bizStep":"inspecting",`+
@@ -38,8 +38,8 @@ func TestRecallSameProduct(t *testing.T) {
 		want        []string
 		notAssessed int
 	}{
-		{0, []string{"A2 true urn:uuid:30", "A3 false ", "A4 true urn:uuid:32", "A5 false "}, 0},
-		{2, []string{"A2 true urn:uuid:30", "A3 false "}, 2},
+		{0, []string{"A2 true urn:uuid:30", "A3 false ", "A4 true urn:uuid:32", "A5 false ", "A6 false "}, 0},
+		{2, []string{"A2 true urn:uuid:30", "A3 false "}, 3},
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprint(tt.max), func(t *testing.T) {

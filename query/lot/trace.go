@@ -108,6 +108,8 @@ type tracer struct {
 	held     map[string][]span
 	edges    []pending
 	checked  map[string]bool // eventIDs whose declarations were looked up
+	// mentioned are the start lots' nodes some event names.
+	mentioned map[string]bool
 }
 
 // Trace returns the lot's genealogy (see the package documentation). It
@@ -116,6 +118,20 @@ type tracer struct {
 // the lot, and of kind KindQueryTooComplex, naming the limit, when the
 // walk exceeds the bounds of opt.
 func Trace(ctx context.Context, st store.Querier, id ID, opt TraceOptions) (*Graph, error) {
+	t, err := traceFrom(ctx, st, []ID{id}, opt)
+	if err != nil {
+		return nil, err
+	}
+	if !t.mentioned[id.Canonical()] {
+		return nil, epcis.Errorf(epcis.KindNoSuchResource, "no event mentions lot %s", id.Canonical())
+	}
+	return t.graph(id), nil
+}
+
+// traceFrom walks from several lots at once, one batched lookup per hop
+// for all of them; the tracer's edges are those of every start's trace
+// (a lot reached from several starts is expanded once).
+func traceFrom(ctx context.Context, st store.Querier, starts []ID, opt TraceOptions) (*tracer, error) {
 	switch opt.Direction {
 	case "":
 		opt.Direction = Both
@@ -135,65 +151,58 @@ func Trace(ctx context.Context, st store.Querier, id ID, opt TraceOptions) (*Gra
 	wctx, cancel := context.WithTimeout(ctx, opt.Timeout)
 	defer cancel()
 	t := &tracer{
-		w: &walker{st: st, opt: opt.Options, id: id, class: id.Canonical(), items: map[int64]*item{},
+		w: &walker{st: st, opt: opt.Options, id: starts[0], class: starts[0].Canonical(), items: map[int64]*item{},
 			retract: map[string]bool{}, what: "trace"},
 		opt: opt, kinds: map[string]string{}, labels: map[string]string{},
-		unitLot: map[string]ID{}, classLot: map[string]ID{}, lots: map[string]ID{}, unitRead: map[string]bool{}, held: map[string][]span{}, checked: map[string]bool{},
+		unitLot: map[string]ID{}, classLot: map[string]ID{}, lots: map[string]ID{}, unitRead: map[string]bool{}, held: map[string][]span{},
+		checked: map[string]bool{}, mentioned: map[string]bool{},
 	}
-	g, err := t.run(wctx, id)
-	if err != nil {
+	if err := t.run(wctx, starts); err != nil {
 		if ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
 			return nil, epcis.Errorf(epcis.KindQueryTooComplex,
 				"the trace took longer than the time limit of %s", opt.Timeout)
 		}
 		return nil, err
 	}
-	return g, nil
+	return t, nil
 }
 
-func (t *tracer) run(ctx context.Context, id ID) (*Graph, error) {
-	mentioned := false
+func (t *tracer) run(ctx context.Context, starts []ID) error {
 	for _, dir := range []string{Backward, Forward} {
 		if t.opt.Direction != Both && t.opt.Direction != dir {
 			continue
 		}
-		n, err := t.walk(ctx, id, dir)
-		if err != nil {
-			return nil, err
+		if err := t.walk(ctx, starts, dir); err != nil {
+			return err
 		}
-		mentioned = mentioned || n > 0
-	}
-	if !mentioned {
-		return nil, epcis.Errorf(epcis.KindNoSuchResource, "no event mentions lot %s", id.Canonical())
 	}
 	// Declarations of the events proving edges not yet checked.
 	var items []*item
 	for _, p := range t.edges {
 		items = append(items, p.it)
 	}
-	if err := t.declarations(ctx, items); err != nil {
-		return nil, err
-	}
-	return t.graph(id), nil
+	return t.declarations(ctx, items)
 }
 
-// walk follows the lot one way, one hop (transformation) per round, and
-// returns the number of events mentioning the start lot.
-func (t *tracer) walk(ctx context.Context, start ID, dir string) (int, error) {
+// walk follows the lots one way, one hop (transformation) per round, and
+// notes which start lots some event mentions.
+func (t *tracer) walk(ctx context.Context, starts []ID, dir string) error {
 	// Each walk reads its units' events itself: the forward walk needs
 	// the units' packing and shipping events that a backward walk read
 	// but did not follow.
 	t.unitRead = map[string]bool{}
-	seen := map[ID]bool{start: true}
-	frontier := []ID{start}
-	startEvents := 0
+	seen := map[ID]bool{}
+	var frontier []ID
+	for _, l := range starts {
+		if !seen[l] {
+			seen[l] = true
+			frontier = append(frontier, l)
+		}
+	}
 	for depth := 0; len(frontier) > 0; depth++ {
 		mat, err := t.material(ctx, frontier)
 		if err != nil {
-			return 0, err
-		}
-		if depth == 0 {
-			startEvents = len(mat)
+			return err
 		}
 		// Movements of the frontier's lots only: an event may name other
 		// known lots too (co-inputs, say), which this walk does not follow.
@@ -203,13 +212,18 @@ func (t *tracer) walk(ctx context.Context, start ID, dir string) (int, error) {
 		}
 		for _, it := range mat {
 			nodes := slices.DeleteFunc(t.materialNodes(it.e), func(n string) bool { return !inFrontier[n] })
+			if depth == 0 {
+				for _, n := range nodes {
+					t.mentioned[n] = true
+				}
+			}
 			if err := t.movements(it, nodes); err != nil {
-				return 0, err
+				return err
 			}
 		}
 		if dir == Forward {
 			if err := t.containers(ctx, frontier, mat); err != nil {
-				return 0, err
+				return err
 			}
 		}
 		if depth == t.opt.Depth {
@@ -217,7 +231,7 @@ func (t *tracer) walk(ctx context.Context, start ID, dir string) (int, error) {
 		}
 		next, err := t.transformations(ctx, frontier, mat, dir)
 		if err != nil {
-			return 0, err
+			return err
 		}
 		frontier = frontier[:0:0]
 		for _, l := range next {
@@ -227,7 +241,7 @@ func (t *tracer) walk(ctx context.Context, start ID, dir string) (int, error) {
 			}
 		}
 	}
-	return startEvents, nil
+	return nil
 }
 
 // material reads, in two batched lookups, the events naming the lots as a
