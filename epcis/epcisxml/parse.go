@@ -1,0 +1,378 @@
+package epcisxml
+
+import (
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/lotline/lotline/epcis"
+)
+
+// Limits bound what Decode accepts. Zero fields take the defaults of
+// DefaultLimits.
+type Limits struct {
+	MaxDepth     int // nesting of elements
+	MaxElements  int // elements in the whole document
+	MaxTextBytes int // character data of one element, or one attribute value
+	MaxAttrs     int // attributes of one element, namespace declarations included
+}
+
+// DefaultLimits fit real EPCIS documents (a capture of tens of thousands
+// of events) while keeping any single part of the input small.
+var DefaultLimits = Limits{MaxDepth: 48, MaxElements: 2_000_000, MaxTextBytes: 64 << 10, MaxAttrs: 64}
+
+func (l Limits) withDefaults() Limits {
+	d := DefaultLimits
+	if l.MaxDepth > 0 {
+		d.MaxDepth = l.MaxDepth
+	}
+	if l.MaxElements > 0 {
+		d.MaxElements = l.MaxElements
+	}
+	if l.MaxTextBytes > 0 {
+		d.MaxTextBytes = l.MaxTextBytes
+	}
+	if l.MaxAttrs > 0 {
+		d.MaxAttrs = l.MaxAttrs
+	}
+	return d
+}
+
+// elem is one parsed element. The whole document is read into elems
+// before it is mapped, because the XSD's content models (sequence order,
+// required elements) are easiest to check with the children at hand.
+type elem struct {
+	ns, local string
+	attrs     []xml.Attr // without namespace declarations
+	kids      []*elem
+	text      string // character data directly inside the element
+	raw       xml.Name          // the name as written (prefix, local)
+	scope     map[string]string // namespaces declared on this element
+	parent    *elem
+	idx       int // position among the parent's kids
+}
+
+// parser builds the elem tree and remembers the prefixes each namespace
+// was declared with, so that extension keys can use the document's own.
+type parser struct {
+	lim      Limits
+	elements int
+	declared map[string][]string // namespace -> prefixes declared for it, in order
+}
+
+// charsetReader refuses every declared encoding but UTF-8's aliases and
+// US-ASCII (a subset of UTF-8, checked byte by byte).
+func charsetReader(label string, in io.Reader) (io.Reader, error) {
+	switch strings.ToLower(label) {
+	case "utf-8", "utf8":
+		return in, nil
+	case "us-ascii", "ascii":
+		return asciiReader{in}, nil
+	}
+	return nil, errEncoding{label}
+}
+
+type errEncoding struct{ label string }
+
+func (e errEncoding) Error() string {
+	return fmt.Sprintf("the declared encoding %q is not supported: send UTF-8", e.label)
+}
+
+type asciiReader struct{ r io.Reader }
+
+func (a asciiReader) Read(p []byte) (int, error) {
+	n, err := a.r.Read(p)
+	for _, c := range p[:n] {
+		if c >= 0x80 {
+			return 0, errors.New("a byte above 127 in a document declared US-ASCII")
+		}
+	}
+	return n, err
+}
+
+func (p *parser) parse(data []byte) (*elem, error) {
+	d := xml.NewDecoder(bytes.NewReader(data))
+	d.Strict = true
+	d.CharsetReader = charsetReader
+	var (
+		root  *elem
+		cur   *elem
+		depth int
+		text  strings.Builder
+	)
+	fail := func(format string, args ...any) error {
+		where := "/"
+		if cur != nil {
+			where = xpath(cur)
+		}
+		return invalid(where, format, args...)
+	}
+	for {
+		tok, err := d.RawToken()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			var enc errEncoding
+			if errors.As(err, &enc) {
+				return nil, fail("%s", enc.Error())
+			}
+			return nil, fail("not well-formed XML: %v", err)
+		}
+		switch t := tok.(type) {
+		case xml.Directive:
+			// DOCTYPE, ENTITY and the like: refused before anything is
+			// expanded, which rules out entity expansion attacks and
+			// external entities alike.
+			return nil, fail("XML directives (DOCTYPE, ENTITY) are not accepted")
+		case xml.ProcInst:
+			if t.Target == "xml" {
+				if enc := procAttr(string(t.Inst), "encoding"); enc != "" {
+					if _, err := charsetReader(enc, nil); err != nil {
+						return nil, fail("%v", err)
+					}
+				}
+			}
+		case xml.StartElement:
+			depth++
+			if depth > p.lim.MaxDepth {
+				return nil, fail("elements nested deeper than %d levels", p.lim.MaxDepth)
+			}
+			p.elements++
+			if p.elements > p.lim.MaxElements {
+				return nil, fail("more than %d elements", p.lim.MaxElements)
+			}
+			if len(t.Attr) > p.lim.MaxAttrs {
+				return nil, fail("element <%s> has more than %d attributes", t.Name.Local, p.lim.MaxAttrs)
+			}
+			if cur != nil && strings.TrimSpace(text.String()) != "" {
+				cur.text += text.String()
+			}
+			text.Reset()
+			e := &elem{local: t.Name.Local, raw: t.Name, parent: cur}
+			if cur != nil {
+				e.idx = len(cur.kids)
+				cur.kids = append(cur.kids, e)
+			} else if root != nil {
+				return nil, fail("more than one root element")
+			} else {
+				root = e
+			}
+			cur = e
+			if err := p.element(e, t, d); err != nil {
+				return nil, err
+			}
+		case xml.EndElement:
+			if cur == nil || t.Name != cur.raw {
+				return nil, fail("end element </%s> does not close the open element", t.Name.Local)
+			}
+			cur.text += text.String()
+			text.Reset()
+			cur = cur.parent
+			depth--
+		case xml.CharData:
+			if cur == nil {
+				if len(bytes.TrimSpace(t)) > 0 {
+					return nil, fail("text outside the root element")
+				}
+				continue
+			}
+			if text.Len()+len(t) > p.lim.MaxTextBytes {
+				return nil, fail("text of element <%s> longer than %d bytes", cur.local, p.lim.MaxTextBytes)
+			}
+			text.Write(t)
+		}
+	}
+	if root == nil {
+		return nil, invalid("/", "no root element")
+	}
+	if cur != nil {
+		return nil, invalid(xpath(cur), "unexpected end of the document")
+	}
+	return root, nil
+}
+
+// element resolves the namespaces of a start element. The decoder is used
+// through RawToken so that directives are seen before anything else is
+// interpreted; prefixes are therefore resolved here, against the scope the
+// xmlns attributes of the element and its ancestors build.
+func (p *parser) element(e *elem, t xml.StartElement, d *xml.Decoder) error {
+	for _, a := range t.Attr {
+		if len(a.Value) > p.lim.MaxTextBytes {
+			return invalid(xpath(e)+"/@"+a.Name.Local, "attribute value longer than %d bytes", p.lim.MaxTextBytes)
+		}
+	}
+	for _, a := range t.Attr {
+		switch {
+		case a.Name.Space == "xmlns":
+			if a.Value == "" {
+				return invalid(xpath(e), "namespace prefix %q undeclared with an empty IRI", a.Name.Local)
+			}
+			e.declare(a.Name.Local, a.Value)
+			p.declare(a.Value, a.Name.Local)
+		case a.Name.Space == "" && a.Name.Local == "xmlns":
+			e.declare("", a.Value)
+			if a.Value != "" {
+				p.declare(a.Value, "")
+			}
+		}
+	}
+	ns, ok := e.resolve(t.Name.Space, true)
+	if !ok {
+		return invalid(xpath(e), "prefix %q is not declared", t.Name.Space)
+	}
+	e.ns = ns
+	for _, a := range t.Attr {
+		if a.Name.Space == "xmlns" || (a.Name.Space == "" && a.Name.Local == "xmlns") {
+			continue
+		}
+		if a.Name.Space != "" {
+			ns, ok := e.resolve(a.Name.Space, false)
+			if !ok {
+				return invalid(xpath(e)+"/@"+a.Name.Space+":"+a.Name.Local, "prefix %q is not declared", a.Name.Space)
+			}
+			a.Name.Space = ns
+		}
+		for _, b := range e.attrs {
+			if b.Name == a.Name {
+				return invalid(xpath(e)+"/@"+a.Name.Local, "attribute given twice")
+			}
+		}
+		e.attrs = append(e.attrs, a)
+	}
+	return nil
+}
+
+func (e *elem) declare(prefix, ns string) {
+	if e.scope == nil {
+		e.scope = map[string]string{}
+	}
+	e.scope[prefix] = ns
+}
+
+func (p *parser) declare(ns, prefix string) {
+	for _, q := range p.declared[ns] {
+		if q == prefix {
+			return
+		}
+	}
+	p.declared[ns] = append(p.declared[ns], prefix)
+}
+
+// resolve finds the namespace a prefix stands for in the element's scope.
+// Unprefixed elements take the default namespace; unprefixed attributes
+// have none.
+func (e *elem) resolve(prefix string, isElement bool) (string, bool) {
+	switch prefix {
+	case "xml":
+		return NSXML, true
+	case "xmlns":
+		return NSXMLNS, true
+	case "":
+		if !isElement {
+			return "", true
+		}
+	}
+	for x := e; x != nil; x = x.parent {
+		if ns, ok := x.scope[prefix]; ok {
+			return ns, true
+		}
+	}
+	return "", prefix == ""
+}
+
+// procAttr reads a pseudo-attribute such as encoding="..." of the XML
+// declaration.
+func procAttr(inst, name string) string {
+	i := strings.Index(inst, name)
+	if i < 0 {
+		return ""
+	}
+	rest := strings.TrimLeft(inst[i+len(name):], " \t\r\n")
+	if !strings.HasPrefix(rest, "=") {
+		return ""
+	}
+	rest = strings.TrimLeft(rest[1:], " \t\r\n")
+	if rest == "" || (rest[0] != '"' && rest[0] != '\'') {
+		return ""
+	}
+	q := rest[0]
+	j := strings.IndexByte(rest[1:], q)
+	if j < 0 {
+		return ""
+	}
+	return rest[1 : 1+j]
+}
+
+// xpath is the XPath-like location of e: each step is the element's name
+// (prefixed when it is in a namespace other than EPCIS's), with a 1-based
+// position when siblings share its name.
+func xpath(e *elem) string {
+	var steps []string
+	for x := e; x != nil; x = x.parent {
+		name := x.local
+		if x.ns != "" && !isEPCISNS(x.ns) {
+			if p := x.prefixHint(); p != "" {
+				name = p + ":" + name
+			}
+		}
+		if x.parent != nil {
+			n, pos := 0, 0
+			for _, s := range x.parent.kids {
+				if s.local == x.local && s.ns == x.ns {
+					n++
+					if s == x {
+						pos = n
+					}
+				}
+			}
+			if n > 1 {
+				name += "[" + strconv.Itoa(pos) + "]"
+			}
+		}
+		steps = append(steps, name)
+	}
+	var b strings.Builder
+	for i := len(steps) - 1; i >= 0; i-- {
+		b.WriteByte('/')
+		b.WriteString(steps[i])
+	}
+	return b.String()
+}
+
+// prefixHint is a prefix in scope for the element's namespace, for error
+// messages.
+func (e *elem) prefixHint() string {
+	for x := e; x != nil; x = x.parent {
+		for p, ns := range x.scope {
+			if ns == e.ns && p != "" {
+				return p
+			}
+		}
+	}
+	return ""
+}
+
+func isEPCISNS(ns string) bool {
+	switch ns {
+	case NSEPCIS2, NSEPCIS12, NSQuery2, NSQuery12, NSMasterData2, NSMasterData12:
+		return true
+	}
+	return false
+}
+
+// invalid is the ValidationException of the decoder: the pointer is the
+// XPath-like location, repeated in the message for readers of the
+// message alone.
+func invalid(where, format string, args ...any) *epcis.Error {
+	return &epcis.Error{
+		Kind:       epcis.KindValidation,
+		Pointer:    where,
+		Message:    fmt.Sprintf(format, args...) + " (at " + where + ")",
+		EventIndex: -1,
+	}
+}
