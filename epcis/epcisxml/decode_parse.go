@@ -49,7 +49,7 @@ type elem struct {
 	ns, local string
 	attrs     []xml.Attr // without namespace declarations
 	kids      []*elem
-	text      string // character data directly inside the element
+	text      string            // character data directly inside the element
 	raw       xml.Name          // the name as written (prefix, local)
 	scope     map[string]string // namespaces declared on this element
 	parent    *elem
