@@ -5,22 +5,86 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/lotline/lotline/gs1"
+	"github.com/lotline/lotline/query"
 	"github.com/lotline/lotline/query/lot"
+	"github.com/lotline/lotline/store"
 )
 
 // lotRoutes registers the lot resources (issue 5).
 func (s *Server) lotRoutes(e *echo.Echo) []resource {
+	e.GET("/lots", s.listLots)
 	e.GET("/lots/:lot/history", s.getLotHistory)
 	e.GET("/lots/:lot/trace", s.getLotTrace)
 	e.GET(recallPath, s.getLotRecall)
-	return []resource{{"/lots/:lot/history", []string{http.MethodGet}}, {"/lots/:lot/trace", []string{http.MethodGet}},
+	return []resource{{"/lots", []string{http.MethodGet}}, {"/lots/:lot/history", []string{http.MethodGet}}, {"/lots/:lot/trace", []string{http.MethodGet}},
 		{recallPath, []string{http.MethodGet}}}
+}
+
+// listLots is GET /lots?gtin=G: the lots seen in captured events (named
+// by class, or by their units' ILMD lot number), as a paginated
+// Collection in canonical order, optionally those of one GTIN. It is not
+// in GET /, whose members the OpenAPI enumerates.
+func (s *Server) listLots(c echo.Context) error {
+	if err := onlyParams(c, append([]string{"gtin", "perPage", "nextPageToken"}, headerParams...)...); err != nil {
+		return err
+	}
+	if err := formatsFromQuery(c); err != nil {
+		return err
+	}
+	perPage, err := s.perPage(c)
+	if err != nil {
+		return err
+	}
+	tr, err := s.translator(c)
+	if err != nil {
+		return err
+	}
+	prefix := "https://id.gs1.org/01/" // of every canonical LGTIN
+	if g := c.QueryParam("gtin"); g != "" {
+		epc, err := gs1.ParseEPC("https://id.gs1.org/01/" + url.PathEscape(g))
+		if err != nil || len(g) != 14 {
+			return paramError("gtin", "must be a GTIN-14 with a valid check digit")
+		}
+		prefix = query.LotClass(epc.GTIN(), "")
+	}
+	tokenKind := "lots/" + prefix
+	cur := valueCursor{After: prefix}
+	if tok := c.QueryParam("nextPageToken"); tok != "" {
+		if err := s.tokens.open(tokenKind, tok, &cur); err != nil {
+			return badToken()
+		}
+	}
+	vals, err := s.st.Values(c.Request().Context(), store.ValuePage{Kind: store.ValueLot, After: cur.After, Limit: perPage + 1})
+	if err != nil {
+		return err
+	}
+	if i := slices.IndexFunc(vals, func(v string) bool { return !strings.HasPrefix(v, prefix) }); i >= 0 {
+		vals = vals[:i]
+	}
+	if len(vals) > perPage {
+		vals = vals[:perPage]
+		if err := s.nextLink(c, tokenKind, valueCursor{After: vals[perPage-1]}, perPage); err != nil {
+			return err
+		}
+	}
+	members := make([]string, len(vals))
+	for i, v := range vals {
+		members[i] = tr.ID(v)
+	}
+	h := c.Response().Header()
+	h.Set("GS1-EPC-Format", string(tr.EPC))
+	if tr.Untranslated > 0 {
+		h.Set("Lotline-Untranslated-EPCs", strconv.Itoa(tr.Untranslated))
+	}
+	return writeJSON(c, http.StatusOK, collection(members))
 }
 
 // lotHistory is the answer of GET /lots/{lot}/history: the batch record

@@ -8,6 +8,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lotline/lotline/api"
+	"github.com/lotline/lotline/capture"
+	"github.com/lotline/lotline/gs1"
 	"github.com/lotline/lotline/query"
 )
 
@@ -423,6 +426,75 @@ func TestLotTraceErrors(t *testing.T) {
 			m := r.json(t)
 			if r.status != tt.status || m["type"] != "epcisException:"+tt.typ || (tt.param != "" && m["parameter"] != tt.param) {
 				t.Errorf("GET %s = %d %s; want %d %s naming %q", tt.path, r.status, r.body, tt.status, tt.typ, tt.param)
+			}
+		}
+	})
+}
+
+func TestListLotsAsURNs(t *testing.T) {
+	prefixes := gs1.NewPrefixTable()
+	s := startServer(t, backends["sqlite"](t), capture.Config{Prefixes: prefixes}, api.Config{Prefixes: prefixes})
+	s.capture(t, document(lotScenario...))
+	r := s.do(t, "GET", "/lots?gtin=04012345123456", nil, "GS1-EPC-Format", "Always_EPC_URN")
+	want := []any{lotURN, "urn:epc:class:lgtin:4012345.012345.L999"}
+	if got := r.json(t)["member"]; !slices.Equal(got.([]any), want) || r.header.Get("GS1-EPC-Format") != "Always_EPC_URN" {
+		t.Errorf("lots as URNs = %v (%s), want %q", got, r.header.Get("GS1-EPC-Format"), want)
+	}
+}
+
+// TestListLots: GET /lots lists the lots named by class or by ILMD, in
+// canonical order, one GTIN's with gtin=, paginated, in the EPC format
+// asked for.
+func TestListLots(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *testServer) {
+		s.capture(t, document(lotScenario...))
+		members := func(path string, h ...string) ([]string, response) {
+			t.Helper()
+			r := s.do(t, "GET", path, nil, h...)
+			if r.status != 200 {
+				t.Fatalf("GET %s = %d %s", path, r.status, r.body)
+			}
+			var got []string
+			for _, m := range r.json(t)["member"].([]any) {
+				got = append(got, m.(string))
+			}
+			return got, r
+		}
+		got, _ := members("/lots?gtin=04012345123456")
+		want := []string{lotDL, "https://id.gs1.org/01/04012345123456/10/L999"}
+		if !slices.Equal(got, want) {
+			t.Errorf("lots of the GTIN = %q, want %q", got, want)
+		}
+		all, _ := members("/lots?perPage=1000")
+		for _, l := range []string{lotDL, query.CanonicalID("urn:epc:class:lgtin:4012345.011111.RAW1")} {
+			if !slices.Contains(all, l) {
+				t.Errorf("GET /lots lacks %s: %q", l, all)
+			}
+		}
+		if !slices.IsSorted(all) {
+			t.Errorf("GET /lots is not in order: %q", all)
+		}
+		// Pages of 2 walk the same list without gaps or repeats.
+		var paged []string
+		path := "/lots?perPage=2"
+		for path != "" {
+			page, r := members(path)
+			paged = append(paged, page...)
+			path = ""
+			if link := r.header.Get("Link"); link != "" {
+				path = link[1:strings.Index(link, ">")]
+			}
+		}
+		if !slices.Equal(paged, all) {
+			t.Errorf("paged lots = %q, want %q", paged, all)
+		}
+		if r := s.do(t, "GET", "/lots?gtin=04012345123456&GS1-EPC-Format=Always_EPC_URN", nil); r.header.Get("Lotline-Untranslated-EPCs") != "2" {
+			t.Errorf("lots as URNs without prefix lengths: %s, untranslated %q", r.body, r.header.Get("Lotline-Untranslated-EPCs"))
+		}
+		for _, bad := range []string{"/lots?gtin=04012345123457", "/lots?gtin=123", "/lots?lot=1"} {
+			r := s.do(t, "GET", bad, nil)
+			if r.status != 400 || r.json(t)["type"] != "epcisException:QueryParameterException" {
+				t.Errorf("GET %s = %d %s, want a 400 QueryParameterException", bad, r.status, r.body)
 			}
 		}
 	})
