@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/lotline/lotline/epcis"
+	"github.com/lotline/lotline/gs1/cbv"
 )
 
 // event maps one event element of type typ to its JSON-LD object.
@@ -202,7 +203,21 @@ func (c *converter) field(e *elem, f Field, ptr string) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return simple(e, s, f.Kind, f.Name)
+	v, err := simple(e, s, f.Kind, f.Name)
+	if err != nil {
+		return nil, err
+	}
+	return bare(f.Name, v), nil
+}
+
+// bare writes a standard CBV value as JSON-LD does, as its bare word.
+func bare(key string, v any) any {
+	if voc, ok := ValueVocab[key]; ok {
+		if s, ok := v.(string); ok {
+			return cbv.Format(voc, s, cbv.BareWord)
+		}
+	}
+	return v
 }
 
 // leaf is the text of an element that may hold no elements.
@@ -496,7 +511,7 @@ func (c *converter) typedList(e *elem, f Field, ptr string) ([]any, error) {
 			if err != nil {
 				return nil, err
 			}
-			m["type"] = t
+			m["type"] = bare(f.Item+"/@type", t)
 		} else if f.Kind != KindBizTransactionList {
 			return nil, invalid(xpath(x), "attribute type is required on <%s>", f.Item)
 		}
@@ -562,6 +577,7 @@ func (c *converter) persistentDisposition(e *elem, ptr string) (map[string]any, 
 		if err != nil {
 			return nil, err
 		}
+		v = bare("persistentDisposition", v)
 		if k.local == "set" {
 			seenSet = true
 			c.at(c.subi(c.sub(ptr, "set"), len(set)), k)
@@ -708,7 +724,7 @@ func (c *converter) sensorAttrs(e *elem, types map[string]Kind, ptr string) (map
 				err.(*epcis.Error).Pointer = xpath(e) + "/@" + a.Name.Local
 				return nil, err
 			}
-			m[a.Name.Local] = v
+			m[a.Name.Local] = bare(e.local+"/@"+a.Name.Local, v)
 			continue
 		}
 		if err := c.foreignAttr(m, e, a, ptr); err != nil {

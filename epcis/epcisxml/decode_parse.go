@@ -125,10 +125,14 @@ func (p *parser) parse(data []byte) (*elem, error) {
 		}
 		switch t := tok.(type) {
 		case xml.Directive:
-			// DOCTYPE, ENTITY and the like: refused before anything is
+			// DOCTYPE, ENTITY and the like are refused before anything is
 			// expanded, which rules out entity expansion attacks and
-			// external entities alike.
-			return nil, fail("XML directives (DOCTYPE, ENTITY) are not accepted")
+			// external entities alike. A bare <!DOCTYPE name>, which can
+			// declare nothing and load nothing, passes: a dozen of GS1's
+			// own examples carry one.
+			if root != nil || !bareDoctype(t) {
+				return nil, fail("XML directives (DOCTYPE with declarations or an external identifier, ENTITY) are not accepted")
+			}
 		case xml.ProcInst:
 			if t.Target == "xml" {
 				if enc := procAttr(string(t.Inst), "encoding"); enc != "" {
@@ -375,4 +379,19 @@ func invalid(where, format string, args ...any) *epcis.Error {
 		Message:    fmt.Sprintf(format, args...) + " (at " + where + ")",
 		EventIndex: -1,
 	}
+}
+
+// bareDoctype reports whether d is "DOCTYPE name" with nothing else: no
+// internal subset, no SYSTEM or PUBLIC identifier.
+func bareDoctype(d xml.Directive) bool {
+	f := strings.Fields(string(d))
+	if len(f) != 2 || f[0] != "DOCTYPE" {
+		return false
+	}
+	for _, r := range f[1] {
+		if !(r == '_' || r == '-' || r == '.' || r == ':' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	return true
 }

@@ -1,5 +1,7 @@
 package epcisxml
 
+import "github.com/lotline/lotline/gs1/cbv"
+
 // This file is the element table of the XML binding: which elements an
 // EPCIS event holds, in the order of the EPCIS 2.0 XSD's xsd:sequence, what
 // each one's content is, and the 1.2 layout that wraps some of them in
@@ -206,6 +208,25 @@ var SensorReportOrder = []string{
 	"time", "microorganism", "chemicalSubstance", "value", "component", "stringValue",
 	"booleanValue", "hexBinaryValue", "uriValue", "minValue", "maxValue", "meanValue",
 	"sDev", "percRank", "percValue", "uom", "coordinateReferenceSystem",
+}
+
+// ValueVocab names the fields whose values come from a CBV vocabulary. XML
+// writes a standard value as its CBV URN (urn:epcglobal:cbv:bizstep:shipping;
+// gs1:Temperature for sensor types), JSON-LD as its bare word (shipping,
+// Temperature): the decoder maps with cbv.Format(v, s, cbv.BareWord), the
+// encoder with cbv.Format(v, s, cbv.URN). Values outside the vocabulary are
+// URIs and stay as they are. Keys are element names, or element/@attribute.
+var ValueVocab = map[string]cbv.Vocabulary{
+	"bizStep":                 cbv.BizStep,
+	"disposition":             cbv.Disp,
+	"persistentDisposition":   cbv.Disp, // its set and unset children
+	"reason":                  cbv.ER,   // errorDeclaration/reason
+	"bizTransaction/@type":    cbv.BTT,
+	"source/@type":            cbv.SDT,
+	"destination/@type":       cbv.SDT,
+	"sensorReport/@type":      cbv.MeasurementType,
+	"sensorReport/@exception": cbv.SensorAlertType,
+	"sensorReport/@component": cbv.Comp,
 }
 
 // Master data (EPCISHeader/extension/EPCISMasterData in 1.2 and 2.0):
