@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/lotline/lotline/api"
@@ -53,6 +56,31 @@ func loadDemo(ctx context.Context, st store.Store, cs *capture.Service, log *slo
 	log.Info(fmt.Sprintf("demo data loaded: %d events; try: lotline trace %s", n, demo.FinishedLot),
 		"events", n, "lot", demo.FinishedLot, "recalledLot", demo.RawLot)
 	return nil
+}
+
+// runDemo is lotline demo: lotline serve --demo on a store in a new
+// temporary directory, removed when the server stops, so that trying the
+// demo leaves nothing behind. Serve's flags apply (but --data and --demo
+// are the demo's).
+func runDemo(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	for _, a := range args {
+		if name, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "="); strings.HasPrefix(a, "-") && (name == "data" || name == "demo") {
+			return &exitError{2, fmt.Errorf("demo: --%s is not a flag of lotline demo (use lotline serve --demo --data DIR to keep the data)", name)}
+		}
+	}
+	dir, err := os.MkdirTemp("", "lotline-demo-")
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	env := func(k string) string {
+		if k == "LOTLINE_DATA" || k == "LOTLINE_DEMO" {
+			return ""
+		}
+		return getenv(k)
+	}
+	fmt.Fprintf(stderr, "lotline demo: a temporary store in %s, removed when the server stops\n", dir)
+	return runServe(ctx, append([]string{"--demo", "--data", dir}, args...), env, stdout, stderr)
 }
 
 // waitJob polls a capture job until it has finished.

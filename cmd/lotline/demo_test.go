@@ -8,9 +8,13 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"os"
+	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/lotline/lotline/epcis/demo"
 	"github.com/lotline/lotline/store"
@@ -170,5 +174,65 @@ func TestParseServeDemo(t *testing.T) {
 		if c.Demo != tt.want {
 			t.Errorf("%v env %q: Demo %v, want %v", tt.args, tt.env, c.Demo, tt.want)
 		}
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for a server goroutine writing and a
+// test reading.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestDemoCommand: lotline demo serves the demo from a temporary store
+// and removes it when stopped; it refuses --data.
+func TestDemoCommand(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var logs syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"demo", "--addr", "127.0.0.1:0"}, func(string) string { return "" }, nil, io.Discard, &logs)
+	}()
+	addr := regexp.MustCompile(`addr=(http://127\.0\.0\.1:\d+)`)
+	var base string
+	for deadline := time.Now().Add(30 * time.Second); base == ""; {
+		if m := addr.FindStringSubmatch(logs.String()); m != nil {
+			base = m[1]
+		} else if time.Now().After(deadline) {
+			t.Fatalf("lotline demo did not start listening:\n%s", logs.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	dir := regexp.MustCompile(`temporary store in (\S+),`).FindStringSubmatch(logs.String())
+	if dir == nil {
+		t.Fatalf("no temporary directory in the log:\n%s", logs.String())
+	}
+	var lots struct{ Member []string }
+	getJSON(t, base+"/lots?perPage=1000", &lots)
+	if !slices.ContainsFunc(lots.Member, func(l string) bool { return strings.HasSuffix(l, "/10/FG-2603A") }) {
+		t.Errorf("GET /lots of the demo = %q, want the finished lot FG-2603A", lots.Member)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(dir[1]); !os.IsNotExist(err) {
+		t.Errorf("the demo's directory %s is still there (%v)", dir[1], err)
+	}
+	err := run(context.Background(), []string{"demo", "--data=/tmp/x"}, func(string) string { return "" }, nil, io.Discard, io.Discard)
+	if code := exitCode(err); code != 2 {
+		t.Errorf("lotline demo --data: %v (exit %d), want a usage error", err, code)
 	}
 }

@@ -41,11 +41,13 @@ const usage = `Lotline: a GS1 EPCIS 2.0 repository.
 
 Usage:
   lotline serve [flags]        start the server (lotline serve -h for flags)
+  lotline demo [flags]         start a server on a temporary store loaded with the demo scenario
   lotline hash FILE...         print the CBV 2.0 event hash of every event in EPCIS documents
   lotline validate FILE...     validate EPCIS JSON-LD documents as capture would
   lotline trace [flags] LOT    print a lot's genealogy from a running server (tree, --json, --csv)
   lotline bench capture [flags] measure capture throughput end to end
   lotline bench query [flags]   measure query latency over a million loaded events
+  lotline bench trace [flags]   measure lot trace and recall latency over a generated supply chain
   lotline version              print the version
 `
 
@@ -61,6 +63,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	switch args[0] {
 	case "serve":
 		return runServe(ctx, args[1:], getenv, stdout, stderr)
+	case "demo":
+		return runDemo(ctx, args[1:], getenv, stdout, stderr)
 	case "hash":
 		return runHash(args[1:], stdout)
 	case "validate":
