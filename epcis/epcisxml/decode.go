@@ -201,8 +201,17 @@ func (c *converter) top(e *elem) error {
 	case isEventType(e.local) && (e.ns == "" || e.ns == NSEPCIS2):
 		// A bare event, as POST /events takes it (the openepcis fixtures
 		// write it unqualified, with the document's attributes).
+		// Its layout is not named by a namespace: 2.0 is tried, then 1.2.
 		c.root = e.local
 		ev, err := c.event(e, e.local, "")
+		if err != nil && e.ns == "" {
+			c.v12, c.version = true, "1.2"
+			var err12 error
+			if ev, err12 = c.event(e, e.local, ""); err12 != nil {
+				return err // the 2.0 reading's complaint
+			}
+			err = nil
+		}
 		if err != nil {
 			return err
 		}
@@ -254,12 +263,12 @@ func (c *converter) document(e *elem, query bool) (map[string]any, error) {
 			if _, ok := decimal(v); !ok {
 				return nil, invalid(xpath(e)+"/@schemaVersion", "schemaVersion %q is not a decimal", a.Value)
 			}
-			want := "2"
-			if c.v12 {
-				want = "1"
-			}
-			if !strings.HasPrefix(v, want) {
-				return nil, invalid(xpath(e)+"/@schemaVersion", "schemaVersion %q does not match the namespace %s", v, e.ns)
+			// Drafts of EPCIS 2.0 kept the 1.x namespace with
+			// schemaVersion 2.0 and the 2.0 layout (the event hash
+			// generator's test documents are written so): the version
+			// attribute decides the layout then.
+			if c.v12 && strings.HasPrefix(v, "2") {
+				c.v12, c.version = false, "2.0"
 			}
 		case a.Name.Space == "" && a.Name.Local == "creationDate":
 			sawDate = true
@@ -268,6 +277,10 @@ func (c *converter) document(e *elem, query bool) (map[string]any, error) {
 				return nil, invalid(xpath(e)+"/@creationDate", "creationDate %q is not a date and time with a time zone", a.Value)
 			}
 			m["creationDate"] = s
+		case a.Name.Space == "":
+			// xsd:anyAttribute admits it; an unqualified attribute has no
+			// IRI in JSON-LD and says nothing about the events, so it is
+			// left out.
 		default:
 			if err := c.foreignAttr(m, e, a, ""); err != nil {
 				return nil, err
@@ -584,8 +597,15 @@ func (c *converter) eventList(e *elem, ptr string) ([]any, error) {
 					continue
 				}
 				if c.v12 && epcisElem(x, "extension") {
-					if err := c.emptyExtension(x); err != nil {
-						return nil, err
+					// Where the 2.0 standard puts an AssociationEvent in
+					// a 1.2 document.
+					for _, y := range x.kids {
+						if !epcisElem(y, "AssociationEvent") {
+							return nil, invalid(xpath(y), "<%s> in EventList/extension/extension is not an event Lotline can capture", y.local)
+						}
+						if err := add(y, "AssociationEvent"); err != nil {
+							return nil, err
+						}
 					}
 					continue
 				}
@@ -608,22 +628,27 @@ func (c *converter) eventList(e *elem, ptr string) ([]any, error) {
 // with queryName, subscriptionID, and resultsBody/EventList.
 func (c *converter) queryBody(e *elem, ptr string) (map[string]any, error) {
 	c.at(ptr, e)
-	if len(e.kids) != 1 || e.kids[0].local != "QueryResults" || (e.kids[0].ns != NSQuery2 && e.kids[0].ns != NSQuery12) {
+	if len(e.kids) != 1 || e.kids[0].local != "QueryResults" || (e.kids[0].ns != NSQuery2 && e.kids[0].ns != NSQuery12 && e.kids[0].ns != "") {
 		return nil, invalid(xpath(e), "an EPCISQueryDocument body holds exactly one epcisq:QueryResults")
 	}
 	qe := e.kids[0]
 	qp := c.sub(ptr, "queryResults")
 	c.at(qp, qe)
 	qr := map[string]any{}
+	// Query documents are read for conversion, not captured, and those
+	// in the wild often omit queryName or swap it with subscriptionID:
+	// both are optional here and taken in either order.
 	kids := qe.kids
 	i := 0
-	if i >= len(kids) || !epcisElem(kids[i], "queryName") {
-		return nil, c.unexpected(qe, kids, i, "queryName")
-	}
-	qr["queryName"] = strings.TrimSpace(kids[i].text)
-	i++
-	if i < len(kids) && epcisElem(kids[i], "subscriptionID") {
-		qr["subscriptionID"] = strings.TrimSpace(kids[i].text)
+	for i < len(kids) && (epcisElem(kids[i], "queryName") || epcisElem(kids[i], "subscriptionID")) {
+		if _, dup := qr[kids[i].local]; dup {
+			return nil, invalid(xpath(kids[i]), "<%s> is given twice", kids[i].local)
+		}
+		s, err := c.leaf(kids[i])
+		if err != nil {
+			return nil, err
+		}
+		qr[kids[i].local] = strings.TrimSpace(s)
 		i++
 	}
 	if i >= len(kids) || !epcisElem(kids[i], "resultsBody") {

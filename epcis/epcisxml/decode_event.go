@@ -27,6 +27,9 @@ func (c *converter) event(e *elem, typ, ptr string) (map[string]any, error) {
 		i    int
 		err  error
 	)
+	if c.v12 && typ == "AssociationEvent" {
+		return m, c.association12(m, e, ptr)
+	}
 	if c.v12 {
 		l := Layout12[typ]
 		seq = append(append(append(append([]Field{}, CommonFields[:3]...), Field{Name: "baseExtension"}), l.Main...), Field{Name: "extension"})
@@ -34,7 +37,7 @@ func (c *converter) event(e *elem, typ, ptr string) (map[string]any, error) {
 			return nil, err
 		}
 		if i < len(kids) && epcisElem(kids[i], "baseExtension") {
-			if ext, err = c.wrapper(m, kids[i], Base12, ptr, ext); err != nil {
+			if ext, err = c.wrapper(m, kids[i], Base12, typ, ptr, ext); err != nil {
 				return nil, err
 			}
 			i++
@@ -44,9 +47,9 @@ func (c *converter) event(e *elem, typ, ptr string) (map[string]any, error) {
 		}
 		if i < len(kids) && epcisElem(kids[i], "extension") {
 			if typ == "TransformationEvent" {
-				err = c.emptyExtension(kids[i])
+				err = c.later12(m, kids[i], typ, ptr)
 			} else {
-				ext, err = c.wrapper(m, kids[i], l.Ext, ptr, ext)
+				ext, err = c.wrapper(m, kids[i], l.Ext, typ, ptr, ext)
 			}
 			if err != nil {
 				return nil, err
@@ -59,7 +62,7 @@ func (c *converter) event(e *elem, typ, ptr string) (map[string]any, error) {
 			return nil, err
 		}
 		if i < len(kids) && epcisElem(kids[i], "baseExtension") {
-			if ext, err = c.wrapper(m, kids[i], nil, ptr, ext); err != nil {
+			if ext, err = c.wrapper(m, kids[i], nil, typ, ptr, ext); err != nil {
 				return nil, err
 			}
 			i++
@@ -68,7 +71,7 @@ func (c *converter) event(e *elem, typ, ptr string) (map[string]any, error) {
 			return nil, err
 		}
 		if i < len(kids) && epcisElem(kids[i], "extension") {
-			if ext, err = c.wrapper(m, kids[i], nil, ptr, ext); err != nil {
+			if ext, err = c.wrapper(m, kids[i], nil, typ, ptr, ext); err != nil {
 				return nil, err
 			}
 			i++
@@ -89,13 +92,13 @@ func (c *converter) event(e *elem, typ, ptr string) (map[string]any, error) {
 // wrapper maps an extension wrapper (baseExtension, or a 1.2 event's
 // extension): the EPCIS fields it holds in order, an optional empty
 // <extension>, then foreign elements, which are appended to ext.
-func (c *converter) wrapper(m map[string]any, w *elem, fields []Field, ptr string, ext []*elem) ([]*elem, error) {
+func (c *converter) wrapper(m map[string]any, w *elem, fields []Field, typ, ptr string, ext []*elem) ([]*elem, error) {
 	i, err := c.seq(m, w, w.kids, 0, fields, ptr, append(append([]Field{}, fields...), Field{Name: "extension"}))
 	if err != nil {
 		return nil, err
 	}
 	if fields != nil && i < len(w.kids) && epcisElem(w.kids[i], "extension") {
-		if err := c.emptyExtension(w.kids[i]); err != nil {
+		if err := c.later12(m, w.kids[i], typ, ptr); err != nil {
 			return nil, err
 		}
 		i++
@@ -110,6 +113,94 @@ func (c *converter) wrapper(m map[string]any, w *elem, fields []Field, ptr strin
 		return nil, invalid(xpath(w), "text is not allowed in <%s>", w.local)
 	}
 	return ext, nil
+}
+
+// association12 maps an AssociationEvent of a 1.2 document. EPCIS 2.0 puts
+// it in EventList/extension/extension, which the 1.2 XSD leaves
+// unvalidated (a lax ##local wildcard), and GS1's own examples write its
+// elements out of the 2.0 order and its eventID in a 1.2 baseExtension:
+// so its elements are taken in any order, each once.
+func (c *converter) association12(m map[string]any, e *elem, ptr string) error {
+	all := append(append([]Field{}, CommonFields...), EventFields["AssociationEvent"]...)
+	var ext []*elem
+	for _, k := range e.kids {
+		switch {
+		case foreign(k):
+			ext = append(ext, k)
+			continue
+		case epcisElem(k, "baseExtension"):
+			var err error
+			if ext, err = c.wrapper(m, k, nil, "AssociationEvent", ptr, ext); err != nil {
+				// a 1.2 baseExtension: eventID, errorDeclaration, then
+				// foreign elements.
+				if ext, err = c.wrapper(m, k, Base12, "AssociationEvent", ptr, ext); err != nil {
+					return err
+				}
+			}
+			continue
+		case epcisElem(k, "extension"):
+			if err := c.later12(m, k, "AssociationEvent", ptr); err != nil {
+				return err
+			}
+			continue
+		}
+		var f *Field
+		for i := range all {
+			if epcisElem(k, all[i].Name) {
+				f = &all[i]
+			}
+		}
+		if f == nil {
+			return c.stray(k, all)
+		}
+		if _, dup := m[f.Name]; dup {
+			return invalid(xpath(k), "<%s> is given twice", f.Name)
+		}
+		v, err := c.field(k, *f, c.sub(ptr, f.Name))
+		if err != nil {
+			return err
+		}
+		m[f.Name] = v
+	}
+	for _, f := range all {
+		if _, ok := m[f.Name]; f.Required && !ok {
+			return invalid(xpath(e), "required element <%s> is missing", f.Name)
+		}
+	}
+	return c.extensionMembers(m, ext, ptr)
+}
+
+// later12 maps the innermost <extension> of a 1.2 event, where the EPCIS
+// 2.0 standard puts the 2.0 elements a 1.2 document carries
+// (sensorElementList, persistentDisposition, certificationInfo, ...): an
+// element is taken when it is a 2.0 field of the event that the document
+// has not given yet. Anything else there is an unqualified element
+// without an IRI, and refused.
+func (c *converter) later12(m map[string]any, x *elem, typ, ptr string) error {
+	all := append(append([]Field{}, CommonFields...), EventFields[typ]...)
+	for _, k := range x.kids {
+		var f *Field
+		for i := range all {
+			if epcisElem(k, all[i].Name) {
+				f = &all[i]
+			}
+		}
+		if f == nil {
+			return invalid(xpath(k), "<%s> is not an element of EPCIS 2.0 (extension elements must be in a namespace of their own)", k.local)
+		}
+		if _, dup := m[f.Name]; dup {
+			return invalid(xpath(k), "<%s> is given twice", f.Name)
+		}
+		v, err := c.field(k, *f, c.sub(ptr, f.Name))
+		if err != nil {
+			return err
+		}
+		m[f.Name] = v
+	}
+	if strings.TrimSpace(x.text) != "" {
+		return invalid(xpath(x), "text is not allowed in <extension>")
+	}
+	return nil
 }
 
 // seq maps kids[i:] against fields, an xsd:sequence, and returns the index
@@ -717,7 +808,11 @@ func (c *converter) sensorAttrs(e *elem, types map[string]Kind, ptr string) (map
 		if a.Name.Space == "" {
 			k, ok := types[a.Name.Local]
 			if !ok {
-				return nil, invalid(xpath(e)+"/@"+a.Name.Local, "attribute %s is not defined on <%s>", a.Name.Local, e.local)
+				// xsd:anyAttribute admits undefined unqualified
+				// attributes (GS1's examples put bizRules on
+				// sensorReport); they are kept as strings.
+				m[a.Name.Local] = strings.TrimSpace(a.Value)
+				continue
 			}
 			v, err := simple(e, a.Value, k, "@"+a.Name.Local)
 			if err != nil {
