@@ -1,0 +1,206 @@
+package epcisxml
+
+import (
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// standardPrefixes are the prefixes the EPCIS 2.0 JSON-LD context defines,
+// with its IRIs; a document's own @context overrides them. IRIs are
+// written to XML as they are in JSON-LD (cbvmda stays
+// "urn:epcglobal:cbv:mda:", as openepcis writes it, rather than GS1's XML
+// examples' "urn:epcglobal:cbv:mda"), so that a round trip keeps every
+// extension's expanded name, and with it the event hash.
+var standardPrefixes = map[string]string{
+	"epcis":   "https://ref.gs1.org/epcis/",
+	"cbv":     "https://ref.gs1.org/cbv/",
+	"cbvmda":  "urn:epcglobal:cbv:mda:",
+	"gs1":     "https://gs1.org/voc/",
+	"rdf":     "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+	"rdfs":    "http://www.w3.org/2000/01/rdf-schema#",
+	"owl":     "http://www.w3.org/2002/07/owl#",
+	"xsd":     "http://www.w3.org/2001/XMLSchema#",
+	"dcterms": "http://purl.org/dc/terms/",
+	"vtype":   "urn:epcglobal:epcis:vtype:",
+}
+
+// reservedPrefixes are the XML prefixes the binding itself writes. A
+// JSON-LD prefix of the same name that stands for another IRI (the
+// context's own "epcis" and "xsd" do) is given another XML prefix.
+var reservedPrefixes = map[string]string{
+	"epcis":  NSEPCIS2,
+	"epcisq": NSQuery2,
+	"sbdh":   NSSBDH,
+	"xsi":    NSXSI,
+	"xsd":    nsXSD,
+}
+
+// nsTable maps the JSON-LD names of extension fields to XML qualified
+// names and records the namespace declarations that this requires.
+type nsTable struct {
+	ctx   map[string]string // JSON-LD prefix -> IRI: the document's @context, or AppendEvent's ns
+	local map[string]string // the current event's own @context, if any
+	outer map[string]string // XML prefix -> IRI declared on an enclosing element (AppendEvent's ns)
+	bound []binding         // declared by the element being written
+}
+
+type binding struct{ prefix, iri string }
+
+// lookup returns the IRI a JSON-LD prefix stands for.
+func (t *nsTable) lookup(prefix string) (string, bool) {
+	if iri, ok := t.local[prefix]; ok {
+		return iri, true
+	}
+	if iri, ok := t.ctx[prefix]; ok {
+		return iri, true
+	}
+	iri, ok := standardPrefixes[prefix]
+	return iri, ok
+}
+
+// qname returns the XML name of a JSON-LD key: a compact IRI
+// "prefix:local" of a known prefix, or an absolute IRI, which is split
+// after its last '#', '/' or ':' into namespace and local name. A key
+// without a colon is returned as an unqualified name. ok is false when
+// the local name is not an XML name.
+func (t *nsTable) qname(key string) (string, bool) {
+	i := strings.IndexByte(key, ':')
+	if i < 0 {
+		return key, isNCName(key)
+	}
+	prefix, local := key[:i], key[i+1:]
+	if iri, ok := t.lookup(prefix); ok && !strings.HasPrefix(local, "//") {
+		if !isNCName(local) {
+			return "", false
+		}
+		return t.prefixFor(prefix, iri) + ":" + local, true
+	}
+	j := strings.LastIndexAny(key, "#/")
+	if j < i {
+		j = strings.LastIndexByte(key, ':')
+	}
+	iri, local := key[:j+1], key[j+1:]
+	if !isNCName(local) {
+		return "", false
+	}
+	hint := ""
+	if !strings.HasPrefix(key[i+1:], "//") {
+		// "foo:bar" with foo undeclared is, in JSON-LD, the IRI foo:bar;
+		// the XML namespace "foo:" with prefix foo says the same.
+		hint = prefix
+	}
+	return t.prefixFor(hint, iri) + ":" + local, true
+}
+
+// prefixFor returns the XML prefix of namespace iri, preferring hint,
+// binding one when none is in scope.
+func (t *nsTable) prefixFor(hint, iri string) string {
+	if hint != "" && usablePrefix(hint, iri) {
+		if declarable(t.outer, hint, iri) && t.outer[hint] == iri {
+			return hint
+		}
+		inUse := false
+		for _, bd := range t.bound {
+			if bd.prefix == hint {
+				if bd.iri == iri {
+					return hint
+				}
+				inUse = true
+			}
+		}
+		if !inUse && !declarable(t.outer, hint, t.outer[hint]) {
+			t.bind(hint, iri)
+			return hint
+		}
+	}
+	for _, bd := range t.bound {
+		if bd.iri == iri {
+			return bd.prefix
+		}
+	}
+	best := ""
+	for p, v := range t.outer {
+		if v == iri && declarable(t.outer, p, v) && (best == "" || p < best) {
+			best = p
+		}
+	}
+	if best != "" {
+		return best
+	}
+	for n := 1; ; n++ {
+		p := "ns" + strconv.Itoa(n)
+		if t.free(p) {
+			t.bind(p, iri)
+			return p
+		}
+	}
+}
+
+// free reports whether prefix is neither declared above nor bound here.
+func (t *nsTable) free(prefix string) bool {
+	if _, ok := t.outer[prefix]; ok {
+		return false
+	}
+	if _, ok := reservedPrefixes[prefix]; ok {
+		return false
+	}
+	for _, bd := range t.bound {
+		if bd.prefix == prefix {
+			return false
+		}
+	}
+	return true
+}
+
+func (t *nsTable) bind(prefix, iri string) {
+	t.bound = append(t.bound, binding{prefix, iri})
+}
+
+// declarable reports whether ns[prefix] == iri can be declared in XML
+// under its own name: prefix is an XML name not starting with "xml", and
+// not one of the binding's reserved prefixes for another IRI.
+// AppendQueryDocumentStart declares exactly the declarable entries of its
+// ns, and AppendEvent counts exactly those as declared.
+func declarable(ns map[string]string, prefix, iri string) bool {
+	if ns == nil {
+		return false
+	}
+	v, ok := ns[prefix]
+	return ok && v == iri && usablePrefix(prefix, iri)
+}
+
+func usablePrefix(prefix, iri string) bool {
+	if !isNCName(prefix) || len(prefix) >= 3 && strings.EqualFold(prefix[:3], "xml") || iri == "" {
+		return false
+	}
+	r, ok := reservedPrefixes[prefix]
+	return !ok || r == iri
+}
+
+// isNCName reports whether s is an XML name without a colon.
+func isNCName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i, r := range s {
+		if r == utf8.RuneError {
+			return false
+		}
+		if r < utf8.RuneSelf {
+			c := byte(r)
+			switch {
+			case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', c == '_':
+			case i > 0 && ('0' <= c && c <= '9' || c == '-' || c == '.'):
+			default:
+				return false
+			}
+			continue
+		}
+		if !unicode.IsLetter(r) && (i == 0 || !unicode.IsDigit(r) && !unicode.Is(unicode.Mn, r) && !unicode.Is(unicode.Mc, r) && r != 0xB7) {
+			return false
+		}
+	}
+	return true
+}
