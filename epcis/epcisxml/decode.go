@@ -125,12 +125,15 @@ func (c *converter) prefix(ns string) string {
 	if p, ok := c.used[ns]; ok {
 		return p
 	}
+	if p := contextPrefix(ns); p != "" {
+		return p
+	}
 	choose := ""
 	for _, p := range c.declared[ns] {
 		if p == "" {
 			continue
 		}
-		if _, busy := c.taken[p]; !busy {
+		if _, busy := c.taken[p]; !busy && ContextPrefixes[p] == "" {
 			choose = p
 			break
 		}
@@ -144,6 +147,17 @@ func (c *converter) prefix(ns string) string {
 	c.used[ns] = choose
 	c.taken[choose] = ns
 	return choose
+}
+
+// contextPrefix is the prefix the EPCIS context defines for ns, if any.
+func contextPrefix(ns string) string {
+	trim := func(s string) string { return strings.TrimRight(s, "#:/") }
+	for p, iri := range ContextPrefixes {
+		if trim(iri) == trim(ns) {
+			return p
+		}
+	}
+	return ""
 }
 
 func (c *converter) declaredPrefix(p string) bool {

@@ -229,6 +229,22 @@ var ValueVocab = map[string]cbv.Vocabulary{
 	"sensorReport/@component": cbv.Comp,
 }
 
+// ContextPrefixes are the namespace prefixes the EPCIS 2.0 JSON-LD context
+// itself defines, with the XML namespace each stands for. An extension
+// element in one of these namespaces is named with the context's prefix
+// ("cbvmda:lotNumber" for an element in urn:epcglobal:cbv:mda), which the
+// tree's @context then need not, and must not, redefine. The context's IRIs
+// end in '#', ':' or '/'; XML namespaces are matched with or without it.
+var ContextPrefixes = map[string]string{
+	"cbvmda":  "urn:epcglobal:cbv:mda",
+	"gs1":     "https://gs1.org/voc/",
+	"cbv":     "https://ref.gs1.org/cbv/",
+	"epcis":   "https://ref.gs1.org/epcis/",
+	"rdfs":    "http://www.w3.org/2000/01/rdf-schema#",
+	"owl":     "http://www.w3.org/2002/07/owl#",
+	"dcterms": "http://purl.org/dc/terms/",
+}
+
 // Master data (EPCISHeader/extension/EPCISMasterData in 1.2 and 2.0):
 // VocabularyList/Vocabulary[type]/VocabularyElementList/VocabularyElement[id]
 // with attribute[id]* and children/id*. JSON: epcisHeader.epcisMasterData.
