@@ -1,0 +1,353 @@
+package epcisxml
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/lotline/lotline/epcis"
+	"github.com/lotline/lotline/epcis/eventhash"
+	"github.com/lotline/lotline/gs1/cbv"
+)
+
+// TestRoundTrip takes every accepted JSON example through XML and back
+// (AppendDocument or AppendEvent, then Decode) and checks that the events
+// come back the same, field by field after normaliseEvent, and keep their
+// canonical event hash.
+func TestRoundTrip(t *testing.T) {
+	_, docs, events := loadJSONExamples(t)
+	total, same := 0, 0
+	for _, ex := range docs {
+		t.Run(ex.rel, func(t *testing.T) {
+			out, err := AppendDocument(nil, ex.tree)
+			if err != nil {
+				t.Fatal(err)
+			}
+			dec, err := Decode(out, Limits{})
+			if err != nil {
+				t.Fatalf("decoding the encoder's output: %v\n%s", err, out)
+			}
+			back, ok := dec.Tree.(map[string]any)
+			if !ok {
+				t.Fatalf("decoded %T", dec.Tree)
+			}
+			if back["type"] != ex.tree["type"] {
+				t.Errorf("type %v, want %v", back["type"], ex.tree["type"])
+			}
+			before, after := docEvents(ex.tree), docEvents(back)
+			if len(before) != len(after) {
+				t.Fatalf("%d events came back, want %d", len(after), len(before))
+			}
+			nsBefore, nsAfter := epcis.Namespaces(ex.tree["@context"]), epcis.Namespaces(back["@context"])
+			for i := range before {
+				total++
+				if compareEvent(t, i, before[i], after[i], eventNS(nsBefore, before[i]), eventNS(nsAfter, after[i])) {
+					same++
+				}
+			}
+			if md, ok := ex.tree["epcisHeader"].(map[string]any); ok && md[JSONMasterData] != nil {
+				h, _ := back["epcisHeader"].(map[string]any)
+				if !reflect.DeepEqual(rtNormalise(md[JSONMasterData], nil, false), rtNormalise(h[JSONMasterData], nil, false)) {
+					t.Errorf("master data differs")
+				}
+			}
+		})
+	}
+	for _, ex := range events {
+		t.Run(ex.rel, func(t *testing.T) {
+			out, err := AppendEvent(nil, ex.tree, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			dec, err := Decode(out, Limits{})
+			if err != nil {
+				t.Fatalf("decoding the encoder's output: %v\n%s", err, out)
+			}
+			back, ok := dec.Tree.(map[string]any)
+			if !ok {
+				t.Fatalf("decoded %T", dec.Tree)
+			}
+			total++
+			if compareEvent(t, 0, ex.tree, back, epcis.Namespaces(ex.tree["@context"]), epcis.Namespaces(back["@context"])) {
+				same++
+			}
+		})
+	}
+	t.Logf("round trip: %d of %d events identical after normalisation, hash kept", same, total)
+	t.Logf("members that differ before normalisation (events): %v", strictDiffs)
+}
+
+// compareEvent reports the differences between an event and its round
+// trip; it returns true when there are none.
+func compareEvent(t *testing.T, i int, before, after map[string]any, nsBefore, nsAfter map[string]string) bool {
+	t.Helper()
+	ok := true
+	hb, err1 := eventhash.Hash(before, nsBefore)
+	ha, err2 := eventhash.Hash(after, nsAfter)
+	if err1 != nil || err2 != nil || hb != ha {
+		pb, _ := eventhash.PreHash(before, nsBefore)
+		pa, _ := eventhash.PreHash(after, nsAfter)
+		t.Errorf("event %d: hash changed:\n before %s\n after  %s", i, pb, pa)
+		ok = false
+	}
+	if strict {
+		sb, sa := strictEvent(before, nsBefore), strictEvent(after, nsAfter)
+		for _, k := range unionKeys(sb, sa) {
+			if !reflect.DeepEqual(sb[k], sa[k]) {
+				strictDiffs[k]++
+			}
+		}
+	}
+	nb, na := normaliseEvent(before, nsBefore), normaliseEvent(after, nsAfter)
+	for _, k := range unionKeys(nb, na) {
+		if !reflect.DeepEqual(nb[k], na[k]) {
+			t.Errorf("event %d: %s differs:\n before %s\n after  %s", i, k, show(nb[k]), show(na[k]))
+			ok = false
+		}
+	}
+	return ok
+}
+
+// eventNS adds an event's own @context to its document's namespaces.
+func eventNS(doc map[string]string, ev map[string]any) map[string]string {
+	c, ok := ev["@context"]
+	if !ok {
+		return doc
+	}
+	ns := map[string]string{}
+	for k, v := range doc {
+		ns[k] = v
+	}
+	for k, v := range epcis.Namespaces(c) {
+		ns[k] = v
+	}
+	return ns
+}
+
+// strict makes compareEvent count the members that differ under a
+// comparison that only expands keys and CBV values (strictEvent), to
+// show what the normalisation of extension values absorbs.
+var (
+	strict      = true
+	strictDiffs = map[string]int{}
+)
+
+func strictEvent(ev map[string]any, ns map[string]string) map[string]any {
+	out := normaliseEvent(ev, ns)
+	for k, v := range ev {
+		if strings.Contains(k, ":") {
+			out[expandKey(k, ns)] = expandKeys(v, ns)
+		}
+	}
+	return out
+}
+
+func expandKeys(v any, ns map[string]string) any {
+	switch x := v.(type) {
+	case map[string]any:
+		m := map[string]any{}
+		for k, cv := range x {
+			m[expandKey(k, ns)] = expandKeys(cv, ns)
+		}
+		return m
+	case []any:
+		l := make([]any, len(x))
+		for i, e := range x {
+			l[i] = expandKeys(e, ns)
+		}
+		return l
+	}
+	return v
+}
+
+func docEvents(doc map[string]any) []map[string]any {
+	body, _ := doc["epcisBody"].(map[string]any)
+	list, _ := body["eventList"].([]any)
+	if qr, ok := body["queryResults"].(map[string]any); ok {
+		rb, _ := qr["resultsBody"].(map[string]any)
+		list, _ = rb["eventList"].([]any)
+	}
+	out := make([]map[string]any, len(list))
+	for i, x := range list {
+		out[i], _ = x.(map[string]any)
+	}
+	return out
+}
+
+// normaliseEvent is the normalisation under which a round trip must give
+// the event back:
+//
+//   - "@context" is left out: namespaces are compared through the
+//     expanded names of the keys;
+//   - extension keys (and keys nested in extension values) are expanded to
+//     full IRIs, so that a prefix may change;
+//   - standard CBV values are compared in their canonical Web URI form: XML
+//     writes bare words as URNs, JSON-LD reads URNs as bare words;
+//   - extension values are compared as text: XML carries a number or a
+//     boolean as text (typed by xsi:type, which a reader may ignore), an
+//     array as repeated elements, so a one-item array reads back as its
+//     item and nested arrays as one flat list.
+func normaliseEvent(ev map[string]any, ns map[string]string) map[string]any {
+	out := map[string]any{}
+	for k, v := range ev {
+		if k == "@context" {
+			continue
+		}
+		switch {
+		case strings.Contains(k, ":"):
+			out[expandKey(k, ns)] = rtNormalise(v, ns, true)
+		case k == "bizStep":
+			out[k] = cbvNorm(cbv.BizStep, v)
+		case k == "disposition":
+			out[k] = cbvNorm(cbv.Disp, v)
+		case k == "persistentDisposition":
+			pd := map[string]any{}
+			for pk, pv := range v.(map[string]any) {
+				var l []any
+				for _, x := range pv.([]any) {
+					l = append(l, cbvNorm(cbv.Disp, x))
+				}
+				pd[pk] = l
+			}
+			out[k] = pd
+		case k == "errorDeclaration":
+			ed := rtNormalise(v, ns, false).(map[string]any)
+			if r, ok := ed["reason"]; ok {
+				ed["reason"] = cbvNorm(cbv.ER, r)
+			}
+			out[k] = ed
+		case k == "bizTransactionList" || k == "sourceList" || k == "destinationList":
+			voc := cbv.BTT
+			if k != "bizTransactionList" {
+				voc = cbv.SDT
+			}
+			var l []any
+			for _, x := range v.([]any) {
+				m := rtNormalise(x, ns, false).(map[string]any)
+				if tv, ok := m["type"]; ok {
+					m["type"] = cbvNorm(voc, tv)
+				}
+				l = append(l, m)
+			}
+			out[k] = l
+		case k == "sensorElementList":
+			var l []any
+			for _, x := range v.([]any) {
+				m := rtNormalise(x, ns, false).(map[string]any)
+				if reps, ok := m["sensorReport"].([]any); ok {
+					for _, r := range reps {
+						rm := r.(map[string]any)
+						for a, voc := range map[string]cbv.Vocabulary{"type": cbv.MeasurementType, "exception": cbv.SensorAlertType, "component": cbv.Comp} {
+							if av, ok := rm[a]; ok {
+								rm[a] = cbvNorm(voc, av)
+							}
+						}
+					}
+				}
+				l = append(l, m)
+			}
+			out[k] = l
+		default:
+			out[k] = rtNormalise(v, ns, false)
+		}
+	}
+	return out
+}
+
+// rtNormalise copies a value with extension keys expanded and, inside
+// extensions (ext), scalars as text and arrays flattened.
+func rtNormalise(v any, ns map[string]string, ext bool) any {
+	switch x := v.(type) {
+	case map[string]any:
+		m := map[string]any{}
+		for k, cv := range x {
+			key := k
+			isExt := ext
+			if strings.Contains(k, ":") {
+				key, isExt = expandKey(k, ns), true
+			}
+			m[key] = rtNormalise(cv, ns, isExt)
+		}
+		return m
+	case []any:
+		var l []any
+		for _, e := range x {
+			n := rtNormalise(e, ns, ext)
+			if sub, ok := n.([]any); ok && ext {
+				l = append(l, sub...)
+			} else {
+				l = append(l, n)
+			}
+		}
+		if ext && len(l) == 1 {
+			return l[0]
+		}
+		return l
+	case json.Number:
+		if ext {
+			return string(x)
+		}
+		// Standard numbers (quantity, sensor values) keep their text.
+		return "#" + string(x)
+	case bool:
+		if ext {
+			return strconv.FormatBool(x)
+		}
+		return x
+	}
+	return v
+}
+
+func expandKey(k string, ns map[string]string) string {
+	p, l, _ := strings.Cut(k, ":")
+	if strings.HasPrefix(l, "//") {
+		return k
+	}
+	if iri, ok := ns[p]; ok {
+		return iri + l
+	}
+	if iri, ok := standardPrefixes[p]; ok {
+		return iri + l
+	}
+	return k
+}
+
+func cbvNorm(voc cbv.Vocabulary, v any) any {
+	s, ok := v.(string)
+	if !ok {
+		return v
+	}
+	if n, err := cbv.Normalize(voc, s); err == nil {
+		return n
+	}
+	return s
+}
+
+func unionKeys(a, b map[string]any) []string {
+	var keys []string
+	for k := range a {
+		keys = append(keys, k)
+	}
+	for k := range b {
+		if _, ok := a[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+func show(v any) string {
+	if v == nil {
+		return "(absent)"
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(b)
+}
