@@ -45,6 +45,7 @@ Usage:
   lotline hash FILE...         print the CBV 2.0 event hash of every event in EPCIS documents
   lotline validate FILE...     validate EPCIS JSON-LD documents as capture would
   lotline trace [flags] LOT    print a lot's genealogy from a running server (tree, --json, --csv)
+  lotline conform --url URL    run the EPCIS 2.0 conformance kit against a server
   lotline bench capture [flags] measure capture throughput end to end
   lotline bench query [flags]   measure query latency over a million loaded events
   lotline bench trace [flags]   measure lot trace and recall latency over a generated supply chain
@@ -71,6 +72,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runValidate(args[1:], stdout)
 	case "trace":
 		return runTrace(ctx, args[1:], getenv, stdout, stderr)
+	case "conform":
+		return runConform(ctx, args[1:], getenv, stdout, stderr)
 	case "bench":
 		return runBench(ctx, args[1:], getenv, stdout, stderr)
 	case "version":
