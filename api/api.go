@@ -25,6 +25,7 @@ import (
 	"github.com/lotline/lotline/gs1"
 	"github.com/lotline/lotline/query/engine"
 	"github.com/lotline/lotline/store"
+	"github.com/lotline/lotline/subscribe"
 )
 
 // Versions this server speaks.
@@ -65,6 +66,9 @@ type Config struct {
 	Prefixes *gs1.PrefixTable
 	// Ready reports whether the server can take traffic (readyz).
 	Ready func(ctx context.Context) error
+	// Subscriptions serves webhook subscriptions and WebSocket streams
+	// (see NewSubscriptions); nil answers them with 503.
+	Subscriptions *subscribe.Service
 }
 
 // DefaultConfig holds the limits documented in docs/server.md.
@@ -169,7 +173,7 @@ func (s *Server) routes(e *echo.Echo) {
 	e.POST("/events", s.postEvent)
 	e.GET("/events", s.getEvents)
 	e.GET("/events/:eventID", s.getEvent)
-	for _, r := range append(append(s.resourceRoutes(e), s.lotRoutes(e)...), resources...) {
+	for _, r := range append(append(append(s.resourceRoutes(e), s.lotRoutes(e)...), s.subscriptionRoutes(e)...), resources...) {
 		allow := strings.Join(append(append([]string{}, r.methods...), http.MethodOptions), ", ")
 		e.OPTIONS(r.path, func(c echo.Context) error {
 			h := c.Response().Header()

@@ -422,6 +422,10 @@ func (s *Server) deleteQuery(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	// Subscriptions end first: one left over would find its query gone.
+	if err := s.endQuerySubscriptions(c.Request().Context(), nq.Name); err != nil {
+		return err
+	}
 	err = s.st.DeleteQuery(c.Request().Context(), nq.Name)
 	if errors.Is(err, store.ErrNotFound) {
 		return epcis.Errorf(epcis.KindNoSuchResource, "no query named %q", nq.Name)
@@ -482,6 +486,9 @@ func (s *Server) listQueries(c echo.Context) error {
 // rather than combined, since the REST binding defines none for this
 // resource (its subscription parameters are not served here).
 func (s *Server) namedQueryEvents(c echo.Context) error {
+	if isWebSocket(c.Request()) {
+		return s.queryEventsSocket(c)
+	}
 	_, def, err := s.ownQuery(c)
 	if err != nil {
 		return err

@@ -24,6 +24,7 @@ func TestDependencyDirection(t *testing.T) {
 		"store":       {"store"},
 		"capture":     {"epcis", "gs1", "query", "schemas", "store"},
 		"conformance": {"conformance"},
+		"subscribe":   {"epcis", "query", "store"},
 	}
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
 		fields := strings.Fields(line)

@@ -27,6 +27,7 @@ import (
 	"github.com/lotline/lotline/store"
 	mongostore "github.com/lotline/lotline/store/mongo"
 	sqlitestore "github.com/lotline/lotline/store/sqlite"
+	"github.com/lotline/lotline/subscribe"
 )
 
 // serveConfig is everything `lotline serve` can be told, by flag or by
@@ -50,6 +51,9 @@ type serveConfig struct {
 	ReadTimeout   time.Duration
 	WriteTimeout  time.Duration
 	Demo          bool
+	// AllowPrivateWebhooks lets webhook subscriptions reach loopback,
+	// private and link-local addresses.
+	AllowPrivateWebhooks bool
 }
 
 // flagSpec binds one setting to its flag, its environment variable and its
@@ -78,6 +82,7 @@ func serveFlags() []flagSpec {
 		{"read-timeout", "LOTLINE_READ_TIMEOUT", "longest time to read one request, body included", "2m"},
 		{"write-timeout", "LOTLINE_WRITE_TIMEOUT", "longest time to write one response", "2m"},
 		{"demo", "LOTLINE_DEMO", "true: when the store holds no event, load the contract-manufacturing demo scenario at start", "false"},
+		{"allow-private-webhooks", "LOTLINE_ALLOW_PRIVATE_WEBHOOKS", "true: webhook subscriptions may deliver to loopback, private and link-local addresses (never to cloud metadata addresses)", "false"},
 	}
 }
 
@@ -143,6 +148,11 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (*s
 		errs = append(errs, fmt.Errorf("--demo: %q is not true or false", *vals["demo"]))
 	}
 	c.Demo = demo
+	apw, err := strconv.ParseBool(*vals["allow-private-webhooks"])
+	if err != nil {
+		errs = append(errs, fmt.Errorf("--allow-private-webhooks: %q is not true or false", *vals["allow-private-webhooks"]))
+	}
+	c.AllowPrivateWebhooks = apw
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		errs = append(errs, fmt.Errorf("--addr: %v", err))
 	}
@@ -283,6 +293,7 @@ type server struct {
 	Store *openedStore
 	hs    *http.Server
 	cs    *capture.Service
+	subs  *subscribe.Service
 	errc  chan error
 }
 
@@ -322,25 +333,50 @@ func startServer(ctx context.Context, c *serveConfig, log *slog.Logger) (*server
 	eng := engine.New(st, engine.Config{})
 	hooks := api.HooksFor(reg)
 	hooks.MasterDataSaved = eng.Invalidate
+	// With MongoDB several writers may make batches visible out of Seq
+	// order: subscriptions wait that long before taking an event (see
+	// package subscribe).
+	lag := time.Duration(0)
+	if st.shared {
+		lag = 5 * time.Second
+	}
+	subs, err := api.NewSubscriptions(st.Store, subscribe.Config{AllowPrivate: c.AllowPrivateWebhooks, VisibilityLag: lag,
+		SharedStore: st.shared, Engine: eng, Log: log})
+	if err != nil {
+		return fail(err)
+	}
+	saved := hooks.EventsSaved
+	hooks.EventsSaved = func(n int) {
+		if saved != nil {
+			saved(n)
+		}
+		if n > 0 {
+			subs.Notify()
+		}
+	}
 	cs := capture.New(st, sv, capture.Config{MaxEvents: c.MaxEvents, Workers: c.Workers, Queue: c.Queue,
 		SharedStore: st.shared, AbandonAfter: c.JobLease, Prefixes: prefixes}, log, hooks)
 	if err := cs.Start(ctx); err != nil {
 		return fail(err)
 	}
+	subs.Start(ctx)
 	if c.Demo {
 		if err := loadDemo(ctx, st, cs, log); err != nil {
+			subs.Close()
 			cs.Close()
 			return fail(err)
 		}
 	}
 	h := api.New(api.Config{MaxBodyBytes: c.MaxBodyBytes, MaxEventBytes: c.MaxEventBytes, CaptureSlots: c.CaptureSlots,
-		MaxPerPage: c.MaxPerPage, Engine: eng, Vendor: "lotline/" + version, TokenSecret: secret, Ready: st.ready, Prefixes: prefixes}, st, cs, log, reg)
+		MaxPerPage: c.MaxPerPage, Engine: eng, Vendor: "lotline/" + version, TokenSecret: secret, Ready: st.ready, Prefixes: prefixes,
+		Subscriptions: subs}, st, cs, log, reg)
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
+		subs.Close()
 		cs.Close()
 		return fail(err)
 	}
-	s := &server{Addr: ln.Addr().String(), Store: st, cs: cs, errc: make(chan error, 1)}
+	s := &server{Addr: ln.Addr().String(), Store: st, cs: cs, subs: subs, errc: make(chan error, 1)}
 	s.hs = &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -363,5 +399,6 @@ func (s *server) close(ctx context.Context) error {
 	defer cancel()
 	err := s.hs.Shutdown(sctx)
 	s.cs.Close()
+	s.subs.Close()
 	return errors.Join(err, s.Store.Close())
 }
