@@ -1,0 +1,89 @@
+package epcisxml
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/lotline/lotline/epcis"
+)
+
+// doc wraps events in a minimal EPCIS 2.0 document.
+func doc(events string) string {
+	return `<epcis:EPCISDocument xmlns:epcis="urn:epcglobal:epcis:xsd:2" schemaVersion="2.0" creationDate="2024-01-01T00:00:00Z"><EPCISBody><EventList>` +
+		events + `</EventList></EPCISBody></epcis:EPCISDocument>`
+}
+
+const objectEvent = `<ObjectEvent><eventTime>2024-01-01T00:00:00Z</eventTime><eventTimeZoneOffset>+00:00</eventTimeZoneOffset><action>OBSERVE</action></ObjectEvent>`
+
+// TestHostileInput: each hostile document is refused at once with a
+// ValidationException (a 400), nothing expanded or fetched.
+func TestHostileInput(t *testing.T) {
+	deep := strings.Repeat("<a>", 10_000) + strings.Repeat("</a>", 10_000)
+	var attrs strings.Builder
+	for i := 0; i < 100; i++ {
+		attrs.WriteString(` a` + strings.Repeat("x", i) + `="1"`)
+	}
+	tests := []struct {
+		name string
+		xml  string
+		lim  Limits
+		want string
+	}{
+		{"billion laughs", `<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">` +
+			`<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]><lolz>&lol3;</lolz>`, Limits{}, "directives"},
+		{"external entity", `<?xml version="1.0"?><!DOCTYPE foo [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><foo>&xxe;</foo>`, Limits{}, "directives"},
+		{"external DTD", `<!DOCTYPE foo SYSTEM "http://example.com/evil.dtd"><foo/>`, Limits{}, "directives"},
+		{"parameter entity", `<!DOCTYPE foo [<!ENTITY % p SYSTEM "http://example.com/p">%p;]><foo/>`, Limits{}, "directives"},
+		{"entity after the root starts", doc(objectEvent)[:40] + `<!ENTITY x "y">` + doc(objectEvent)[40:], Limits{}, "not well-formed"},
+		{"undeclared entity reference", doc(strings.Replace(objectEvent, "OBSERVE", "&xxe;", 1)), Limits{}, "not well-formed"},
+		{"deep nesting", deep, Limits{}, "nested deeper than 48"},
+		{"huge text", doc(strings.Replace(objectEvent, "OBSERVE", strings.Repeat("A", 1<<20), 1)), Limits{}, "longer than 65536 bytes"},
+		{"huge attribute", `<epcis:EPCISDocument xmlns:epcis="urn:epcglobal:epcis:xsd:2" x="` + strings.Repeat("A", 1<<17) + `"/>`, Limits{}, "longer than 65536 bytes"},
+		{"many attributes", `<epcis:EPCISDocument xmlns:epcis="urn:epcglobal:epcis:xsd:2"` + attrs.String() + `/>`, Limits{}, "more than 64 attributes"},
+		{"many elements", doc(strings.Repeat(objectEvent, 50)), Limits{MaxElements: 100}, "more than 100 elements"},
+		{"Latin-1 declared", `<?xml version="1.0" encoding="ISO-8859-1"?>` + doc(objectEvent), Limits{}, `"ISO-8859-1" is not supported`},
+		{"UTF-16 declared", `<?xml version="1.0" encoding="UTF-16"?>` + doc(objectEvent), Limits{}, `"UTF-16" is not supported`},
+		{"US-ASCII with a high byte", `<?xml version="1.0" encoding="US-ASCII"?>` + doc(strings.Replace(objectEvent, "OBSERVE", "OBS\xe9RVE", 1)), Limits{}, "above 127"},
+		{"invalid UTF-8", doc(strings.Replace(objectEvent, "OBSERVE", "OBS\xffRVE", 1)), Limits{}, "not well-formed"},
+		{"two roots", doc(objectEvent) + doc(objectEvent), Limits{}, "more than one root"},
+		{"unclosed", doc(objectEvent)[:100], Limits{}, ""},
+		{"mismatched end tag", `<a></b>`, Limits{}, "does not close"},
+		{"undeclared prefix", `<x:EPCISDocument/>`, Limits{}, `prefix "x" is not declared`},
+		{"empty", ``, Limits{}, "no root element"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Decode([]byte(tc.xml), tc.lim)
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			var e *epcis.Error
+			if !errors.As(err, &e) || e.Kind != epcis.KindValidation {
+				t.Fatalf("error %T %v is not a ValidationException", err, err)
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %q does not say %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// TestAcceptedEnvelopes: what the hostile-input rules still let through.
+func TestAcceptedEnvelopes(t *testing.T) {
+	tests := []struct{ name, xml string }{
+		{"UTF-8 declared", `<?xml version="1.0" encoding="UTF-8"?>` + doc(objectEvent)},
+		{"utf-8 lower case", `<?xml version="1.0" encoding="utf-8"?>` + doc(objectEvent)},
+		{"US-ASCII declared", `<?xml version="1.0" encoding="US-ASCII"?>` + doc(objectEvent)},
+		{"byte order mark", "\xef\xbb\xbf" + doc(objectEvent)},
+		{"bare DOCTYPE", `<?xml version="1.0"?><!DOCTYPE project>` + doc(objectEvent)},
+		{"comments and processing instructions", `<?xml version="1.0"?><!-- c -->` + doc(`<?pi x?>`+objectEvent)},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := Decode([]byte(tc.xml), Limits{}); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
