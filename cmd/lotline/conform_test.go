@@ -1,0 +1,121 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lotline/lotline/conformance"
+	"github.com/lotline/lotline/gs1/gs1test"
+	"github.com/lotline/lotline/store/mongo/mongotest"
+)
+
+// knownDeviations are the MUST cases of the conformance kit that Lotline
+// fails today, each with the reason. Only this test reads the list (the
+// kit and `lotline conform` report them as failures); it keeps CI green
+// while the deviations wait for their fix, and fails when a listed case
+// starts passing, so that the list never hides a fixed deviation.
+var knownDeviations = map[string]string{
+	"CAP-020": "TCR-53 step 29: a sensorElement naming deviceID (or another inline attribute) in both sensorMetadata " +
+		"and sensorReport is accepted; the draft requirement says capture does not accept it (epcis validation)",
+	"CAP-022": "GET /capture answers {\"captureJobs\": [...]} where the OpenAPI's 200 schema is a JSON array of CaptureJob " +
+		"(api/capture.go listJobs; changing the shape touches its tests and clients)",
+}
+
+// startConformServer starts Lotline with the serve flags on port 0 and
+// returns its base URL.
+func startConformServer(t *testing.T, args ...string) string {
+	t.Helper()
+	c, err := parseServe(append([]string{"--addr", "127.0.0.1:0", "--data", t.TempDir()}, args...), func(string) string { return "" }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := startServer(context.Background(), c, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.close(context.Background()) })
+	return "http://" + srv.Addr
+}
+
+// TestConformance runs the whole conformance kit, with a case for every
+// GS1 JSON example, against Lotline on each store. Any MUST failure not in
+// knownDeviations fails the test; SHOULD and MAY failures are logged.
+func TestConformance(t *testing.T) {
+	examples := filepath.Join(gs1test.Dir(t), "gs1-EPCIS", "examples", "JSON")
+	for _, st := range []struct {
+		name string
+		args func(t *testing.T) []string
+	}{
+		{"sqlite", func(*testing.T) []string { return nil }},
+		{"mongo", func(t *testing.T) []string { return []string{"--store", mongotest.Start(t)} }},
+	} {
+		t.Run(st.name, func(t *testing.T) {
+			base := startConformServer(t, st.args(t)...)
+			start := time.Now()
+			rep, err := conformance.Run(context.Background(), conformance.Config{URL: base, Examples: examples, Timeout: 60 * time.Second})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out bytes.Buffer
+			rep.WriteText(&out)
+			t.Logf("%s store: %d cases in %s\n%s", st.name, len(rep.Results), time.Since(start).Round(time.Millisecond), out.String())
+			if len(rep.Results) < 150 {
+				t.Errorf("only %d cases ran: the kit or its examples went missing", len(rep.Results))
+			}
+			failed := map[string]bool{}
+			for _, r := range rep.Failed(conformance.Must) {
+				failed[r.Case.ID] = true
+				if _, known := knownDeviations[r.Case.ID]; !known {
+					t.Errorf("MUST %s failed: %s (%s: %s)", r.Case.ID, r.Message, r.Case.Ref, r.Case.Requirement)
+				}
+			}
+			for id := range knownDeviations {
+				if !failed[id] {
+					t.Errorf("%s is listed in knownDeviations but did not fail: remove it from the list", id)
+				}
+			}
+		})
+	}
+}
+
+func TestConformCommand(t *testing.T) {
+	base := startConformServer(t)
+	for _, c := range []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"one case, text", []string{"conform", "--url", base, "--run", "CAP-006"}, 0, "CAP-006"},
+		{"pattern, junit", []string{"conform", "--url", base, "--run", "^ERR-00[12]$", "--format", "junit"}, 0, "<testsuites"},
+		// CAP-022 is a known deviation: a failed MUST exits 1.
+		{"failing MUST", []string{"conform", "--url", base, "--run", "CAP-022"}, 1, "CAP-022 MUST FAIL"},
+		{"list", []string{"conform", "--list", "--run", "^HDR-"}, 0, "HDR-004"},
+		{"bad format", []string{"conform", "--url", base, "--format", "yaml"}, 2, ""},
+		{"no case", []string{"conform", "--url", base, "--run", "NOPE-1"}, 2, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			stdout, stderr, code := runCLI(c.args...)
+			if code != c.code || !strings.Contains(stdout, c.want) {
+				t.Errorf("exit %d (want %d), stdout:\n%s\nstderr: %s", code, c.code, stdout, stderr)
+			}
+		})
+	}
+	stdout, _, code := runCLI("conform", "--url", base, "--run", "^QRY-EQ_bizStep", "--format", "json")
+	var rep struct {
+		Results []struct {
+			ID     string `json:"id"`
+			Status string `json:"status"`
+		} `json:"results"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil || code != 0 || len(rep.Results) != 2 {
+		t.Errorf("--format json: exit %d, %v, %d results:\n%s", code, err, len(rep.Results), stdout)
+	}
+}
