@@ -326,8 +326,12 @@ func (c *converter) leaf(e *elem) (string, error) {
 
 // simple checks and converts the text of a simple type.
 func simple(e *elem, s string, k Kind, name string) (any, error) {
+	return simpleAt(func() string { return xpath(e) }, s, k, name)
+}
+
+// simpleAt is simple with the location computed by where, only on error.
+func simpleAt(where func() string, s string, k Kind, name string) (any, error) {
 	s = strings.TrimSpace(s)
-	where := func() string { return xpath(e) }
 	switch k {
 	case KindURI:
 		if s == "" {
@@ -814,9 +818,8 @@ func (c *converter) sensorAttrs(e *elem, types map[string]Kind, ptr string) (map
 				m[a.Name.Local] = strings.TrimSpace(a.Value)
 				continue
 			}
-			v, err := simple(e, a.Value, k, "@"+a.Name.Local)
+			v, err := simpleAt(func() string { return xpath(e) + "/@" + a.Name.Local }, a.Value, k, "@"+a.Name.Local)
 			if err != nil {
-				err.(*epcis.Error).Pointer = xpath(e) + "/@" + a.Name.Local
 				return nil, err
 			}
 			m[a.Name.Local] = bare(e.local+"/@"+a.Name.Local, v)

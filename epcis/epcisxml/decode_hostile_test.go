@@ -9,12 +9,12 @@ import (
 )
 
 // doc wraps events in a minimal EPCIS 2.0 document.
-func doc(events string) string {
+func xmlDoc(events string) string {
 	return `<epcis:EPCISDocument xmlns:epcis="urn:epcglobal:epcis:xsd:2" schemaVersion="2.0" creationDate="2024-01-01T00:00:00Z"><EPCISBody><EventList>` +
 		events + `</EventList></EPCISBody></epcis:EPCISDocument>`
 }
 
-const objectEvent = `<ObjectEvent><eventTime>2024-01-01T00:00:00Z</eventTime><eventTimeZoneOffset>+00:00</eventTimeZoneOffset><action>OBSERVE</action></ObjectEvent>`
+const xmlObjectEvent = `<ObjectEvent><eventTime>2024-01-01T00:00:00Z</eventTime><eventTimeZoneOffset>+00:00</eventTimeZoneOffset><action>OBSERVE</action></ObjectEvent>`
 
 // TestHostileInput: each hostile document is refused at once with a
 // ValidationException (a 400), nothing expanded or fetched.
@@ -35,19 +35,19 @@ func TestHostileInput(t *testing.T) {
 		{"external entity", `<?xml version="1.0"?><!DOCTYPE foo [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><foo>&xxe;</foo>`, Limits{}, "directives"},
 		{"external DTD", `<!DOCTYPE foo SYSTEM "http://example.com/evil.dtd"><foo/>`, Limits{}, "directives"},
 		{"parameter entity", `<!DOCTYPE foo [<!ENTITY % p SYSTEM "http://example.com/p">%p;]><foo/>`, Limits{}, "directives"},
-		{"entity after the root starts", doc(objectEvent)[:40] + `<!ENTITY x "y">` + doc(objectEvent)[40:], Limits{}, "not well-formed"},
-		{"undeclared entity reference", doc(strings.Replace(objectEvent, "OBSERVE", "&xxe;", 1)), Limits{}, "not well-formed"},
+		{"entity after the root starts", xmlDoc(xmlObjectEvent)[:40] + `<!ENTITY x "y">` + xmlDoc(xmlObjectEvent)[40:], Limits{}, "not well-formed"},
+		{"undeclared entity reference", xmlDoc(strings.Replace(xmlObjectEvent, "OBSERVE", "&xxe;", 1)), Limits{}, "not well-formed"},
 		{"deep nesting", deep, Limits{}, "nested deeper than 48"},
-		{"huge text", doc(strings.Replace(objectEvent, "OBSERVE", strings.Repeat("A", 1<<20), 1)), Limits{}, "longer than 65536 bytes"},
+		{"huge text", xmlDoc(strings.Replace(xmlObjectEvent, "OBSERVE", strings.Repeat("A", 1<<20), 1)), Limits{}, "longer than 65536 bytes"},
 		{"huge attribute", `<epcis:EPCISDocument xmlns:epcis="urn:epcglobal:epcis:xsd:2" x="` + strings.Repeat("A", 1<<17) + `"/>`, Limits{}, "longer than 65536 bytes"},
 		{"many attributes", `<epcis:EPCISDocument xmlns:epcis="urn:epcglobal:epcis:xsd:2"` + attrs.String() + `/>`, Limits{}, "more than 64 attributes"},
-		{"many elements", doc(strings.Repeat(objectEvent, 50)), Limits{MaxElements: 100}, "more than 100 elements"},
-		{"Latin-1 declared", `<?xml version="1.0" encoding="ISO-8859-1"?>` + doc(objectEvent), Limits{}, `"ISO-8859-1" is not supported`},
-		{"UTF-16 declared", `<?xml version="1.0" encoding="UTF-16"?>` + doc(objectEvent), Limits{}, `"UTF-16" is not supported`},
-		{"US-ASCII with a high byte", `<?xml version="1.0" encoding="US-ASCII"?>` + doc(strings.Replace(objectEvent, "OBSERVE", "OBS\xe9RVE", 1)), Limits{}, "above 127"},
-		{"invalid UTF-8", doc(strings.Replace(objectEvent, "OBSERVE", "OBS\xffRVE", 1)), Limits{}, "not well-formed"},
-		{"two roots", doc(objectEvent) + doc(objectEvent), Limits{}, "more than one root"},
-		{"unclosed", doc(objectEvent)[:100], Limits{}, ""},
+		{"many elements", xmlDoc(strings.Repeat(xmlObjectEvent, 50)), Limits{MaxElements: 100}, "more than 100 elements"},
+		{"Latin-1 declared", `<?xml version="1.0" encoding="ISO-8859-1"?>` + xmlDoc(xmlObjectEvent), Limits{}, `"ISO-8859-1" is not supported`},
+		{"UTF-16 declared", `<?xml version="1.0" encoding="UTF-16"?>` + xmlDoc(xmlObjectEvent), Limits{}, `"UTF-16" is not supported`},
+		{"US-ASCII with a high byte", `<?xml version="1.0" encoding="US-ASCII"?>` + xmlDoc(strings.Replace(xmlObjectEvent, "OBSERVE", "OBS\xe9RVE", 1)), Limits{}, "above 127"},
+		{"invalid UTF-8", xmlDoc(strings.Replace(xmlObjectEvent, "OBSERVE", "OBS\xffRVE", 1)), Limits{}, "not well-formed"},
+		{"two roots", xmlDoc(xmlObjectEvent) + xmlDoc(xmlObjectEvent), Limits{}, "more than one root"},
+		{"unclosed", xmlDoc(xmlObjectEvent)[:100], Limits{}, ""},
 		{"mismatched end tag", `<a></b>`, Limits{}, "does not close"},
 		{"undeclared prefix", `<x:EPCISDocument/>`, Limits{}, `prefix "x" is not declared`},
 		{"empty", ``, Limits{}, "no root element"},
@@ -72,12 +72,12 @@ func TestHostileInput(t *testing.T) {
 // TestAcceptedEnvelopes: what the hostile-input rules still let through.
 func TestAcceptedEnvelopes(t *testing.T) {
 	tests := []struct{ name, xml string }{
-		{"UTF-8 declared", `<?xml version="1.0" encoding="UTF-8"?>` + doc(objectEvent)},
-		{"utf-8 lower case", `<?xml version="1.0" encoding="utf-8"?>` + doc(objectEvent)},
-		{"US-ASCII declared", `<?xml version="1.0" encoding="US-ASCII"?>` + doc(objectEvent)},
-		{"byte order mark", "\xef\xbb\xbf" + doc(objectEvent)},
-		{"bare DOCTYPE", `<?xml version="1.0"?><!DOCTYPE project>` + doc(objectEvent)},
-		{"comments and processing instructions", `<?xml version="1.0"?><!-- c -->` + doc(`<?pi x?>`+objectEvent)},
+		{"UTF-8 declared", `<?xml version="1.0" encoding="UTF-8"?>` + xmlDoc(xmlObjectEvent)},
+		{"utf-8 lower case", `<?xml version="1.0" encoding="utf-8"?>` + xmlDoc(xmlObjectEvent)},
+		{"US-ASCII declared", `<?xml version="1.0" encoding="US-ASCII"?>` + xmlDoc(xmlObjectEvent)},
+		{"byte order mark", "\xef\xbb\xbf" + xmlDoc(xmlObjectEvent)},
+		{"bare DOCTYPE", `<?xml version="1.0"?><!DOCTYPE project>` + xmlDoc(xmlObjectEvent)},
+		{"comments and processing instructions", `<?xml version="1.0"?><!-- c -->` + xmlDoc(`<?pi x?>`+xmlObjectEvent)},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
