@@ -185,8 +185,9 @@ func (s *Service) Start(ctx context.Context) {
 	}()
 }
 
-// Close stops the service and waits for running passes; a delivery in
-// flight is cancelled and retried by the next server to serve it.
+// Close stops the service and waits for running passes: a delivery in
+// flight is finished (within Config.Timeout) and recorded, and no new
+// one starts.
 func (s *Service) Close() {
 	if s.stop != nil {
 		s.stop()
@@ -410,10 +411,14 @@ func (s *Service) pass(ctx context.Context, sub *store.Subscription, q *query.Qu
 			s.fail(ctx, sub, err)
 			return
 		}
-		if err := s.post(ctx, sub, body, deliveryID(sub, ch.events)); err != nil {
-			if ctx.Err() == nil {
-				s.fail(ctx, sub, err)
-			}
+		if ctx.Err() != nil {
+			return
+		}
+		// A delivery under way is not cut short by Close: the receiver
+		// may have taken it, and its 2xx must be recorded, or the chunk
+		// would be delivered again after the restart. Timeout bounds it.
+		if err := s.post(context.WithoutCancel(ctx), sub, body, deliveryID(sub, ch.events)); err != nil {
+			s.fail(ctx, sub, err)
 			return
 		}
 		sent = true

@@ -1,0 +1,180 @@
+package subscribe_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/lotline/lotline/query"
+	"github.com/lotline/lotline/store"
+	sqlitestore "github.com/lotline/lotline/store/sqlite"
+	"github.com/lotline/lotline/subscribe"
+)
+
+// seqDocument stands in for the EPCISQueryDocument writer: the Seqs of
+// the delivered events, as a JSON array.
+func seqDocument(evs []*store.Event, _ time.Time, _ string) ([]byte, error) {
+	seqs := make([]int64, len(evs))
+	for i, e := range evs {
+		seqs[i] = e.Seq
+	}
+	return json.Marshal(seqs)
+}
+
+func allEvents(*store.NamedQuery) (*query.Query, error) { return &query.Query{}, nil }
+
+func openStore(t *testing.T) *sqlitestore.Store {
+	t.Helper()
+	st, err := sqlitestore.Open(context.Background(), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+var evSeq int
+
+func addEvents(t *testing.T, st store.Store, n int) {
+	t.Helper()
+	b := store.Batch{Atomic: true}
+	for range n {
+		evSeq++
+		id := fmt.Sprintf("urn:uuid:00000000-0000-4000-8000-%012d", evSeq)
+		b.Events = append(b.Events, &store.Event{UniqueKey: id, EventID: id, Type: "ObjectEvent",
+			EventTime: time.Now(), Owner: "o", Body: []byte(`{"type":"ObjectEvent","eventID":"` + id + `"}`)})
+	}
+	if _, err := st.AddEvents(context.Background(), b); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestTwoServersShareOneSubscription runs two services over one store:
+// the lease lets one of them serve the subscription at a time, and the
+// shared progress means no event is delivered twice or lost.
+func TestTwoServersShareOneSubscription(t *testing.T) {
+	st := openStore(t)
+	var mu sync.Mutex
+	seen := map[int64]int{}
+	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var seqs []int64
+		b, _ := io.ReadAll(r.Body)
+		if err := json.Unmarshal(b, &seqs); err != nil {
+			w.WriteHeader(400)
+			return
+		}
+		time.Sleep(2 * time.Millisecond) // let passes overlap
+		mu.Lock()
+		for _, s := range seqs {
+			seen[s]++
+		}
+		mu.Unlock()
+	}))
+	defer rcv.Close()
+	if err := st.CreateQuery(context.Background(), &store.NamedQuery{Name: "all", Owner: "o", Body: []byte(`{}`)}); err != nil {
+		t.Fatal(err)
+	}
+	var svcs []*subscribe.Service
+	for i := range 2 {
+		svc := subscribe.New(st, subscribe.Config{Holder: fmt.Sprint("server", i), AllowPrivate: true, ChunkSize: 7,
+			PollInterval: 20 * time.Millisecond, SharedStore: true, Document: seqDocument, Compile: allEvents})
+		svc.Start(context.Background())
+		defer svc.Close()
+		svcs = append(svcs, svc)
+	}
+	sub := &store.Subscription{ID: "s", QueryName: "all", Owner: "o", Dest: rcv.URL, Stream: true,
+		InitialRecordTime: time.Now().Add(-time.Hour)}
+	if err := svcs[0].Create(context.Background(), sub); err != nil {
+		t.Fatal(err)
+	}
+	const batches, per = 30, 5
+	for range batches {
+		addEvents(t, st, per)
+		for _, s := range svcs {
+			s.Notify()
+		}
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		mu.Lock()
+		n := len(seen)
+		mu.Unlock()
+		if n == batches*per {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d events delivered", n, batches*per)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(100 * time.Millisecond)
+	mu.Lock()
+	defer mu.Unlock()
+	for s, n := range seen {
+		if n != 1 {
+			t.Errorf("event %d delivered %d times", s, n)
+		}
+	}
+}
+
+// TestSlowConsumerIsDropped: a stream whose documents are not taken ends
+// with ErrSlowConsumer once its buffer is full, instead of buffering.
+func TestSlowConsumerIsDropped(t *testing.T) {
+	st := openStore(t)
+	svc := subscribe.New(st, subscribe.Config{ChunkSize: 1, Document: seqDocument, Compile: allEvents})
+	svc.Start(context.Background())
+	defer svc.Close()
+	start := time.Now().Add(-time.Second)
+	addEvents(t, st, 5)
+	w, err := svc.Watch(context.Background(), "o")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	out := make(chan []byte, 2)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err = w.Run(ctx, &query.Query{}, subscribe.WatchOptions{MinRecordTime: start}, out)
+	if !errors.Is(err, subscribe.ErrSlowConsumer) {
+		t.Fatalf("Run = %v, want ErrSlowConsumer", err)
+	}
+	if len(out) != 2 {
+		t.Errorf("%d documents buffered, want the buffer's 2", len(out))
+	}
+}
+
+// TestWatchBound: streams count against the per-party bound.
+func TestWatchBound(t *testing.T) {
+	st := openStore(t)
+	svc := subscribe.New(st, subscribe.Config{MaxPerOwner: 2, Document: seqDocument, Compile: allEvents})
+	var ws []*subscribe.Watcher
+	for i := range 3 {
+		w, err := svc.Watch(context.Background(), "o")
+		if i == 2 {
+			if err == nil {
+				t.Fatal("third stream allowed with MaxPerOwner 2")
+			}
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		ws = append(ws, w)
+	}
+	ws[0].Close()
+	w, err := svc.Watch(context.Background(), "o")
+	if err != nil {
+		t.Fatalf("after closing one: %v", err)
+	}
+	w.Close()
+	if _, err := svc.Watch(context.Background(), "other"); err != nil {
+		t.Errorf("another party: %v", err)
+	}
+}
