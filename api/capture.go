@@ -190,7 +190,8 @@ func (s *Server) listJobs(c echo.Context) error {
 		c.Response().Header().Set("Link", fmt.Sprintf(`</capture?%s>; rel="next"`, q.Encode()))
 		c.Response().Header().Set("GS1-Next-Page-Token-Expires", exp.Format(time.RFC3339))
 	}
-	return c.JSON(http.StatusOK, map[string]any{"captureJobs": views})
+	// The OpenAPI's answer is a bare JSON array of CaptureJob.
+	return c.JSON(http.StatusOK, views)
 }
 
 func (s *Server) perPage(c echo.Context) (int, error) {

@@ -227,8 +227,12 @@ func TestCaptureJobsArePaginated(t *testing.T) {
 			if r.status != http.StatusOK {
 				t.Fatalf("GET %s = %d %s", next, r.status, r.body)
 			}
-			for _, j := range r.json(t)["captureJobs"].([]any) {
-				id := j.(map[string]any)["captureID"].(string)
+			var jobs []map[string]any
+			if err := json.Unmarshal(r.body, &jobs); err != nil {
+				t.Fatalf("GET %s: not a JSON array of jobs: %v %s", next, err, r.body)
+			}
+			for _, j := range jobs {
+				id := j["captureID"].(string)
 				if seen[id] {
 					t.Errorf("job %s listed twice", id)
 				}
