@@ -95,6 +95,7 @@ func (a asciiReader) Read(p []byte) (int, error) {
 }
 
 func (p *parser) parse(data []byte) (*elem, error) {
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")) // a UTF-8 byte order mark
 	d := xml.NewDecoder(bytes.NewReader(data))
 	d.Strict = true
 	d.CharsetReader = charsetReader
@@ -154,6 +155,8 @@ func (p *parser) parse(data []byte) (*elem, error) {
 				return nil, fail("element <%s> has more than %d attributes", t.Name.Local, p.lim.MaxAttrs)
 			}
 			if cur != nil && strings.TrimSpace(text.String()) != "" {
+				// Text between children (mixed content): kept so that the
+				// mapping can refuse it where it has no JSON form.
 				cur.text += text.String()
 			}
 			text.Reset()
@@ -185,7 +188,7 @@ func (p *parser) parse(data []byte) (*elem, error) {
 				}
 				continue
 			}
-			if text.Len()+len(t) > p.lim.MaxTextBytes {
+			if text.Len()+len(t)+len(cur.text) > p.lim.MaxTextBytes {
 				return nil, fail("text of element <%s> longer than %d bytes", cur.local, p.lim.MaxTextBytes)
 			}
 			text.Write(t)
