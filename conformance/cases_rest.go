@@ -166,6 +166,9 @@ func headerCases() []Case {
 		{ID: "HDR-011", Area: "headers", Level: May, Ref: "EPCIS 2.0 OpenAPI, OPTIONS /events (204WritableResourcesDiscovery)",
 			Requirement: "The `OPTIONS` method allows the client to discover which vocabularies and EPCIS and CBV versions are used. Allow: Lists the set of methods supported by the resource.",
 			Title:       "OPTIONS /events answers 204 with Allow listing GET and POST", Run: optionsEvents},
+		{ID: "HDR-012", Area: "headers", Level: May, Ref: refHeaders + ".GS1-Extensions (200EPCISQueryDocument)",
+			Requirement: "GS1-Extensions: Specific EPCIS or CBV extensions supported (e.g., for FIT).",
+			Title:       "query answers carry a GS1-Extensions header (possibly empty)", Run: hdrExtensions},
 	}
 }
 
@@ -183,6 +186,20 @@ func hdrVersion(name string) func(context.Context, *Client) error {
 		}
 		return nil
 	}
+}
+
+func hdrExtensions(ctx context.Context, c *Client) error {
+	r, err := c.Get(ctx, "/events?perPage=1&EQ_readPoint="+url.QueryEscape(c.ids.SGLN()))
+	if err != nil {
+		return err
+	}
+	if err := r.ExpectStatus(http.StatusOK); err != nil {
+		return err
+	}
+	if _, ok := r.Header[http.CanonicalHeaderKey("GS1-Extensions")]; !ok {
+		return errors.New("no GS1-Extensions header")
+	}
+	return nil
 }
 
 func hdrDiscovery(ctx context.Context, c *Client) error {
@@ -475,6 +492,9 @@ func optionalCases() []Case {
 		{ID: "SUB-002", Area: "subscriptions", Level: Must, Optional: true, Ref: "EPCIS 2.0 OpenAPI, POST /queries/{queryName}/subscriptions (400SubscriptionIssues)",
 			Requirement: "If these are missing [stream or schedule] the query subscription is invalid because the server won't know when to notify a client. (epcisException:SubscriptionControlsException)",
 			Title:       "a subscription with neither stream nor schedule is refused with 400 (skipped when the server has no subscriptions)", Run: subscriptionInvalid},
+		{ID: "SUB-003", Area: "subscriptions", Level: Must, Optional: true, Ref: "EPCIS 2.0 OpenAPI, GET /queries/{queryName}/events (101WebsocketCreated)",
+			Requirement: "this endpoint can also be used to subscribe to queries using Websocket. To do this, the client must specify the query schedule or set the `stream` parameter to `true` [...] Upon subscription, the server SHALL send all new events to subscribing clients.",
+			Title:       "a WebSocket subscription with stream=true receives an event captured after it opened (skipped without WebSocket support)", Run: websocketStream},
 	}
 }
 
@@ -579,6 +599,17 @@ func subscriptionLifecycle(ctx context.Context, c *Client) error {
 	}
 	if err := g.ExpectStatus(http.StatusOK); err != nil {
 		return fmt.Errorf("GET %s: %w", loc, err)
+	}
+	id := loc[strings.LastIndex(loc, "/")+1:]
+	l, err := c.Get(ctx, base)
+	if err != nil {
+		return err
+	}
+	if err := l.ExpectStatus(http.StatusOK); err != nil {
+		return fmt.Errorf("GET %s: %w", base, err)
+	}
+	if !strings.Contains(string(l.Body), id) {
+		return fmt.Errorf("GET %s does not list the subscription %s: %s", base, id, snippet(l.Body))
 	}
 	d, err := c.Do(ctx, Request{Method: http.MethodDelete, Path: loc})
 	if err != nil {
