@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -54,6 +55,7 @@ const maxDepth = 64
 // the XML binding and is not written.
 func AppendDocument(b []byte, tree map[string]any) ([]byte, error) {
 	e := newEncoder(b)
+	defer e.free()
 	e.ns.ctx = epcis.Namespaces(tree["@context"])
 	var err error
 	switch typ, _ := tree["type"].(string); typ {
@@ -81,6 +83,7 @@ func AppendDocument(b []byte, tree map[string]any) ([]byte, error) {
 // An event's own "@context" adds to ns for that event.
 func AppendEvent(b []byte, ev map[string]any, ns map[string]string) ([]byte, error) {
 	e := newEncoder(b)
+	defer e.free()
 	e.ns.ctx = ns
 	e.ns.outer = ns
 	if err := e.event(ev, true); err != nil {
@@ -275,8 +278,21 @@ func appendAttrText(b []byte, s string) []byte {
 // by U+FFFD when replace is set; otherwise escape reports false and the
 // caller discards the output.
 func escape(b []byte, s string, attr, replace bool) ([]byte, bool) {
+	// Most values (identifiers, times, URIs) need nothing: find the first
+	// byte that might, with a loop the compiler keeps tight.
+	i := 0
+	for i < len(s) {
+		c := s[i]
+		if c < 0x20 || c >= utf8.RuneSelf || c == '<' || c == '>' || c == '&' || c == '"' {
+			break
+		}
+		i++
+	}
+	if i == len(s) {
+		return append(b, s...), true
+	}
 	last := 0
-	for i := 0; i < len(s); {
+	for i < len(s) {
 		c := s[i]
 		if c < utf8.RuneSelf {
 			var esc string
@@ -336,6 +352,8 @@ type encoder struct {
 	declAt int
 	path   []pathToken // JSON pointer of the value being written
 	depth  int
+
+	pathBuf [12]pathToken
 }
 
 type pathToken struct {
@@ -343,8 +361,25 @@ type pathToken struct {
 	index int // used when key is ""
 }
 
+// encoders are reused: a streamed answer makes one per event.
+var encoders = sync.Pool{New: func() any { return new(encoder) }}
+
 func newEncoder(b []byte) *encoder {
-	return &encoder{b: b, start: len(b)}
+	e := encoders.Get().(*encoder)
+	bound := e.ns.bound[:0]
+	*e = encoder{b: b, start: len(b)}
+	e.ns.bound = bound
+	e.path = e.pathBuf[:0]
+	return e
+}
+
+// free returns e to the pool; it drops every reference to caller data.
+func (e *encoder) free() {
+	bound := e.ns.bound[:0]
+	clear(e.ns.bound[:cap(e.ns.bound)])
+	*e = encoder{}
+	e.ns.bound = bound
+	encoders.Put(e)
 }
 
 func (e *encoder) push(key string) { e.path = append(e.path, pathToken{key: key}) }
@@ -385,6 +420,25 @@ func (e *encoder) open(name string) {
 	e.b = append(e.b, name...)
 }
 
+func (e *encoder) openX(n xname) {
+	e.b = append(e.b, '<')
+	e.appendX(n)
+}
+
+func (e *encoder) closeX(n xname) {
+	e.b = append(e.b, "</"...)
+	e.appendX(n)
+	e.b = append(e.b, '>')
+}
+
+func (e *encoder) appendX(n xname) {
+	if n.prefix != "" {
+		e.b = append(e.b, n.prefix...)
+		e.b = append(e.b, ':')
+	}
+	e.b = append(e.b, n.local...)
+}
+
 func (e *encoder) close(name string) {
 	e.b = append(e.b, "</"...)
 	e.b = append(e.b, name...)
@@ -402,8 +456,12 @@ func (e *encoder) text(s string) error {
 }
 
 func (e *encoder) attr(name, value string) error {
+	return e.attrX(xname{local: name}, value)
+}
+
+func (e *encoder) attrX(n xname, value string) error {
 	e.b = append(e.b, ' ')
-	e.b = append(e.b, name...)
+	e.appendX(n)
 	e.b = append(e.b, `="`...)
 	b, ok := escape(e.b, value, true, false)
 	if !ok {

@@ -28,6 +28,20 @@ var eventKeys = func() map[string]map[string]bool {
 	return out
 }()
 
+// The members of these objects that the XSD names; the others are
+// extensions.
+var (
+	locationKeys         = map[string]bool{"id": true}
+	sensorElementKeys    = map[string]bool{"sensorMetadata": true, "sensorReport": true}
+	errorDeclarationKeys = func() map[string]bool {
+		m := map[string]bool{}
+		for _, f := range ErrorDeclarationFields {
+			m[f.Name] = true
+		}
+		return m
+	}()
+)
+
 // cbvXML gives a standard CBV value in its XML form. JSON-LD writes
 // standard values as bare words ("shipping"), which are not URIs; XML gets
 // the CBV URN (urn:epcglobal:cbv:bizstep:shipping), or for the sensor
@@ -35,11 +49,32 @@ var eventKeys = func() map[string]map[string]bool {
 // ValueVocab). Values that are already URIs are written as they are: the
 // GS1-CBV-XML-Format translation belongs to the caller (epcis.Translator).
 func cbvXML(v cbv.Vocabulary, s string) string {
+	if urn, ok := cbvURNs[cbvTerm{v, s}]; ok {
+		return urn
+	}
 	if cbv.IsURI(s) || !cbv.IsStandard(v, s) {
 		return s
 	}
 	return cbv.Format(v, s, cbv.URN)
 }
+
+// cbvURNs holds the XML form of every bare word of the vocabularies in
+// ValueVocab, so that the common case costs one map lookup.
+type cbvTerm struct {
+	v cbv.Vocabulary
+	s string
+}
+
+var cbvURNs = func() map[cbvTerm]string {
+	m := map[cbvTerm]string{}
+	for _, v := range ValueVocab {
+		for _, t := range cbv.Terms(v) {
+			word := cbv.Format(v, t, cbv.BareWord)
+			m[cbvTerm{v, word}] = cbv.Format(v, t, cbv.URN)
+		}
+	}
+	return m
+}()
 
 // event writes one event element. alone is set for AppendEvent, where the
 // namespace declarations go on the event element.
@@ -139,22 +174,22 @@ func (e *encoder) field(f Field, v any) error {
 	return e.simple(f.Name, v)
 }
 
-// list returns v as an array of objects.
-func (e *encoder) objects(v any) ([]map[string]any, error) {
+// array returns v as an array; object returns an item of one as an
+// object (the caller has pushed its index).
+func (e *encoder) array(v any) ([]any, error) {
 	list, ok := v.([]any)
 	if !ok {
 		return nil, e.invalid("", "must be an array")
 	}
-	out := make([]map[string]any, len(list))
-	for i, x := range list {
-		m, ok := x.(map[string]any)
-		if !ok {
-			e.pushIndex(i)
-			return nil, e.invalid("", "must be an object")
-		}
-		out[i] = m
+	return list, nil
+}
+
+func (e *encoder) object(v any) (map[string]any, error) {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, e.invalid("", "must be an object")
 	}
-	return out, nil
+	return m, nil
 }
 
 // closed refuses members other than keys in an object whose XSD type has
@@ -169,15 +204,19 @@ func (e *encoder) closed(m map[string]any, keys ...string) error {
 }
 
 func (e *encoder) quantityList(f Field, v any) error {
-	qs, err := e.objects(v)
+	qs, err := e.array(v)
 	if err != nil {
 		return err
 	}
 	e.b = append(e.b, '<')
 	e.b = append(e.b, f.Name...)
 	e.b = append(e.b, '>')
-	for i, q := range qs {
+	for i, x := range qs {
 		e.pushIndex(i)
+		q, err := e.object(x)
+		if err != nil {
+			return err
+		}
 		if err := e.closed(q, "epcClass", "quantity", "uom"); err != nil {
 			return err
 		}
@@ -202,15 +241,19 @@ func (e *encoder) quantityList(f Field, v any) error {
 // <item type="…">id</item>.
 func (e *encoder) typedList(f Field, v any, idKey string, typeRequired bool) error {
 	voc := ValueVocab[f.Item+"/@type"]
-	items, err := e.objects(v)
+	items, err := e.array(v)
 	if err != nil {
 		return err
 	}
 	e.b = append(e.b, '<')
 	e.b = append(e.b, f.Name...)
 	e.b = append(e.b, '>')
-	for i, it := range items {
+	for i, x := range items {
 		e.pushIndex(i)
+		it, err := e.object(x)
+		if err != nil {
+			return err
+		}
 		if err := e.closed(it, "type", idKey); err != nil {
 			return err
 		}
@@ -261,7 +304,7 @@ func (e *encoder) location(name string, v any) error {
 		}
 		e.pop()
 	}
-	if err := e.extensions(m, map[string]bool{"id": true}, false); err != nil {
+	if err := e.extensions(m, locationKeys, false); err != nil {
 		return err
 	}
 	e.close(name)
@@ -309,9 +352,7 @@ func (e *encoder) errorDeclaration(v any) error {
 		return e.invalid("", "must be an object")
 	}
 	e.b = append(e.b, "<errorDeclaration>"...)
-	known := map[string]bool{}
 	for _, f := range ErrorDeclarationFields {
-		known[f.Name] = true
 		x, ok := m[f.Name]
 		if !ok {
 			continue
@@ -334,7 +375,7 @@ func (e *encoder) errorDeclaration(v any) error {
 		}
 		e.pop()
 	}
-	if err := e.extensions(m, known, false); err != nil {
+	if err := e.extensions(m, errorDeclarationKeys, false); err != nil {
 		return err
 	}
 	e.b = append(e.b, "</errorDeclaration>"...)
@@ -351,13 +392,17 @@ var sensorReportOrder = func() []string {
 }()
 
 func (e *encoder) sensorElementList(v any) error {
-	els, err := e.objects(v)
+	els, err := e.array(v)
 	if err != nil {
 		return err
 	}
 	e.b = append(e.b, "<sensorElementList>"...)
-	for i, el := range els {
+	for i, x := range els {
 		e.pushIndex(i)
+		el, err := e.object(x)
+		if err != nil {
+			return err
+		}
 		e.b = append(e.b, "<sensorElement>"...)
 		if md, ok := el["sensorMetadata"]; ok {
 			e.push("sensorMetadata")
@@ -381,7 +426,7 @@ func (e *encoder) sensorElementList(v any) error {
 			}
 			e.pop()
 		}
-		if err := e.extensions(el, map[string]bool{"sensorMetadata": true, "sensorReport": true}, false); err != nil {
+		if err := e.extensions(el, sensorElementKeys, false); err != nil {
 			return err
 		}
 		e.b = append(e.b, "</sensorElement>"...)
@@ -451,7 +496,7 @@ func (e *encoder) extensionAttr(k string, x any, elem string) error {
 	if err != nil {
 		return err
 	}
-	return e.attr(q, s)
+	return e.attrX(q, s)
 }
 
 // extensions writes the members of m not in known as extension elements,
@@ -501,7 +546,7 @@ func (e *encoder) extension(key string, v any, nested bool) error {
 	return e.extensionValue(name, v)
 }
 
-func (e *encoder) extensionValue(name string, v any) error {
+func (e *encoder) extensionValue(name xname, v any) error {
 	e.depth++
 	defer func() { e.depth-- }()
 	if e.depth > maxDepth {
@@ -524,7 +569,7 @@ func (e *encoder) extensionValue(name string, v any) error {
 		if text, ok := x[TextKey]; ok {
 			return e.textWithAttrs(name, x, text)
 		}
-		e.open(name)
+		e.openX(name)
 		if len(x) == 0 {
 			e.b = append(e.b, "/>"...)
 			return nil
@@ -533,10 +578,10 @@ func (e *encoder) extensionValue(name string, v any) error {
 		if err := e.extensions(x, nil, true); err != nil {
 			return err
 		}
-		e.close(name)
+		e.closeX(name)
 		return nil
 	case nil:
-		e.open(name)
+		e.openX(name)
 		e.b = append(e.b, ' ')
 		e.b = append(e.b, e.ns.prefixFor("xsi", NSXSI)...)
 		e.b = append(e.b, `:nil="true"/>`...)
@@ -546,24 +591,24 @@ func (e *encoder) extensionValue(name string, v any) error {
 	if err != nil {
 		return err
 	}
-	e.open(name)
+	e.openX(name)
 	e.xsiType(xsdType(v, s))
 	e.b = append(e.b, '>')
 	if err := e.text(s); err != nil {
 		return err
 	}
-	e.close(name)
+	e.closeX(name)
 	return nil
 }
 
 // textWithAttrs writes an object that the decoder made of an extension
 // element with attributes: TextKey holds the text, the other members are
 // the attributes.
-func (e *encoder) textWithAttrs(name string, obj map[string]any, text any) error {
-	e.open(name)
+func (e *encoder) textWithAttrs(name xname, obj map[string]any, text any) error {
+	e.openX(name)
 	for _, k := range sortedAnyKeys(obj) {
 		if k != TextKey {
-			if err := e.extensionAttr(k, obj[k], name); err != nil {
+			if err := e.extensionAttr(k, obj[k], name.local); err != nil {
 				return err
 			}
 		}
@@ -579,7 +624,7 @@ func (e *encoder) textWithAttrs(name string, obj map[string]any, text any) error
 	if err := e.text(s); err != nil {
 		return err
 	}
-	e.close(name)
+	e.closeX(name)
 	return nil
 }
 
@@ -600,7 +645,7 @@ func (e *encoder) xsiType(local string) {
 // literal writes a JSON-LD value object {"@value": …, "@type": "xsd:…"}
 // as a typed element; other value objects (with @language, or a type
 // outside XML Schema) have no XML form.
-func (e *encoder) literal(name string, obj map[string]any, val any) error {
+func (e *encoder) literal(name xname, obj map[string]any, val any) error {
 	typ, _ := obj["@type"].(string)
 	for k := range obj {
 		if k != "@value" && !(k == "@type" && typ != "") {
@@ -630,13 +675,13 @@ func (e *encoder) literal(name string, obj map[string]any, val any) error {
 	if local == "" {
 		local = xsdType(val, s)
 	}
-	e.open(name)
+	e.openX(name)
 	e.xsiType(local)
 	e.b = append(e.b, '>')
 	if err := e.text(s); err != nil {
 		return err
 	}
-	e.close(name)
+	e.closeX(name)
 	return nil
 }
 

@@ -65,17 +65,17 @@ func (t *nsTable) lookup(prefix string) (string, bool) {
 // after its last '#', '/' or ':' into namespace and local name. A key
 // without a colon is returned as an unqualified name. ok is false when
 // the local name is not an XML name.
-func (t *nsTable) qname(key string) (string, bool) {
+func (t *nsTable) qname(key string) (xname, bool) {
 	i := strings.IndexByte(key, ':')
 	if i < 0 {
-		return key, isNCName(key)
+		return xname{local: key}, isNCName(key)
 	}
 	prefix, local := key[:i], key[i+1:]
 	if iri, ok := t.lookup(prefix); ok && !strings.HasPrefix(local, "//") {
-		if !isNCName(local) {
-			return "", false
+		if !isNCName(local) || iri == "" {
+			return xname{}, false
 		}
-		return t.prefixFor(prefix, iri) + ":" + local, true
+		return xname{t.prefixFor(prefix, iri), local}, true
 	}
 	j := strings.LastIndexAny(key, "#/")
 	if j < i {
@@ -83,7 +83,7 @@ func (t *nsTable) qname(key string) (string, bool) {
 	}
 	iri, local := key[:j+1], key[j+1:]
 	if !isNCName(local) {
-		return "", false
+		return xname{}, false
 	}
 	hint := ""
 	if !strings.HasPrefix(key[i+1:], "//") {
@@ -91,8 +91,12 @@ func (t *nsTable) qname(key string) (string, bool) {
 		// the XML namespace "foo:" with prefix foo says the same.
 		hint = prefix
 	}
-	return t.prefixFor(hint, iri) + ":" + local, true
+	return xname{t.prefixFor(hint, iri), local}, true
 }
+
+// xname is an XML name: prefix (empty when unqualified) and local part,
+// kept apart so that writing one costs no concatenation.
+type xname struct{ prefix, local string }
 
 // prefixFor returns the XML prefix of namespace iri, preferring hint,
 // binding one when none is in scope.

@@ -19,7 +19,7 @@ import (
 // come back the same, field by field after normaliseEvent, and keep their
 // canonical event hash.
 func TestRoundTrip(t *testing.T) {
-	_, docs, events := loadJSONExamples(t)
+	_, docs, events := encLoadJSONExamples(t)
 	total, same := 0, 0
 	for _, ex := range docs {
 		t.Run(ex.rel, func(t *testing.T) {
@@ -38,14 +38,14 @@ func TestRoundTrip(t *testing.T) {
 			if back["type"] != ex.tree["type"] {
 				t.Errorf("type %v, want %v", back["type"], ex.tree["type"])
 			}
-			before, after := docEvents(ex.tree), docEvents(back)
+			before, after := encDocEvents(ex.tree), encDocEvents(back)
 			if len(before) != len(after) {
 				t.Fatalf("%d events came back, want %d", len(after), len(before))
 			}
 			nsBefore, nsAfter := epcis.Namespaces(ex.tree["@context"]), epcis.Namespaces(back["@context"])
 			for i := range before {
 				total++
-				if compareEvent(t, i, before[i], after[i], eventNS(nsBefore, before[i]), eventNS(nsAfter, after[i])) {
+				if encCompareEvent(t, i, before[i], after[i], encEventNS(nsBefore, before[i]), encEventNS(nsAfter, after[i])) {
 					same++
 				}
 			}
@@ -72,18 +72,18 @@ func TestRoundTrip(t *testing.T) {
 				t.Fatalf("decoded %T", dec.Tree)
 			}
 			total++
-			if compareEvent(t, 0, ex.tree, back, epcis.Namespaces(ex.tree["@context"]), epcis.Namespaces(back["@context"])) {
+			if encCompareEvent(t, 0, ex.tree, back, epcis.Namespaces(ex.tree["@context"]), epcis.Namespaces(back["@context"])) {
 				same++
 			}
 		})
 	}
 	t.Logf("round trip: %d of %d events identical after normalisation, hash kept", same, total)
-	t.Logf("members that differ before normalisation (events): %v", strictDiffs)
+	t.Logf("members that differ before normalisation (events): %v", encStrictDiffs)
 }
 
-// compareEvent reports the differences between an event and its round
+// encCompareEvent reports the differences between an event and its round
 // trip; it returns true when there are none.
-func compareEvent(t *testing.T, i int, before, after map[string]any, nsBefore, nsAfter map[string]string) bool {
+func encCompareEvent(t *testing.T, i int, before, after map[string]any, nsBefore, nsAfter map[string]string) bool {
 	t.Helper()
 	ok := true
 	hb, err1 := eventhash.Hash(before, nsBefore)
@@ -94,26 +94,26 @@ func compareEvent(t *testing.T, i int, before, after map[string]any, nsBefore, n
 		t.Errorf("event %d: hash changed:\n before %s\n after  %s", i, pb, pa)
 		ok = false
 	}
-	if strict {
-		sb, sa := strictEvent(before, nsBefore), strictEvent(after, nsAfter)
-		for _, k := range unionKeys(sb, sa) {
+	if encStrict {
+		sb, sa := encStrictEvent(before, nsBefore), encStrictEvent(after, nsAfter)
+		for _, k := range encUnionKeys(sb, sa) {
 			if !reflect.DeepEqual(sb[k], sa[k]) {
-				strictDiffs[k]++
+				encStrictDiffs[k]++
 			}
 		}
 	}
 	nb, na := normaliseEvent(before, nsBefore), normaliseEvent(after, nsAfter)
-	for _, k := range unionKeys(nb, na) {
+	for _, k := range encUnionKeys(nb, na) {
 		if !reflect.DeepEqual(nb[k], na[k]) {
-			t.Errorf("event %d: %s differs:\n before %s\n after  %s", i, k, show(nb[k]), show(na[k]))
+			t.Errorf("event %d: %s differs:\n before %s\n after  %s", i, k, encShow(nb[k]), encShow(na[k]))
 			ok = false
 		}
 	}
 	return ok
 }
 
-// eventNS adds an event's own @context to its document's namespaces.
-func eventNS(doc map[string]string, ev map[string]any) map[string]string {
+// encEventNS adds an event's own @context to its document's namespaces.
+func encEventNS(doc map[string]string, ev map[string]any) map[string]string {
 	c, ok := ev["@context"]
 	if !ok {
 		return doc
@@ -128,43 +128,43 @@ func eventNS(doc map[string]string, ev map[string]any) map[string]string {
 	return ns
 }
 
-// strict makes compareEvent count the members that differ under a
-// comparison that only expands keys and CBV values (strictEvent), to
-// show what the normalisation of extension values absorbs.
+// encStrict makes encCompareEvent count the members that differ under a
+// comparison that only expands keys and CBV values (encStrictEvent), to
+// encShow what the normalisation of extension values absorbs.
 var (
-	strict      = true
-	strictDiffs = map[string]int{}
+	encStrict      = true
+	encStrictDiffs = map[string]int{}
 )
 
-func strictEvent(ev map[string]any, ns map[string]string) map[string]any {
+func encStrictEvent(ev map[string]any, ns map[string]string) map[string]any {
 	out := normaliseEvent(ev, ns)
 	for k, v := range ev {
 		if strings.Contains(k, ":") {
-			out[expandKey(k, ns)] = expandKeys(v, ns)
+			out[encExpandKey(k, ns)] = encExpandKeys(v, ns)
 		}
 	}
 	return out
 }
 
-func expandKeys(v any, ns map[string]string) any {
+func encExpandKeys(v any, ns map[string]string) any {
 	switch x := v.(type) {
 	case map[string]any:
 		m := map[string]any{}
 		for k, cv := range x {
-			m[expandKey(k, ns)] = expandKeys(cv, ns)
+			m[encExpandKey(k, ns)] = encExpandKeys(cv, ns)
 		}
 		return m
 	case []any:
 		l := make([]any, len(x))
 		for i, e := range x {
-			l[i] = expandKeys(e, ns)
+			l[i] = encExpandKeys(e, ns)
 		}
 		return l
 	}
 	return v
 }
 
-func docEvents(doc map[string]any) []map[string]any {
+func encDocEvents(doc map[string]any) []map[string]any {
 	body, _ := doc["epcisBody"].(map[string]any)
 	list, _ := body["eventList"].([]any)
 	if qr, ok := body["queryResults"].(map[string]any); ok {
@@ -199,17 +199,17 @@ func normaliseEvent(ev map[string]any, ns map[string]string) map[string]any {
 		}
 		switch {
 		case strings.Contains(k, ":"):
-			out[expandKey(k, ns)] = rtNormalise(v, ns, true)
+			out[encExpandKey(k, ns)] = rtNormalise(v, ns, true)
 		case k == "bizStep":
-			out[k] = cbvNorm(cbv.BizStep, v)
+			out[k] = encCbvNorm(cbv.BizStep, v)
 		case k == "disposition":
-			out[k] = cbvNorm(cbv.Disp, v)
+			out[k] = encCbvNorm(cbv.Disp, v)
 		case k == "persistentDisposition":
 			pd := map[string]any{}
 			for pk, pv := range v.(map[string]any) {
 				var l []any
 				for _, x := range pv.([]any) {
-					l = append(l, cbvNorm(cbv.Disp, x))
+					l = append(l, encCbvNorm(cbv.Disp, x))
 				}
 				pd[pk] = l
 			}
@@ -217,7 +217,7 @@ func normaliseEvent(ev map[string]any, ns map[string]string) map[string]any {
 		case k == "errorDeclaration":
 			ed := rtNormalise(v, ns, false).(map[string]any)
 			if r, ok := ed["reason"]; ok {
-				ed["reason"] = cbvNorm(cbv.ER, r)
+				ed["reason"] = encCbvNorm(cbv.ER, r)
 			}
 			out[k] = ed
 		case k == "bizTransactionList" || k == "sourceList" || k == "destinationList":
@@ -229,7 +229,7 @@ func normaliseEvent(ev map[string]any, ns map[string]string) map[string]any {
 			for _, x := range v.([]any) {
 				m := rtNormalise(x, ns, false).(map[string]any)
 				if tv, ok := m["type"]; ok {
-					m["type"] = cbvNorm(voc, tv)
+					m["type"] = encCbvNorm(voc, tv)
 				}
 				l = append(l, m)
 			}
@@ -243,7 +243,7 @@ func normaliseEvent(ev map[string]any, ns map[string]string) map[string]any {
 						rm := r.(map[string]any)
 						for a, voc := range map[string]cbv.Vocabulary{"type": cbv.MeasurementType, "exception": cbv.SensorAlertType, "component": cbv.Comp} {
 							if av, ok := rm[a]; ok {
-								rm[a] = cbvNorm(voc, av)
+								rm[a] = encCbvNorm(voc, av)
 							}
 						}
 					}
@@ -268,7 +268,7 @@ func rtNormalise(v any, ns map[string]string, ext bool) any {
 			key := k
 			isExt := ext
 			if strings.Contains(k, ":") {
-				key, isExt = expandKey(k, ns), true
+				key, isExt = encExpandKey(k, ns), true
 			}
 			m[key] = rtNormalise(cv, ns, isExt)
 		}
@@ -302,7 +302,7 @@ func rtNormalise(v any, ns map[string]string, ext bool) any {
 	return v
 }
 
-func expandKey(k string, ns map[string]string) string {
+func encExpandKey(k string, ns map[string]string) string {
 	p, l, _ := strings.Cut(k, ":")
 	if strings.HasPrefix(l, "//") {
 		return k
@@ -316,7 +316,7 @@ func expandKey(k string, ns map[string]string) string {
 	return k
 }
 
-func cbvNorm(voc cbv.Vocabulary, v any) any {
+func encCbvNorm(voc cbv.Vocabulary, v any) any {
 	s, ok := v.(string)
 	if !ok {
 		return v
@@ -327,7 +327,7 @@ func cbvNorm(voc cbv.Vocabulary, v any) any {
 	return s
 }
 
-func unionKeys(a, b map[string]any) []string {
+func encUnionKeys(a, b map[string]any) []string {
 	var keys []string
 	for k := range a {
 		keys = append(keys, k)
@@ -341,7 +341,7 @@ func unionKeys(a, b map[string]any) []string {
 	return keys
 }
 
-func show(v any) string {
+func encShow(v any) string {
 	if v == nil {
 		return "(absent)"
 	}

@@ -13,15 +13,15 @@ import (
 	"github.com/lotline/lotline/schemas"
 )
 
-// jsonExample is one JSON-LD file of GS1's or openepcis's examples that
+// encJsonExample is one JSON-LD file of GS1's or openepcis's examples that
 // Lotline accepts.
-type jsonExample struct {
+type encJsonExample struct {
 	rel  string
 	tree map[string]any
 }
 
-// jsonExampleDirs are the JSON folders the encoder is tested on.
-var jsonExampleDirs = []string{
+// encJsonExampleDirs are the JSON folders the encoder is tested on.
+var encJsonExampleDirs = []string{
 	"gs1-EPCIS/examples/JSON",
 	"gs1-EPCIS/examples/JSON-simple-context",
 	"more-examples/openepcis-test-resources/2.0/EPCIS/JSON/Capture/Documents",
@@ -29,17 +29,17 @@ var jsonExampleDirs = []string{
 	"more-examples/openepcis-test-resources/2.0/EPCIS/JSON/Query",
 }
 
-// loadJSONExamples returns the documents and bare events of
-// jsonExampleDirs that Lotline accepts: epcis.DecodeJSON reads them
+// encLoadJSONExamples returns the documents and bare events of
+// encJsonExampleDirs that Lotline accepts: epcis.DecodeJSON reads them
 // (duplicate keys are refused there) and, for capture documents and
 // events, the EPCIS JSON Schema accepts them. Invalid-fixture folders are
 // left out.
-func loadJSONExamples(t *testing.T) (dir string, docs, events []jsonExample) {
+func encLoadJSONExamples(t *testing.T) (dir string, docs, events []encJsonExample) {
 	t.Helper()
 	dir = gs1test.Dir(t)
 	v := schemas.MustCompile()
 	refused := 0
-	for _, sub := range jsonExampleDirs {
+	for _, sub := range encJsonExampleDirs {
 		filepath.WalkDir(filepath.Join(dir, sub), func(p string, d os.DirEntry, err error) error {
 			if err != nil {
 				return err
@@ -75,15 +75,15 @@ func loadJSONExamples(t *testing.T) (dir string, docs, events []jsonExample) {
 					t.Logf("%s: refused by the schema (%v)", rel, vs[0])
 					return nil
 				}
-				docs = append(docs, jsonExample{rel, m})
+				docs = append(docs, encJsonExample{rel, m})
 			case typ == "EPCISQueryDocument":
-				docs = append(docs, jsonExample{rel, m})
+				docs = append(docs, encJsonExample{rel, m})
 			case EventFields[typ] != nil:
 				if vs := v.Event(m); len(vs) > 0 {
 					refused++
 					return nil
 				}
-				events = append(events, jsonExample{rel, m})
+				events = append(events, encJsonExample{rel, m})
 			}
 			return nil
 		})
@@ -96,7 +96,7 @@ func loadJSONExamples(t *testing.T) (dir string, docs, events []jsonExample) {
 // well-formed XML that follows the content models of GS1's XSDs, with one
 // event element per JSON event, in order.
 func TestEncodeExamples(t *testing.T) {
-	dir, docs, events := loadJSONExamples(t)
+	dir, docs, events := encLoadJSONExamples(t)
 	xsd := epcisXSD(t, dir)
 	if len(docs) < 60 {
 		t.Errorf("only %d example documents found", len(docs))
@@ -114,7 +114,7 @@ func TestEncodeExamples(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got, want := eventTypes(root), jsonEventTypes(ex.tree); strings.Join(got, ",") != strings.Join(want, ",") {
+			if got, want := encEventTypes(root), encJsonEventTypes(ex.tree); strings.Join(got, ",") != strings.Join(want, ",") {
 				t.Errorf("events %v, want %v", got, want)
 			}
 		})
@@ -125,7 +125,7 @@ func TestEncodeExamples(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			root, err := parseOutput(withDeclarations(epcis.Namespaces(ex.tree["@context"]), out))
+			root, err := parseOutput(encWithDeclarations(epcis.Namespaces(ex.tree["@context"]), out))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -141,9 +141,9 @@ func TestEncodeExamples(t *testing.T) {
 	}
 }
 
-// withDeclarations wraps an event in an element that declares ns, as
+// encWithDeclarations wraps an event in an element that declares ns, as
 // AppendQueryDocumentStart does.
-func withDeclarations(ns map[string]string, event []byte) []byte {
+func encWithDeclarations(ns map[string]string, event []byte) []byte {
 	b := []byte("<w")
 	for _, p := range sortedKeys(ns) {
 		if declarable(ns, p, ns[p]) {
@@ -155,8 +155,8 @@ func withDeclarations(ns map[string]string, event []byte) []byte {
 	return append(b, "</w>"...)
 }
 
-// eventTypes lists the event elements of an encoded document.
-func eventTypes(root *xmlElem) []string {
+// encEventTypes lists the event elements of an encoded document.
+func encEventTypes(root *xmlElem) []string {
 	var out []string
 	var walk func(e *xmlElem)
 	walk = func(e *xmlElem) {
@@ -172,7 +172,7 @@ func eventTypes(root *xmlElem) []string {
 	return out
 }
 
-func jsonEventTypes(doc map[string]any) []string {
+func encJsonEventTypes(doc map[string]any) []string {
 	body, _ := doc["epcisBody"].(map[string]any)
 	list, _ := body["eventList"].([]any)
 	if qr, ok := body["queryResults"].(map[string]any); ok {
@@ -187,7 +187,7 @@ func jsonEventTypes(doc map[string]any) []string {
 }
 
 // mustJSON decodes JSON into the generic tree, numbers as json.Number.
-func mustJSON(t testing.TB, s string) map[string]any {
+func mustEvent(t testing.TB, s string) map[string]any {
 	t.Helper()
 	x, err := epcis.DecodeJSON([]byte(s), epcis.JSONLimits{})
 	if err != nil {
@@ -272,7 +272,7 @@ func TestAppendEventForms(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			prefix := []byte("<x>")
-			out, err := AppendEvent(prefix, mustJSON(t, tc.event), tc.ns)
+			out, err := AppendEvent(prefix, mustEvent(t, tc.event), tc.ns)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -294,7 +294,7 @@ func TestAppendEventForms(t *testing.T) {
 				}
 			}
 			// With the declarations ns stands for, it parses.
-			if _, err := parseOutput(withDeclarations(tc.ns, []byte(s))); err != nil {
+			if _, err := parseOutput(encWithDeclarations(tc.ns, []byte(s))); err != nil {
 				t.Errorf("not well-formed: %v\n%s", err, s)
 			}
 		})
@@ -319,7 +319,7 @@ func TestAppendEventErrors(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			in := []byte("kept")
-			out, err := AppendEvent(in, mustJSON(t, tc.event), map[string]string{"ex": "https://ex.example/"})
+			out, err := AppendEvent(in, mustEvent(t, tc.event), map[string]string{"ex": "https://ex.example/"})
 			if err == nil {
 				t.Fatalf("no error; wrote %s", out)
 			}
@@ -338,7 +338,7 @@ func TestAppendEventErrors(t *testing.T) {
 }
 
 func TestAppendDocumentMasterData(t *testing.T) {
-	doc := mustJSON(t, `{
+	doc := mustEvent(t, `{
 		"@context":["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld",{"ext1":"http://example.com/ext1/"}],
 		"type":"EPCISDocument","schemaVersion":"2.0","creationDate":"2024-01-01T00:00:00Z",
 		"epcisHeader":{"epcisMasterData":{"vocabularyList":[{"type":"urn:epcglobal:epcis:vtype:BusinessLocation",
@@ -374,7 +374,7 @@ func TestQueryDocumentStream(t *testing.T) {
 		`{"type":"AggregationEvent","eventTime":"2024-01-01T10:00:00Z","eventTimeZoneOffset":"+00:00","action":"ADD","parentID":"urn:x:p","epcis:c":"3x"}`,
 	} {
 		var err error
-		if b, err = AppendEvent(b, mustJSON(t, ev), ns); err != nil {
+		if b, err = AppendEvent(b, mustEvent(t, ev), ns); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -189,9 +189,12 @@ type xmlElem struct {
 }
 
 // parseOutput parses XML with encoding/xml (which checks well-formedness:
-// nesting, attribute syntax, entities, UTF-8) and refuses a DOCTYPE and
-// undeclared prefixes.
+// nesting, attribute syntax, entities, characters, UTF-8) and refuses a
+// DOCTYPE and undeclared prefixes.
 func parseOutput(data []byte) (*xmlElem, error) {
+	if err := checkPrefixes(data); err != nil {
+		return nil, err
+	}
 	d := xml.NewDecoder(bytes.NewReader(data))
 	root := &xmlElem{}
 	stack := []*xmlElem{root}
@@ -205,16 +208,10 @@ func parseOutput(data []byte) (*xmlElem, error) {
 		}
 		switch x := tok.(type) {
 		case xml.StartElement:
-			if x.Name.Space != "" && !strings.Contains(x.Name.Space, ":") {
-				return nil, fmt.Errorf("element %s:%s: prefix %s is not declared", x.Name.Space, x.Name.Local, x.Name.Space)
-			}
 			var attrs []xml.Attr
 			for _, a := range x.Attr {
 				if a.Name.Space == "xmlns" || a.Name.Space == "" && a.Name.Local == "xmlns" {
 					continue
-				}
-				if a.Name.Space != "" && !strings.Contains(a.Name.Space, ":") {
-					return nil, fmt.Errorf("attribute %s:%s: prefix not declared", a.Name.Space, a.Name.Local)
 				}
 				attrs = append(attrs, a)
 			}
@@ -234,6 +231,63 @@ func parseOutput(data []byte) (*xmlElem, error) {
 		return nil, fmt.Errorf("%d root elements", len(root.kids))
 	}
 	return root.kids[0], nil
+}
+
+// checkPrefixes reads the raw tokens, which keep the prefixes as written,
+// and refuses a prefix used where no declaration is in scope, a
+// declaration of an empty namespace, an attribute given twice, and
+// names that are not XML names.
+func checkPrefixes(data []byte) error {
+	d := xml.NewDecoder(bytes.NewReader(data))
+	scopes := []map[string]bool{{"xml": true}}
+	declared := func(p string) bool {
+		for i := len(scopes) - 1; i >= 0; i-- {
+			if scopes[i][p] {
+				return true
+			}
+		}
+		return false
+	}
+	for {
+		tok, err := d.RawToken()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		switch x := tok.(type) {
+		case xml.StartElement:
+			scope := map[string]bool{}
+			seen := map[xml.Name]bool{}
+			for _, a := range x.Attr {
+				if seen[a.Name] {
+					return fmt.Errorf("attribute %s:%s twice", a.Name.Space, a.Name.Local)
+				}
+				seen[a.Name] = true
+				if a.Name.Space == "xmlns" {
+					if a.Value == "" {
+						return fmt.Errorf("xmlns:%s declares an empty namespace", a.Name.Local)
+					}
+					scope[a.Name.Local] = true
+				}
+			}
+			scopes = append(scopes, scope)
+			if x.Name.Space != "" && !declared(x.Name.Space) {
+				return fmt.Errorf("element %s:%s: prefix not declared", x.Name.Space, x.Name.Local)
+			}
+			if !isNCName(x.Name.Local) {
+				return fmt.Errorf("element name %q", x.Name.Local)
+			}
+			for _, a := range x.Attr {
+				if a.Name.Space != "" && a.Name.Space != "xmlns" && !declared(a.Name.Space) {
+					return fmt.Errorf("attribute %s:%s: prefix not declared", a.Name.Space, a.Name.Local)
+				}
+			}
+		case xml.EndElement:
+			scopes = scopes[:len(scopes)-1]
+		}
+	}
 }
 
 // check returns the content-model violations under e, of type typ, at path.

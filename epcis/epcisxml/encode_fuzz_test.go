@@ -1,0 +1,54 @@
+package epcisxml
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/lotline/lotline/epcis"
+)
+
+// FuzzAppendEvent feeds JSON events to AppendEvent: it must never panic,
+// must answer either an *epcis.Error with the input buffer unchanged, or
+// well-formed XML (every prefix declared, no character XML forbids) whose
+// root is the event's type element.
+func FuzzAppendEvent(f *testing.F) {
+	for _, s := range []string{
+		`{"type":"ObjectEvent","eventTime":"2024-01-01T10:00:00Z","eventTimeZoneOffset":"+00:00","action":"OBSERVE","epcList":["urn:epc:id:sgtin:0614141.107346.2017"],"bizStep":"shipping","ex:a":{"ex:b":[1,"x",true,null]}}`,
+		`{"@context":{"p":"urn:p:"},"type":"AggregationEvent","action":"ADD","parentID":"urn:x","p:q":"<&>","http://a.example/b#c":1.5e3}`,
+		`{"type":"TransformationEvent","inputEPCList":["a"],"ilmd":{"cbvmda:lotNumber":"L1"},"sensorElementList":[{"sensorReport":[{"type":"Temperature","value":1,"ex:x":"y"}]}]}`,
+		`{"type":"TransactionEvent","action":"DELETE","bizTransactionList":[{"type":"po","bizTransaction":"urn:t"}],"xsi:odd":"a","xml:lang":"b"}`,
+		`{"type":"AssociationEvent","parentID":"urn:p","action":"ADD","errorDeclaration":{"declarationTime":"2024-01-01T10:00:00Z","reason":"incorrect_data","ex:why":"z"}}`,
+	} {
+		f.Add([]byte(s))
+	}
+	ns := map[string]string{"ex": "https://ex.example/", "epcis": "https://ref.gs1.org/epcis/"}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		x, err := epcis.DecodeJSON(data, epcis.JSONLimits{})
+		if err != nil {
+			return
+		}
+		ev, ok := x.(map[string]any)
+		if !ok {
+			return
+		}
+		in := []byte("<w>")
+		out, err := AppendEvent(in, ev, ns)
+		if err != nil {
+			var ee *epcis.Error
+			if !errors.As(err, &ee) {
+				t.Fatalf("error %T %v, want *epcis.Error", err, err)
+			}
+			if string(out) != "<w>" {
+				t.Fatalf("buffer changed on error: %q", out)
+			}
+			return
+		}
+		root, err := parseOutput(encWithDeclarations(ns, out[len(in):]))
+		if err != nil {
+			t.Fatalf("not well-formed: %v\n%s", err, out)
+		}
+		if len(root.kids) != 1 || root.kids[0].name.Local != ev["type"] {
+			t.Fatalf("root element is not the event type %v:\n%s", ev["type"], out)
+		}
+	})
+}
