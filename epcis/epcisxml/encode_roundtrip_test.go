@@ -3,6 +3,8 @@ package epcisxml
 import (
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strconv"
@@ -10,8 +12,10 @@ import (
 	"testing"
 
 	"github.com/lotline/lotline/epcis"
+	"github.com/lotline/lotline/epcis/epcisgen"
 	"github.com/lotline/lotline/epcis/eventhash"
 	"github.com/lotline/lotline/gs1/cbv"
+	"github.com/lotline/lotline/gs1/gs1test"
 )
 
 // TestRoundTrip takes every accepted JSON example through XML and back
@@ -350,4 +354,110 @@ func encShow(v any) string {
 		return fmt.Sprint(v)
 	}
 	return string(b)
+}
+
+// TestRoundTripFromXML takes every XML example that Decode accepts through
+// JSON-LD and back: decoding the encoder's output must give the very tree
+// that decoding the original gave. This covers what only XML documents
+// hold (SBDH, master data, EPCIS 1.2 layouts, extension attributes).
+func TestRoundTripFromXML(t *testing.T) {
+	dir := gs1test.Dir(t)
+	var files []string
+	for _, sub := range []string{"gs1-EPCIS/examples/XML", "gs1-EPCIS/examples/XML-1.2", "more-examples/openepcis-test-resources"} {
+		filepath.WalkDir(filepath.Join(dir, sub), func(p string, d os.DirEntry, err error) error {
+			if err == nil && !d.IsDir() && strings.HasSuffix(p, ".xml") {
+				files = append(files, p)
+			}
+			return nil
+		})
+	}
+	// Documents whose decoded tree EPCIS 2.0 XML cannot hold, and why.
+	inexpressible := map[string]string{
+		"more-examples/openepcis-test-resources/1.2/EPCIS/XML/Capture/Documents/EPCISDocument_with_comment.xml":    "an extension element in EPCISHeader (gs1ushc:dscsaTransactionStatement), which 1.2 allows and 2.0's EPCISHeaderType does not",
+		"more-examples/openepcis-test-resources/1.2/EPCIS/XML/Capture/Documents/GS1_US_Pharma_Example_2_2_1_1.xml": "an extension element in EPCISHeader (gs1ushc:dscsaTransactionStatement), which 1.2 allows and 2.0's EPCISHeaderType does not",
+	}
+	decoded, same := 0, 0
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		first, err := Decode(data, Limits{})
+		if err != nil {
+			continue // an invalid fixture, or a document the decoder refuses
+		}
+		tree, ok := first.Tree.(map[string]any)
+		if !ok || (tree["type"] != "EPCISDocument" && tree["type"] != "EPCISQueryDocument") {
+			continue
+		}
+		decoded++
+		rel, _ := filepath.Rel(dir, f)
+		t.Run(rel, func(t *testing.T) {
+			out, err := AppendDocument(nil, tree)
+			if why, ok := inexpressible[filepath.ToSlash(rel)]; ok {
+				if epcis.KindOf(err) != epcis.KindNotAcceptable {
+					t.Errorf("error %v, want a NotAcceptable one: %s", err, why)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			second, err := Decode(out, Limits{})
+			if err != nil {
+				t.Fatalf("decoding the encoder's output: %v\n%s", err, out)
+			}
+			back := second.Tree.(map[string]any)
+			for _, k := range encUnionKeys(tree, back) {
+				if !reflect.DeepEqual(tree[k], back[k]) {
+					t.Errorf("%s differs:\n first  %s\n second %s", k, encShow(tree[k]), encShow(back[k]))
+				}
+			}
+			if !t.Failed() {
+				same++
+			}
+		})
+	}
+	t.Logf("%d XML documents decoded; %d give the same tree after XML -> JSON-LD -> XML -> JSON-LD, %d have no EPCIS 2.0 XML form", decoded, same, len(inexpressible))
+	if decoded < 50 {
+		t.Errorf("only %d XML documents decoded", decoded)
+	}
+}
+
+// TestRoundTripGenerated does the JSON -> XML -> JSON round trip on
+// generated supply-chain documents (every event type, ILMD, sensor data,
+// master data in the header), which hold far more events than the
+// examples.
+func TestRoundTripGenerated(t *testing.T) {
+	g := epcisgen.New(7)
+	total, same := 0, 0
+	for d := 0; d < 3; d++ {
+		doc := g.Document(300)
+		out, err := AppendDocument(nil, doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dec, err := Decode(out, Limits{})
+		if err != nil {
+			t.Fatalf("document %d: decoding the encoder's output: %v", d, err)
+		}
+		back := dec.Tree.(map[string]any)
+		before, after := encDocEvents(doc), encDocEvents(back)
+		if len(before) != len(after) {
+			t.Fatalf("document %d: %d events came back, want %d", d, len(after), len(before))
+		}
+		nsBefore, nsAfter := epcis.Namespaces(doc["@context"]), epcis.Namespaces(back["@context"])
+		for i := range before {
+			total++
+			if encCompareEvent(t, i, before[i], after[i], nsBefore, nsAfter) {
+				same++
+			}
+		}
+		hb, _ := doc["epcisHeader"].(map[string]any)
+		ha, _ := back["epcisHeader"].(map[string]any)
+		if !reflect.DeepEqual(rtNormalise(hb[JSONMasterData], nsBefore, false), rtNormalise(ha[JSONMasterData], nsAfter, false)) {
+			t.Errorf("document %d: master data differs:\n before %s\n after  %s", d, encShow(hb[JSONMasterData]), encShow(ha[JSONMasterData]))
+		}
+	}
+	t.Logf("generated: %d of %d events identical after normalisation, hash kept", same, total)
 }
