@@ -6,7 +6,13 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -115,5 +121,112 @@ func TestConformCommand(t *testing.T) {
 	}
 	if err := json.Unmarshal([]byte(stdout), &rep); err != nil || code != 0 || len(rep.Results) != 2 {
 		t.Errorf("--format json: exit %d, %v, %d results:\n%s", code, err, len(rep.Results), stdout)
+	}
+}
+
+// TestConformanceDetectsDeviations puts a proxy that breaks one rule of
+// the standard in front of Lotline and checks that the kit's case for
+// that rule fails: the kit must not pass a server that deviates.
+func TestConformanceDetectsDeviations(t *testing.T) {
+	target, err := url.Parse(startConformServer(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// eventList edits the event list of a query answer.
+	eventList := func(edit func([]any) []any) func(*http.Response) error {
+		return func(r *http.Response) error {
+			if !strings.Contains(r.Header.Get("Content-Type"), "json") || r.Request.Method != http.MethodGet {
+				return nil
+			}
+			b, err := io.ReadAll(r.Body)
+			r.Body.Close()
+			if err != nil {
+				return err
+			}
+			var doc map[string]any
+			if json.Unmarshal(b, &doc) == nil {
+				if qr, ok := doc["epcisBody"].(map[string]any)["queryResults"].(map[string]any); ok {
+					rb := qr["resultsBody"].(map[string]any)
+					if l, ok := rb["eventList"].([]any); ok {
+						rb["eventList"] = edit(l)
+						b, _ = json.Marshal(doc)
+					}
+				}
+			}
+			r.Body = io.NopCloser(bytes.NewReader(b))
+			r.ContentLength = int64(len(b))
+			r.Header.Set("Content-Length", strconv.Itoa(len(b)))
+			return nil
+		}
+	}
+	for _, c := range []struct {
+		name     string
+		request  func(*http.Request)
+		response func(*http.Response) error
+		run      string
+		mustFail []string
+	}{
+		{name: "drops the last event of every answer", run: "^(QRY-EQ_bizStep-001|PAG-001)$", mustFail: []string{"QRY-EQ_bizStep-001", "PAG-001"},
+			response: eventList(func(l []any) []any {
+				if len(l) > 0 {
+					return l[:len(l)-1]
+				}
+				return l
+			})},
+		{name: "reverses the order of events", run: "^QRY-orderBy-001$", mustFail: []string{"QRY-orderBy-001"},
+			response: eventList(func(l []any) []any { slices.Reverse(l); return l })},
+		{name: "strips Link headers", run: "^PAG-00[13]$", mustFail: []string{"PAG-001", "PAG-003"},
+			response: func(r *http.Response) error { r.Header.Del("Link"); return nil }},
+		{name: "ignores eventType", run: "^QRY-eventType-001$", mustFail: []string{"QRY-eventType-001"},
+			request: func(r *http.Request) {
+				q := r.URL.Query()
+				q.Del("eventType")
+				r.URL.RawQuery = q.Encode()
+			}},
+		{name: "ignores GS1-EPCIS-Min", run: "^HDR-004$", mustFail: []string{"HDR-004"},
+			request: func(r *http.Request) { r.Header.Del("GS1-EPCIS-Min") }},
+		{name: "answers errors as text/plain", run: "^ERR-00[13]$", mustFail: []string{"ERR-001", "ERR-003"},
+			response: func(r *http.Response) error {
+				if r.StatusCode >= 400 {
+					r.Header.Set("Content-Type", "text/plain")
+				}
+				return nil
+			}},
+		{name: "answers 201 for a duplicate eventID", run: "^CAP-010$", mustFail: []string{"CAP-010"},
+			response: func(r *http.Response) error {
+				if r.StatusCode == http.StatusConflict {
+					r.StatusCode = http.StatusCreated
+				}
+				return nil
+			}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			p := httputil.NewSingleHostReverseProxy(target)
+			direct := p.Director
+			p.Director = func(r *http.Request) {
+				direct(r)
+				if c.request != nil {
+					c.request(r)
+				}
+			}
+			p.ModifyResponse = c.response
+			proxy := httptest.NewServer(p)
+			defer proxy.Close()
+			rep, err := conformance.Run(context.Background(), conformance.Config{URL: proxy.URL, Run: c.run, Timeout: 30 * time.Second})
+			if err != nil {
+				t.Fatal(err)
+			}
+			failed := map[string]bool{}
+			for _, r := range rep.Failed(conformance.Must) {
+				failed[r.Case.ID] = true
+			}
+			for _, id := range c.mustFail {
+				if !failed[id] {
+					var out bytes.Buffer
+					rep.WriteText(&out)
+					t.Errorf("%s passed against a server that %s:\n%s", id, c.name, out.String())
+				}
+			}
+		})
 	}
 }
