@@ -69,14 +69,16 @@ func (d *Decoded) XPath(pointer string) string {
 }
 
 func run(data []byte, lim Limits, record bool) (*converter, error) {
-	p := &parser{lim: lim, declared: map[string][]string{}}
+	p := &parser{lim: lim, declared: map[string][]string{}, pairs: map[[2]string]bool{}, prefixes: map[string]bool{}}
 	root, err := p.parse(data)
 	if err != nil {
 		return nil, err
 	}
-	c := &converter{declared: p.declared, used: map[string]string{}, taken: map[string]string{}, record: record}
+	c := &converter{declared: p.declared, prefixes: p.prefixes, used: map[string]string{}, taken: map[string]string{}, record: record}
 	if record {
 		c.paths = map[string]string{}
+		c.xpaths = map[*elem]string{}
+		c.siblings = map[*elem]sibling{}
 	}
 	if err := c.top(root); err != nil {
 		return nil, err
@@ -86,11 +88,15 @@ func run(data []byte, lim Limits, record bool) (*converter, error) {
 
 type converter struct {
 	declared map[string][]string // namespace -> prefixes declared in the source
+	prefixes map[string]bool     // every prefix declared in the source
+	invented int                 // the last ns<N> prefix tried
 	used     map[string]string   // namespace -> prefix used in the tree
 	taken    map[string]string   // prefix -> namespace
 	v12      bool
 	record   bool
-	paths    map[string]string
+	paths    map[string]string // JSON pointer -> XPath, when recording
+	xpaths   map[*elem]string
+	siblings map[*elem]sibling
 
 	tree    any
 	root    string
@@ -99,8 +105,21 @@ type converter struct {
 
 func (c *converter) at(ptr string, e *elem) {
 	if c.record {
-		c.paths[ptr] = xpath(e)
+		c.paths[ptr] = c.xpath(e)
 	}
+}
+
+// xpath is the XPath of e, memoised while the XPath table is built.
+func (c *converter) xpath(e *elem) string {
+	if x, ok := c.xpaths[e]; ok {
+		return x
+	}
+	x := "/" + step(e, c.siblings)
+	if e.parent != nil {
+		x = c.xpath(e.parent) + x
+	}
+	c.xpaths[e] = x
+	return x
 }
 
 // sub extends a JSON pointer; only while recording locations.
@@ -108,8 +127,10 @@ func (c *converter) sub(ptr, key string) string {
 	if !c.record {
 		return ""
 	}
-	return ptr + "/" + strings.NewReplacer("~", "~0", "/", "~1").Replace(key)
+	return ptr + "/" + pointerEscaper.Replace(key)
 }
+
+var pointerEscaper = strings.NewReplacer("~", "~0", "/", "~1")
 
 func (c *converter) subi(ptr string, i int) string {
 	if !c.record {
@@ -138,9 +159,10 @@ func (c *converter) prefix(ns string) string {
 			break
 		}
 	}
-	for i := 1; choose == ""; i++ {
-		p := "ns" + strconv.Itoa(i)
-		if _, busy := c.taken[p]; !busy && !c.declaredPrefix(p) {
+	for choose == "" {
+		c.invented++
+		p := "ns" + strconv.Itoa(c.invented)
+		if _, busy := c.taken[p]; !busy && !c.prefixes[p] {
 			choose = p
 		}
 	}
@@ -160,16 +182,6 @@ func contextPrefix(ns string) string {
 	return ""
 }
 
-func (c *converter) declaredPrefix(p string) bool {
-	for _, ps := range c.declared {
-		for _, q := range ps {
-			if q == p {
-				return true
-			}
-		}
-	}
-	return false
-}
 
 // context is the @context of the tree: the standard's, then the prefixes
 // of the extension namespaces used.

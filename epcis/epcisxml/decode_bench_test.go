@@ -59,3 +59,18 @@ func BenchmarkDecode(b *testing.B) {
 		b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "events/s")
 	})
 }
+
+// BenchmarkXPath builds the XPath table of a 10,000-event document (the
+// first XPath call decodes again, recording every location).
+func BenchmarkXPath(b *testing.B) {
+	data := benchXML(10_000)
+	for i := 0; i < b.N; i++ {
+		d, err := Decode(data, Limits{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if got := d.XPath("/epcisBody/eventList/9999/epcList/9"); got != "/EPCISDocument/EPCISBody/EventList/ObjectEvent[10000]/epcList/epc[10]" {
+			b.Fatalf("XPath %s", got)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package epcisxml
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -85,5 +86,23 @@ func TestAcceptedEnvelopes(t *testing.T) {
 				t.Fatal(err)
 			}
 		})
+	}
+}
+
+// TestManyNamespaces: thousands of namespace declarations and of
+// namespaces without a prefix cost linear time (a scan per declaration
+// would make this test take minutes).
+func TestManyNamespaces(t *testing.T) {
+	var b strings.Builder
+	for i := 0; i < 20_000; i++ {
+		fmt.Fprintf(&b, `<x xmlns="https://e/%d" xmlns:p%d="https://e/%d"/>`, i, i, i%7)
+	}
+	src := xmlDoc(strings.Replace(xmlObjectEvent, "</ObjectEvent>", b.String()+"</ObjectEvent>", 1))
+	d, err := Decode([]byte(src), Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(firstEvent(t, d.Tree)); n != 20_000+4 {
+		t.Errorf("%d members, want one per namespace and 4", n)
 	}
 }

@@ -62,6 +62,8 @@ type parser struct {
 	lim      Limits
 	elements int
 	declared map[string][]string // namespace -> prefixes declared for it, in order
+	pairs    map[[2]string]bool  // (namespace, prefix) declared
+	prefixes map[string]bool     // every prefix declared
 }
 
 // charsetReader refuses every declared encoding but UTF-8's aliases and
@@ -262,11 +264,12 @@ func (e *elem) declare(prefix, ns string) {
 }
 
 func (p *parser) declare(ns, prefix string) {
-	for _, q := range p.declared[ns] {
-		if q == prefix {
-			return
-		}
+	// Sets, not scans: a document may declare many thousands.
+	if p.pairs[[2]string{ns, prefix}] {
+		return
 	}
+	p.pairs[[2]string{ns, prefix}] = true
+	p.prefixes[prefix] = true
 	p.declared[ns] = append(p.declared[ns], prefix)
 }
 
@@ -321,27 +324,7 @@ func procAttr(inst, name string) string {
 func xpath(e *elem) string {
 	var steps []string
 	for x := e; x != nil; x = x.parent {
-		name := x.local
-		if x.ns != "" && !isEPCISNS(x.ns) {
-			if p := x.prefixHint(); p != "" {
-				name = p + ":" + name
-			}
-		}
-		if x.parent != nil {
-			n, pos := 0, 0
-			for _, s := range x.parent.kids {
-				if s.local == x.local && s.ns == x.ns {
-					n++
-					if s == x {
-						pos = n
-					}
-				}
-			}
-			if n > 1 {
-				name += "[" + strconv.Itoa(pos) + "]"
-			}
-		}
-		steps = append(steps, name)
+		steps = append(steps, step(x, nil))
 	}
 	var b strings.Builder
 	for i := len(steps) - 1; i >= 0; i-- {
@@ -349,6 +332,57 @@ func xpath(e *elem) string {
 		b.WriteString(steps[i])
 	}
 	return b.String()
+}
+
+// sibling is an element's 1-based position among its same-named siblings
+// and their number.
+type sibling struct{ pos, n int }
+
+// step is the last step of x's XPath. With a cache (the XPath table of
+// Decoded.XPath, built for every element), each parent's children are
+// counted once instead of once per child.
+func step(x *elem, cache map[*elem]sibling) string {
+	name := x.local
+	if x.ns != "" && !isEPCISNS(x.ns) {
+		if p := x.prefixHint(); p != "" {
+			name = p + ":" + name
+		}
+	}
+	if x.parent == nil {
+		return name
+	}
+	var sb sibling
+	if cache != nil {
+		var ok bool
+		if sb, ok = cache[x]; !ok {
+			type key struct{ ns, local string }
+			count := map[key]int{}
+			for _, s := range x.parent.kids {
+				k := key{s.ns, s.local}
+				count[k]++
+				cache[s] = sibling{pos: count[k]}
+			}
+			for _, s := range x.parent.kids {
+				c := cache[s]
+				c.n = count[key{s.ns, s.local}]
+				cache[s] = c
+			}
+			sb = cache[x]
+		}
+	} else {
+		for _, s := range x.parent.kids {
+			if s.local == x.local && s.ns == x.ns {
+				sb.n++
+				if s == x {
+					sb.pos = sb.n
+				}
+			}
+		}
+	}
+	if sb.n > 1 {
+		name += "[" + strconv.Itoa(sb.pos) + "]"
+	}
+	return name
 }
 
 // prefixHint is a prefix in scope for the element's namespace, for error
