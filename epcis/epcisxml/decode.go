@@ -182,7 +182,6 @@ func contextPrefix(ns string) string {
 	return ""
 }
 
-
 // context is the @context of the tree: the standard's, then the prefixes
 // of the extension namespaces used.
 func (c *converter) context() []any {
