@@ -15,23 +15,25 @@ import (
 func init() { caseLists = append(caseLists, captureCases) }
 
 const (
-	refM1       = "EPCIS 2.0 Conformance Requirements (draft), M1 (§7.2)"
-	reqM1       = "Ability to provide events in all five event types, with data in each standard field."
-	refCapture  = "EPCIS 2.0 OpenAPI, POST /capture"
-	refCapJob   = "EPCIS 2.0 OpenAPI, components.schemas.CaptureJob"
-	reqCapJob   = "A capture job document has at least the following properties: `running` [...], `success` [...], `captureErrorBehaviour` [...], `errors` or `errorFile`: with the errors if `success` is `false`."
-	refBehave   = "EPCIS 2.0 OpenAPI, header GS1-Capture-Error-Behaviour"
-	reqRollback = "`rollback`: \"All or nothing\". Either the capture job is entirely successful or all EPCIS events are rejected. [...] The default behaviour is `rollback`, as in EPCIS 1.2."
-	reqProceed  = "`proceed`: \"Greedy capture\". The capture interface tries to capture as many EPCIS events as possible, even if there are errors."
-	refTCR54    = "EPCIS 2.0 Conformance Requirements (draft), TCR-54 AssociationEvent"
-	refTCR53    = "EPCIS 2.0 Conformance Requirements (draft), TCR-53 SensorElement, step 29"
+	refM1        = "EPCIS 2.0 Conformance Requirements (draft), M1 (§7.2)"
+	reqM1        = "Ability to provide events in all five event types, with data in each standard field."
+	refIdentical = "EPCIS §8.2.7.1 (SimpleEventQuery)"
+	reqIdentical = "When returning events that were captured via the EPCIS Capture Interface, each event that is selected to be returned shall be identical to the originally captured event, subject to the provisions of authorization, the inclusion of the recordTime field, and any necessary conversions to and from an abstract internal representation."
+	refCapture   = "EPCIS 2.0 OpenAPI, POST /capture"
+	refCapJob    = "EPCIS 2.0 OpenAPI, components.schemas.CaptureJob"
+	reqCapJob    = "A capture job document has at least the following properties: `running` [...], `success` [...], `captureErrorBehaviour` [...], `errors` or `errorFile`: with the errors if `success` is `false`."
+	refBehave    = "EPCIS 2.0 OpenAPI, header GS1-Capture-Error-Behaviour"
+	reqRollback  = "`rollback`: \"All or nothing\". Either the capture job is entirely successful or all EPCIS events are rejected. [...] The default behaviour is `rollback`, as in EPCIS 1.2."
+	reqProceed   = "`proceed`: \"Greedy capture\". The capture interface tries to capture as many EPCIS events as possible, even if there are errors."
+	refTCR54     = "EPCIS 2.0 Conformance Requirements (draft), TCR-54 AssociationEvent"
+	refTCR53     = "EPCIS 2.0 Conformance Requirements (draft), TCR-53 SensorElement, step 29"
 )
 
 func captureCases() []Case {
 	cs := []Case{}
 	for i, typ := range []string{"ObjectEvent", "AggregationEvent", "TransactionEvent", "TransformationEvent", "AssociationEvent"} {
 		cs = append(cs, Case{
-			ID: fmt.Sprintf("CAP-%03d", i+1), Area: "capture", Level: Must, Ref: refM1, Requirement: reqM1,
+			ID: fmt.Sprintf("CAP-%03d", i+1), Area: "capture", Level: Must, Ref: refM1 + "; " + refIdentical, Requirement: reqM1 + " " + reqIdentical,
 			Title: "capture a " + typ + " with its standard fields and read it back by eventID",
 			Run: func(ctx context.Context, c *Client) error {
 				f := newFixture(c)
@@ -64,8 +66,8 @@ func captureCases() []Case {
 		Case{ID: "CAP-011", Area: "capture", Level: Should, Ref: refCapture,
 			Requirement: "EPCIS 2.0 keeps event IDs optional. If event IDs are missing, the server should populate the event ID with a unique value.",
 			Title:       "an event captured without eventID gets one", Run: assignsEventID},
-		Case{ID: "CAP-012", Area: "capture", Level: Must, Ref: "EPCIS 2.0 §7.4.1 (recordTime)",
-			Requirement: "recordTime: the date and time at which this event was recorded by an EPCIS Repository. This field SHALL be ignored when an event is presented to the EPCIS Capture Interface, and SHALL be present when an event is retrieved through the Query Interfaces.",
+		Case{ID: "CAP-012", Area: "capture", Level: Must, Ref: "EPCIS §7.4.1 (recordTime); " + refIdentical,
+			Requirement: "Paraphrase of §7.4.1: recordTime is the date and time at which the event was recorded by the EPCIS repository; a value sent to the capture interface is ignored, and the field is present on events retrieved through the query interface. Verbatim (§8.2.7.1): " + reqIdentical,
 			Title:       "the server sets recordTime and ignores a recordTime sent at capture", Run: recordTimeSet},
 		Case{ID: "CAP-013", Area: "capture", Level: Should, Ref: "EPCIS 2.0 OpenAPI, OPTIONS /capture (204CaptureEndpointDiscovery)",
 			Requirement: "It describes [...] the maximum payload size as count of EPCIS events (`GS1-EPCIS-Capture-Limit` header) or as a maximum payload size in bytes (`GS1-EPCIS-Capture-File-Size-Limit` header) - what the server will do if an error occurred during capture (`GS1-Capture-Error-Behaviour` header).",
@@ -76,8 +78,8 @@ func captureCases() []Case {
 		Case{ID: "CAP-015", Area: "capture", Level: Must, Ref: "EPCIS 2.0 OpenAPI, POST /capture 413 (413CapturePayloadTooLarge)",
 			Requirement: "GS1-EPCIS-Capture-File-Size-Limit: The maximum event document length in octets (8-bit bytes) for capture operations. [...] 413: epcisException:CaptureLimitExceededException",
 			Title:       "a document longer than GS1-EPCIS-Capture-File-Size-Limit is refused with 413", Run: captureSizeLimit},
-		Case{ID: "CAP-016", Area: "capture", Level: Must, Ref: "EPCIS 2.0 §7.4.1.2 (ErrorDeclaration); query-schema EXISTS_errorDeclaration",
-			Requirement: "An error declaration is an event with the same eventID as the erroneous event and an errorDeclaration; the repository captures it beside the original. EXISTS_errorDeclaration: the result will only include events that contain an `ErrorDeclaration`.",
+		Case{ID: "CAP-016", Area: "capture", Level: Must, Ref: "EPCIS §7.4.1.2 (ErrorDeclaration); OpenAPI components.parameters.EXISTS_errorDeclaration",
+			Requirement: "Paraphrase of §7.4.1.2: an error declaration is captured as an event carrying the eventID of the erroneous event and an errorDeclaration (declarationTime, reason, correctiveEventIDs). Verbatim (OpenAPI EXISTS_errorDeclaration): If this parameter is specified (and has a value of true), the result will only include events that contain an `ErrorDeclaration`.",
 			Title:       "an error declaration of a stored event (same eventID) is captured and returned with its errorDeclaration", Run: errorDeclarationCapture},
 		Case{ID: "CAP-017", Area: "capture", Level: Must, Ref: refTCR54 + ", step 2",
 			Requirement: "Capture an EPCIS document with an `AssociationEvent` where `parentID` is populated with a physical location identifier. The capture interface accepts the EPCIS document. Confirm that the system contains the captured event.",
