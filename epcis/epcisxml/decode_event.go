@@ -256,6 +256,15 @@ func names(fs []Field) string {
 // field maps one EPCIS element by its kind.
 func (c *converter) field(e *elem, f Field, ptr string) (any, error) {
 	c.at(ptr, e)
+	if f.Kind != KindILMD && f.Kind != KindErrorDeclaration {
+		// Only those two types have xsd:anyAttribute; the others take
+		// no attributes (typed lists carry theirs on the items).
+		for _, a := range e.attrs {
+			if a.Name.Space != NSXSI {
+				return nil, invalid(xpath(e)+"/@"+a.Name.Local, "<%s> takes no attributes", e.local)
+			}
+		}
+	}
 	switch f.Kind {
 	case KindEPCList:
 		return c.textList(e, f.Item, ptr, KindURI)
@@ -733,6 +742,9 @@ func (c *converter) errorDeclaration(e *elem, ptr string) (map[string]any, error
 	}
 	if _, ok := m["declarationTime"]; !ok {
 		return nil, invalid(xpath(e), "required element <declarationTime> is missing")
+	}
+	if err := c.otherAttrs(m, e, ptr); err != nil {
+		return nil, err
 	}
 	return m, c.extensionMembers(m, ext, ptr)
 }

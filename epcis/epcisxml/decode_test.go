@@ -256,6 +256,8 @@ func TestErrorLocations(t *testing.T) {
 			"/EPCISDocument/EPCISBody/EventList/ObjectEvent/sourceList/source", "attribute type is required"},
 		{"1.2 QuantityEvent", `<epcis:EPCISDocument xmlns:epcis="urn:epcglobal:epcis:xsd:1" schemaVersion="1.2" creationDate="2024-01-01T00:00:00Z"><EPCISBody><EventList><QuantityEvent/></EventList></EPCISBody></epcis:EPCISDocument>`,
 			"/EPCISDocument/EPCISBody/EventList/QuantityEvent", "QuantityEvent"},
+		{"attribute on a list", xmlDoc(`<ObjectEvent>` + evHead + `<epcList count="1"><epc>urn:x</epc></epcList><action>ADD</action></ObjectEvent>`),
+			"/EPCISDocument/EPCISBody/EventList/ObjectEvent/epcList/@count", "takes no attributes"},
 		{"mixed content in an extension", xmlDoc(`<ObjectEvent>` + evHead + `<action>ADD</action><ex:a xmlns:ex="https://e/">t<ex:b/></ex:a></ObjectEvent>`),
 			"/EPCISDocument/EPCISBody/EventList/ObjectEvent/ex:a", "mixed content"},
 	}
