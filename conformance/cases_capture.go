@@ -41,11 +41,11 @@ func captureCases() []Case {
 				if err := f.capture(ctx, e); err != nil {
 					return err
 				}
-				got, err := getEvent(ctx, c, eventID(e))
+				got, ns, err := readEvent(ctx, c, eventID(e))
 				if err != nil {
 					return err
 				}
-				return sameFields(e, got)
+				return sameFields(e, got, ns)
 			},
 		})
 	}
@@ -168,57 +168,133 @@ func richEvent(f *fixture, typ string) ev {
 
 // getEvent reads one event through GET /events/{eventID}.
 func getEvent(ctx context.Context, c *Client, id string) (map[string]any, error) {
+	e, _, err := readEvent(ctx, c, id)
+	return e, err
+}
+
+// readEvent reads one event through GET /events/{eventID} and returns the
+// JSON-LD prefixes in force for it (the document's and the event's own
+// @context), so that extension fields can be compared by their IRIs.
+func readEvent(ctx context.Context, c *Client, id string) (map[string]any, map[string]string, error) {
 	r, err := c.Get(ctx, "/events/"+url.PathEscape(id))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := r.ExpectStatus(http.StatusOK); err != nil {
-		return nil, fmt.Errorf("GET /events/{eventID}: %w", err)
+		return nil, nil, fmt.Errorf("GET /events/{eventID}: %w", err)
 	}
 	evs, err := r.Events()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	var doc map[string]any
+	if err := r.JSON(&doc); err != nil {
+		return nil, nil, err
 	}
 	for _, e := range evs {
 		if eventID(e) == id {
-			return e, nil
+			ns := prefixes(doc["@context"], nil)
+			return e, prefixes(e["@context"], ns), nil
 		}
 	}
-	return nil, fmt.Errorf("GET /events/%s: the answer does not hold the event (%d events)", id, len(evs))
+	return nil, nil, fmt.Errorf("GET /events/%s: the answer does not hold the event (%d events)", id, len(evs))
 }
 
-// sameFields checks that the stored event keeps every standard field sent.
-// Identifiers are compared as sent: the kit asks for no translation, but a
-// server may answer in GS1 Digital Link by default, so URN/DL equivalents
-// are accepted.
-func sameFields(sent, got map[string]any) error {
-	for k, v := range sent {
-		if k == "@context" {
+// prefixes adds the term definitions of a JSON-LD @context value (a string,
+// an object or an array of them) that map a prefix to an IRI to a copy of
+// base. Remote contexts are not fetched: the standard's context defines no
+// prefix the kit sends.
+func prefixes(ctx any, base map[string]string) map[string]string {
+	out := map[string]string{}
+	for k, v := range base {
+		out[k] = v
+	}
+	var add func(any)
+	add = func(v any) {
+		switch x := v.(type) {
+		case []any:
+			for _, y := range x {
+				add(y)
+			}
+		case map[string]any:
+			for k, iri := range x {
+				if s, ok := iri.(string); ok && !strings.HasPrefix(k, "@") {
+					out[k] = s
+				}
+			}
+		}
+	}
+	add(ctx)
+	return out
+}
+
+// expandKey turns a compact IRI (prefix:local) into the full IRI when ns
+// defines the prefix.
+func expandKey(k string, ns map[string]string) string {
+	if p, local, ok := strings.Cut(k, ":"); ok {
+		if iri, ok := ns[p]; ok {
+			return iri + local
+		}
+	}
+	return k
+}
+
+// sameFields checks that the stored event keeps every field sent.
+// Identifiers may come back as EPC URNs or GS1 Digital Link URIs (the
+// OpenAPI's default GS1-EPC-Format is Digital Link), CBV values in any of
+// their forms, and extension fields under any prefix of the same IRI (ns
+// holds the answer's prefixes).
+func sameFields(sent, got map[string]any, ns map[string]string) error {
+	k := keys{sent: map[string]string{"example": extNS}, got: ns}
+	for name, v := range sent {
+		if name == "@context" {
 			continue
 		}
-		gv, ok := got[k]
+		gv, ok := k.lookup(got, name)
 		if !ok {
-			return fmt.Errorf("event %s: field %q missing from the stored event", eventID(sent), k)
+			return fmt.Errorf("event %s: field %q missing from the stored event", eventID(sent), name)
 		}
-		if !equivalent(v, gv) {
-			return fmt.Errorf("event %s: field %q is %s, sent %s", eventID(sent), k, compact(gv), compact(v))
+		if !k.equivalent(v, gv) {
+			return fmt.Errorf("event %s: field %q is %s, sent %s", eventID(sent), name, compact(gv), compact(v))
 		}
 	}
 	return nil
 }
 
-// equivalent compares JSON values, accepting the two spellings of CBV
-// values and of EPCs (EPC URN and GS1 Digital Link) and numbers of equal
-// value.
-func equivalent(a, b any) bool {
+// keys compares field names of what the kit sent with those of an answer
+// by their expanded IRIs.
+type keys struct{ sent, got map[string]string }
+
+func (k keys) lookup(got map[string]any, name string) (any, bool) {
+	if v, ok := got[name]; ok {
+		return v, true
+	}
+	want := expandKey(name, k.sent)
+	for g, v := range got {
+		if expandKey(g, k.got) == want {
+			return v, true
+		}
+	}
+	return nil, false
+}
+
+// equivalent compares JSON values by keys.equivalent with no prefixes.
+func equivalent(a, b any) bool { return keys{}.equivalent(a, b) }
+
+// equivalent compares JSON values: field names by their expanded IRIs,
+// strings as sameValue does (instants, CBV forms, EPC URN and Digital
+// Link), numbers by value (also when written as strings), lists in any
+// order.
+func (k keys) equivalent(a, b any) bool {
 	switch av := a.(type) {
 	case map[string]any:
 		bv, ok := b.(map[string]any)
 		if !ok {
 			return false
 		}
-		for k, x := range av {
-			if !equivalent(x, bv[k]) {
+		for name, x := range av {
+			y, ok := k.lookup(bv, name)
+			if !ok || !k.equivalent(x, y) {
 				return false
 			}
 		}
@@ -232,7 +308,7 @@ func equivalent(a, b any) bool {
 	outer:
 		for _, x := range av {
 			for j, y := range bv {
-				if !used[j] && equivalent(x, y) {
+				if !used[j] && k.equivalent(x, y) {
 					used[j] = true
 					continue outer
 				}

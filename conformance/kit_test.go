@@ -151,3 +151,49 @@ func TestRunCaseOutcomesAndReports(t *testing.T) {
 		t.Errorf("JUnit suites %+v", suites.Suites)
 	}
 }
+
+func TestSameFields(t *testing.T) {
+	g := GTIN{"812345"}
+	sent := map[string]any{
+		"eventID": "urn:uuid:1", "epcList": []any{g.SGTIN("1"), g.SGTIN("2")}, "bizStep": "shipping",
+		"quantityList": []any{map[string]any{"epcClass": g.LGTIN("L"), "quantity": 2.5}},
+		"ilmd":         map[string]any{"example:grade": "A"}, "example:temp": 3.0,
+	}
+	for _, c := range []struct {
+		name string
+		got  map[string]any
+		ns   map[string]string
+		ok   bool
+	}{
+		{"as sent", sent, nil, true},
+		{"translated and re-prefixed", map[string]any{
+			"eventID": "urn:uuid:1", "epcList": []any{g.SGTINDL("2"), g.SGTINDL("1")}, "bizStep": "https://ref.gs1.org/cbv/BizStep-shipping",
+			"quantityList": []any{map[string]any{"epcClass": g.LGTINDL("L"), "quantity": "2.5"}},
+			"ilmd":         map[string]any{"ex:grade": "A"}, "ex:temp": 3.0,
+		}, map[string]string{"ex": extNS}, true},
+		{"extension under a full IRI", map[string]any{
+			"eventID": "urn:uuid:1", "epcList": sent["epcList"], "bizStep": "shipping", "quantityList": sent["quantityList"],
+			"ilmd": map[string]any{extNS + "grade": "A"}, extNS + "temp": 3.0,
+		}, nil, true},
+		{"a serial changed", map[string]any{
+			"eventID": "urn:uuid:1", "epcList": []any{g.SGTIN("1"), g.SGTIN("3")}, "bizStep": "shipping", "quantityList": sent["quantityList"],
+			"ilmd": sent["ilmd"], "example:temp": 3.0,
+		}, nil, false},
+		{"an extension under another namespace", map[string]any{
+			"eventID": "urn:uuid:1", "epcList": sent["epcList"], "bizStep": "shipping", "quantityList": sent["quantityList"],
+			"ilmd": map[string]any{"ex:grade": "A"}, "example:temp": 3.0,
+		}, map[string]string{"ex": "https://other.example.com/"}, false},
+		{"a quantity changed", map[string]any{
+			"eventID": "urn:uuid:1", "epcList": sent["epcList"], "bizStep": "shipping",
+			"quantityList": []any{map[string]any{"epcClass": g.LGTIN("L"), "quantity": 2.0}}, "ilmd": sent["ilmd"], "example:temp": 3.0,
+		}, nil, false},
+	} {
+		ns := c.ns
+		if ns == nil {
+			ns = map[string]string{"example": extNS}
+		}
+		if err := sameFields(sent, c.got, ns); (err == nil) != c.ok {
+			t.Errorf("%s: sameFields = %v, want ok=%v", c.name, err, c.ok)
+		}
+	}
+}
