@@ -735,7 +735,7 @@ func captureSizeLimit(ctx context.Context, c *Client) error {
 	if err != nil {
 		return err
 	}
-	if n > 256<<20 {
+	if n > 128<<20 {
 		return Skip("GS1-EPCIS-Capture-File-Size-Limit is %d bytes: too large to send in a test", n)
 	}
 	f := newFixture(c)
