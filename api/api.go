@@ -192,6 +192,8 @@ func (s *Server) routes(e *echo.Echo) {
 func (s *Server) captureLimitHeaders(h http.Header) {
 	h.Set("GS1-EPCIS-Capture-Limit", strconv.Itoa(s.cap.Config().MaxEvents))
 	h.Set("GS1-EPCIS-Capture-File-Size-Limit", strconv.FormatInt(s.cfg.MaxBodyBytes, 10))
+	// Both rollback and proceed are supported: the OpenAPI's word for that is "all".
+	h.Set("GS1-Capture-Error-Behaviour", "all")
 }
 
 func (s *Server) readyz(c echo.Context) error {

@@ -267,7 +267,8 @@ func TestDiscoveryAndHeaders(t *testing.T) {
 		}
 	}
 	r := s.do(t, "OPTIONS", "/capture", nil)
-	if r.header.Get("GS1-EPCIS-Capture-Limit") != "123" || r.header.Get("GS1-EPCIS-Capture-File-Size-Limit") != "4567" {
+	if r.header.Get("GS1-EPCIS-Capture-Limit") != "123" || r.header.Get("GS1-EPCIS-Capture-File-Size-Limit") != "4567" ||
+		r.header.Get("GS1-Capture-Error-Behaviour") != "all" {
 		t.Errorf("capture limits %v", r.header)
 	}
 	if r := s.do(t, "GET", "/", nil); r.status != http.StatusOK || r.header.Get("GS1-EPCIS-Max") != "2.0.0" {
