@@ -830,6 +830,10 @@ func (c *converter) sensorAttrs(e *elem, types map[string]Kind, ptr string) (map
 				m[a.Name.Local] = strings.TrimSpace(a.Value)
 				continue
 			}
+			if k == KindString {
+				m[a.Name.Local] = a.Value // xsd:string: kept as written
+				continue
+			}
 			v, err := simpleAt(func() string { return xpath(e) + "/@" + a.Name.Local }, a.Value, k, "@"+a.Name.Local)
 			if err != nil {
 				return nil, err

@@ -52,7 +52,8 @@
 //     Unqualified children of an extension element keep their bare name;
 //     repeated siblings become an array; an element with children becomes
 //     an object; attributes of an extension element become members, and its
-//     text then the member "#text". An empty extension element is "". Text
+//     text then the member "#text". Text is trimmed of the white space
+//     that indentation puts around it. An empty extension element is "". Text
 //     beside child elements (mixed content) is refused: JSON-LD has no form
 //     for it. In 2.0, the children of <baseExtension> and of an event's
 //     <extension> are extension elements and become top-level members.
