@@ -135,7 +135,7 @@ type subServer struct {
 
 // startSubServer starts a server with subscriptions whose service can be
 // restarted over the same store.
-func startSubServer(t *testing.T, st store.Store, cfg subscribe.Config) *subServer {
+func startSubServer(t testing.TB, st store.Store, cfg subscribe.Config) *subServer {
 	t.Helper()
 	s := &subServer{}
 	s.open = func() *subscribe.Service {
@@ -161,7 +161,7 @@ func startSubServer(t *testing.T, st store.Store, cfg subscribe.Config) *subServ
 	h := &switchHandler{}
 	srv := httptest.NewServer(h)
 	s.testServer = &testServer{Server: srv, st: st}
-	s.restartAPI(t, cs)
+	s.restartAPI(cs)
 	t.Cleanup(func() {
 		srv.Close()
 		s.mu.Lock()
@@ -188,7 +188,7 @@ func (h *switchHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	x.ServeHTTP(w, r)
 }
 
-func (s *subServer) restartAPI(t *testing.T, cs *capture.Service) {
+func (s *subServer) restartAPI(cs *capture.Service) {
 	h := s.Server.Config.Handler.(*switchHandler)
 	h.mu.Lock()
 	h.h = api.New(api.Config{Subscriptions: s.svc}, s.st, cs, nil, nil)

@@ -28,22 +28,29 @@
 //
 // The cutoff is the time the pass began minus Config.VisibilityLag.
 // Recording times never decrease along Seq, and a store makes a batch
-// visible some time after it assigns its recordTime; on SQLite a single
-// writer commits in Seq order, so the lag is 0. On MongoDB several
-// writers may make batches visible out of Seq order, so a pass only
-// takes events recorded more than the lag ago: an event visible later
-// than that after its recordTime (a writer stalled longer than the lag)
-// could be passed over. Capture of a very large document on a slow
-// MongoDB is the case to watch; the lag defaults to 5 s there.
+// visible some time after it assigns its recordTime. After a pass,
+// MinRecordTime moves to the cutoff or to the recordTime of the newest
+// visible event, whichever is earlier: an event recorded before that is
+// visible already, so none is passed over. On SQLite a single writer
+// commits in Seq order, so Seq alone never skips an event and the lag
+// is 0. On MongoDB several writers may make batches visible out of Seq
+// order, so a pass only takes events recorded more than the lag ago: an
+// event that becomes visible later than that after its recordTime (a
+// writer stalled longer than the lag) could be passed over. Capture of a
+// very large document on a slow MongoDB is the case to watch; the lag
+// is 5 s there (`lotline serve` with a mongodb:// store).
 //
 // Rolled-back captures are never visible to any reader, so they are
 // never delivered.
 //
 // # Leases
 //
-// Each pass over a stored subscription holds its lease in the store, so
-// that with several servers over one MongoDB exactly one serves it at a
-// time; the lease is renewed while a pass goes on and released at its
-// end. A server that dies mid-pass leaves a lease that expires after
-// Config.Lease.
+// A server serves a stored subscription only while it holds the
+// subscription's lease in the store, so that with several servers over
+// one MongoDB exactly one serves it at a time, and it advances the
+// progress only with a compare-and-set on that lease. It keeps the lease
+// while it goes on serving (renewing it when half of Config.Lease is
+// left) and releases it at Close; the leases of a server that dies
+// expire after Config.Lease, and another server takes over from the
+// stored progress.
 package subscribe

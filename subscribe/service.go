@@ -193,6 +193,25 @@ func (s *Service) Close() {
 		s.stop()
 	}
 	s.wg.Wait()
+	// Hand the leases back, so that the next server (or this one,
+	// restarted) need not wait for them to expire.
+	s.mu.Lock()
+	var held []string
+	now := s.now()
+	for id, st := range s.subs {
+		if st.sub.LeaseHolder == s.cfg.Holder && st.sub.LeaseUntil.After(now) {
+			held = append(held, id)
+		}
+	}
+	s.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for _, id := range held {
+		if err := s.st.ReleaseSubscription(ctx, id, s.cfg.Holder); err != nil &&
+			!errors.Is(err, store.ErrNotFound) && !errors.Is(err, store.ErrLeaseHeld) {
+			s.log.Warn("releasing subscription", "subscription", id, "err", err)
+		}
+	}
 }
 
 // Notify wakes the stream subscriptions: events were just captured. It
@@ -303,7 +322,10 @@ func (s *Service) startLocked(ctx context.Context, id string, st *subState) {
 				s.mu.Unlock()
 				return
 			}
-			sub := s.serve(ctx, id)
+			s.mu.Lock()
+			cp := *st.sub
+			s.mu.Unlock()
+			sub := s.serve(ctx, id, &cp)
 			<-s.sem
 			s.mu.Lock()
 			if sub != nil {
@@ -322,27 +344,43 @@ func (s *Service) startLocked(ctx context.Context, id string, st *subState) {
 
 // serve runs one pass over a stored subscription and returns it as it
 // now stands (nil when unknown: gone, or held by another server).
-func (s *Service) serve(ctx context.Context, id string) *store.Subscription {
+//
+// The lease is kept between passes and renewed when less than half of it
+// is left, so a busy stream costs one store write per delivery (its
+// progress) rather than three; Close releases it. Each pass still reads
+// the subscription (a deletion through another server ends it there).
+func (s *Service) serve(ctx context.Context, id string, cached *store.Subscription) *store.Subscription {
 	now := s.now()
-	sub, err := s.st.AcquireSubscription(ctx, id, s.cfg.Holder, now, now.Add(s.cfg.Lease))
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		s.forget(id)
-		return nil
-	case errors.Is(err, store.ErrLeaseHeld):
-		return nil
-	case err != nil:
-		if ctx.Err() == nil {
-			s.log.Warn("acquiring subscription", "subscription", id, "err", err)
+	sub := cached
+	if sub != nil && sub.LeaseHolder == s.cfg.Holder && sub.LeaseUntil.Sub(now) >= s.cfg.Lease/2 {
+		// Read it again all the same (a read, not a write): it may have
+		// been deleted through another server.
+		var err error
+		sub, err = s.st.Subscription(ctx, id)
+		if errors.Is(err, store.ErrNotFound) {
+			s.forget(id)
+			return nil
 		}
-		return nil
+		if err != nil {
+			return nil
+		}
 	}
-	defer func() {
-		if err := s.st.ReleaseSubscription(context.WithoutCancel(ctx), id, s.cfg.Holder); err != nil &&
-			!errors.Is(err, store.ErrNotFound) && !errors.Is(err, store.ErrClosed) {
-			s.log.Warn("releasing subscription", "subscription", id, "err", err)
+	if sub == nil || sub.LeaseHolder != s.cfg.Holder || sub.LeaseUntil.Sub(now) < s.cfg.Lease/2 {
+		var err error
+		sub, err = s.st.AcquireSubscription(ctx, id, s.cfg.Holder, now, now.Add(s.cfg.Lease))
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			s.forget(id)
+			return nil
+		case errors.Is(err, store.ErrLeaseHeld):
+			return nil
+		case err != nil:
+			if ctx.Err() == nil {
+				s.log.Warn("acquiring subscription", "subscription", id, "err", err)
+			}
+			return nil
 		}
-	}()
+	}
 	if !sub.DueAt.IsZero() && sub.DueAt.After(now) {
 		return sub // another server served it meanwhile
 	}
@@ -455,6 +493,25 @@ func (s *Service) next(ctx context.Context, q *query.Query, owner string, p stor
 		ge = q.RecordTime.GE
 	}
 	np := p
+	// MinRecordTime may pass only events certainly visible. A store
+	// assigns a batch's recordTime before it commits it, so the cutoff
+	// alone is not enough: an event recorded just before it may still
+	// be committing. Every event recorded before the newest visible
+	// one's recordTime is visible (on SQLite, which commits in Seq
+	// order; on MongoDB within the visibility lag, which the cutoff
+	// already holds back).
+	horizon, err := s.horizon(ctx)
+	if err != nil {
+		return chunk{}, err
+	}
+	advance := func(t time.Time) {
+		if horizon.Before(t) {
+			t = horizon
+		}
+		if t.After(np.MinRecordTime) {
+			np.MinRecordTime = t
+		}
+	}
 	// A query too costly for the engine's scan budget over the whole
 	// window is run over its earlier half, and so on: the window is
 	// then covered over several passes.
@@ -464,9 +521,7 @@ func (s *Service) next(ctx context.Context, q *query.Query, owner string, p stor
 			lt = q.RecordTime.LT
 		}
 		if !ge.Before(lt) {
-			if cutoff.After(np.MinRecordTime) {
-				np.MinRecordTime = cutoff
-			}
+			advance(cutoff)
 			return chunk{progress: np}, nil
 		}
 		qq.RecordTime = query.TimeRange{GE: ge, LT: lt}
@@ -484,12 +539,21 @@ func (s *Service) next(ctx context.Context, q *query.Query, owner string, p stor
 		if page.Next != nil {
 			return chunk{events: page.Events, progress: np, more: true}, nil
 		}
-		if cutoff.After(np.MinRecordTime) {
-			np.MinRecordTime = cutoff
-		}
+		advance(cutoff)
 		return chunk{events: page.Events, progress: np}, nil
 	}
 	return chunk{}, epcis.Errorf(epcis.KindQueryTooComplex, "the subscription's query examines too many events")
+}
+
+// horizon returns the recordTime of the newest visible event (of any
+// party), or the zero time when there is none.
+func (s *Service) horizon(ctx context.Context) (time.Time, error) {
+	var h time.Time
+	err := s.st.Events(ctx, store.Scan{Order: store.BySeq, Desc: true, BatchSize: 1}, func(e *store.Event) (bool, error) {
+		h = e.RecordTime
+		return false, nil
+	})
+	return h, err
 }
 
 // deliveryID names a chunk, so that a receiver can drop a repeat (a

@@ -173,7 +173,8 @@ func (s *Store) CountSubscriptions(ctx context.Context, owner string) (int, erro
 	return n, nil
 }
 
-// write runs one statement on the writer and returns the rows it changed.
+// writeSubs runs one statement on the writer and returns the rows it
+// changed.
 func (s *Store) writeSubs(ctx context.Context, what, q string, args ...any) (int64, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -181,6 +182,38 @@ func (s *Store) writeSubs(ctx context.Context, what, q string, args ...any) (int
 		return 0, store.ErrClosed
 	}
 	r, err := s.w.ExecContext(ctx, q, args...)
+	if err != nil {
+		return 0, fmt.Errorf("sqlitestore: %s: %w", what, err)
+	}
+	n, _ := r.RowsAffected()
+	return n, nil
+}
+
+// writeProgress is writeSubs for lease and progress changes, committed
+// without waiting for the disk (synchronous=NORMAL in WAL mode: the
+// database stays consistent, but a power cut may undo the last commits).
+// Undoing a progress update only makes a subscription deliver a chunk
+// again, which its at-least-once guarantee allows; waiting for an fsync
+// on each delivery of each subscription would instead hold up captures,
+// which share the one writer. The next ordinary commit syncs these too.
+func (s *Store) writeProgress(ctx context.Context, what, q string, args ...any) (int64, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return 0, store.ErrClosed
+	}
+	// The writer is one connection, held by s.mu: the pragma applies to
+	// this statement only.
+	if _, err := s.w.ExecContext(ctx, "PRAGMA synchronous=NORMAL"); err != nil {
+		return 0, fmt.Errorf("sqlitestore: %s: %w", what, err)
+	}
+	r, err := s.w.ExecContext(ctx, q, args...)
+	if _, rerr := s.w.ExecContext(context.WithoutCancel(ctx), "PRAGMA synchronous=FULL"); rerr != nil {
+		// Never leave captures undurable: close rather than go on.
+		s.closed = true
+		s.isClosed.Store(true)
+		return 0, fmt.Errorf("sqlitestore: %s: restoring synchronous=FULL: %w", what, rerr)
+	}
 	if err != nil {
 		return 0, fmt.Errorf("sqlitestore: %s: %w", what, err)
 	}
@@ -214,7 +247,7 @@ func (s *Store) leaseLost(ctx context.Context, id string) error {
 // AcquireSubscription implements store.SubscriptionStore. The single
 // writer makes the conditional update a compare-and-set.
 func (s *Store) AcquireSubscription(ctx context.Context, id, holder string, now, until time.Time) (*store.Subscription, error) {
-	n, err := s.writeSubs(ctx, "acquire subscription", `UPDATE subscriptions SET lease_holder = ?, lease_until = ?
+	n, err := s.writeProgress(ctx, "acquire subscription", `UPDATE subscriptions SET lease_holder = ?, lease_until = ?
 		WHERE id = ? AND (lease_holder = ? OR lease_holder = '' OR lease_until <= ?)`,
 		holder, unixNanos(until), id, holder, unixNanos(now))
 	if err != nil {
@@ -228,7 +261,7 @@ func (s *Store) AcquireSubscription(ctx context.Context, id, holder string, now,
 
 // UpdateSubscriptionProgress implements store.SubscriptionStore.
 func (s *Store) UpdateSubscriptionProgress(ctx context.Context, id, holder string, now time.Time, p store.Progress) error {
-	n, err := s.writeSubs(ctx, "update subscription", `UPDATE subscriptions SET min_record_time = ?, after_seq = ?,
+	n, err := s.writeProgress(ctx, "update subscription", `UPDATE subscriptions SET min_record_time = ?, after_seq = ?,
 		last_notified_at = ?, last_error = ?, attempts = ?, due_at = ?
 		WHERE id = ? AND lease_holder = ? AND lease_until > ?`,
 		unixNanos(p.MinRecordTime), p.AfterSeq, unixNanos(p.LastNotifiedAt), p.LastError, p.Attempts, unixNanos(p.DueAt),
@@ -241,7 +274,7 @@ func (s *Store) UpdateSubscriptionProgress(ctx context.Context, id, holder strin
 
 // ReleaseSubscription implements store.SubscriptionStore.
 func (s *Store) ReleaseSubscription(ctx context.Context, id, holder string) error {
-	n, err := s.writeSubs(ctx, "release subscription", `UPDATE subscriptions SET lease_holder = '', lease_until = 0
+	n, err := s.writeProgress(ctx, "release subscription", `UPDATE subscriptions SET lease_holder = '', lease_until = 0
 		WHERE id = ? AND lease_holder = ?`, id, holder)
 	if err == nil && n == 0 {
 		return s.leaseLost(ctx, id)
