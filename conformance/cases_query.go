@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 )
 
@@ -103,6 +104,8 @@ func queryCases() []Case {
 			"Paraphrase of §8.2.7.1 EXISTS_fieldname: the result will only include events that have a non-empty field named fieldname. (query-schema.json: ^EXISTS_[a-z][a-zA-Z0-9]*:\\w+$)", Must, qExtNamed("EXISTS_example:temperature", 1, 0, 1)},
 		{"QRY-EQ_ILMD_ext-001", "EQ_ILMD_fieldname", "EQ_ILMD_<prefix:field> in a named query body selects by an ILMD extension field",
 			"Paraphrase of §8.2.7.1 EQ_ILMD_fieldname: analogous to EQ_fieldname, but matches events whose ILMD area contains a field named fieldname. (query-schema.json: ^EQ_ILMD_[a-z][a-zA-Z0-9]*:\\w+$)", Must, qExtNamed("EQ_ILMD_example:grade", []any{"B"}, 2)},
+		{"QRY-EQ_INNER_ext-001", "EQ_INNER_fieldname", "EQ_INNER_<prefix:field> in a named query body selects by an extension field nested in another",
+			"Paraphrase of §8.2.7.1 EQ_INNER_fieldname: analogous to EQ_fieldname, but matches events with a field named fieldname nested at any level within a top-level extension field. (query-schema.json: ^EQ_INNER_[a-z][a-zA-Z0-9]*:\\w+$)", Must, qExtNamed("EQ_INNER_example:lot", []any{"L7"}, 1)},
 		{"QRY-EQ_ext-002", "EQ_fieldname", "EQ_<field IRI> in the URL query string selects by a user extension field",
 			"An EPCIS 2.0 query may also be expressed via parameters in the URI query string. [...] the EPCIS 2.0 standard defines additional query parameters with flexible names, depending on the specific value of `uom`, `type` or `fieldname` that appears within the name of the parameter.", Should, qExtGET},
 		{"QRY-orderBy-001", "orderBy", "orderBy=eventTime sorts ascending or descending, descending by default",
@@ -125,6 +128,12 @@ func queryCases() []Case {
 			"TCR-53 step 6: insert `EQ_type` with a valid `type` attribute value. If events submitted [...] have a matching `type` value, they are returned in the `QueryResults` instance.", Must, qSensor("EQ_type", "Temperature")},
 		{"QRY-EQ_deviceID-001", "EQ_deviceID", "EQ_deviceID selects events whose sensor metadata or report names the device",
 			"TCR-53 step 28: Both events [...] can be queried for, no matter if the inline attributes appear in the `sensorMetadata` element or in the `sensorReport` element.", Must, qSensorDevice},
+		{"QRY-EXISTS_sensorElementList-001", "EXISTS_sensorElementList", "EXISTS_sensorElementList selects the events with sensor data",
+			"TCR-53 step 3: insert `EXISTS_sensorElement`. All events submitted to the capture interface in step 1 are returned in the `QueryResults` instance, except the event without having a `SensorElement`. (query-schema.json names the parameter EXISTS_sensorElementList.)", Must, qSensorExists},
+		{"QRY-GE_value_uom-001", "GE_value_uom", "GE_value_CEL and LT_value_CEL compare sensor report values in a unit",
+			"TCR-53 step 12: Similar to Step 6, for `EQ_value_uom`/ `GE_value_uom`/ `LT_value_uom` and `value_uom`. (If events [...] have a matching value, they are returned.)", Must, qSensorValue},
+		{"QRY-GE_value_uom-002", "GE_value_uom", "GE_value_KEL finds a temperature reported in CEL (unit conversion)",
+			"TCR-53 step 26: insert `EQ_type` [...] \"gs1:Temperature\". In addition, insert `GE_value_uom` with `uom` set to \"KEL\" and `value` set to a value in Kelvin that is higher than the value in degrees Celsius in the event [...] The event with the corresponding temperature value, expressed in a different uom (\"CEL\"), [...] is returned", Should, qSensorKelvin},
 		{"QRY-GE_time-001", "GE_time", "GE_time and LT_time select by sensor metadata time",
 			"TCR-53 step 4: If events [...] have a `time` value within the specified time period, they are returned [...] If the `time` value is outside the specified period, they are not returned.", Must, qSensorTime},
 	}
@@ -134,7 +143,8 @@ func queryCases() []Case {
 		if x.param == "" || x.id == "QRY-EQ_bizTransaction-001" || x.id == "QRY-EQ_source-001" || x.id == "QRY-EQ_destination-001" {
 			ref = "EPCIS 2.0 §8.2.7.1 (SimpleEventQuery) " + x.param
 		}
-		if x.id == "QRY-EQ_type-001" || x.id == "QRY-EQ_deviceID-001" || x.id == "QRY-GE_time-001" {
+		if x.id == "QRY-EQ_type-001" || x.id == "QRY-EQ_deviceID-001" || x.id == "QRY-GE_time-001" || x.id == "QRY-EXISTS_sensorElementList-001" ||
+			strings.HasPrefix(x.id, "QRY-GE_value_uom") {
 			ref = "EPCIS 2.0 Conformance Requirements (draft), TCR-53 SensorElement; OpenAPI components.parameters." + x.param
 		}
 		run := x.run
@@ -617,12 +627,12 @@ func qErrorDecl(param string) func(context.Context, *fixture) error {
 }
 
 // extWorld captures events with user extension fields: grade A with
-// temperature 3, grade B with temperature 8, and one with ILMD grade B and
-// no temperature.
+// temperature 3, grade B with temperature 8 and a nested lot L7, and one
+// with ILMD grade B and no temperature.
 func extWorld(ctx context.Context, f *fixture) ([]ev, error) {
 	evs := []ev{
 		with(f.object("OBSERVE", f.epc()), "example:grade", "A", "example:temperature", 3.0),
-		with(f.object("OBSERVE", f.epc()), "example:grade", "B", "example:temperature", 8.0),
+		with(f.object("OBSERVE", f.epc()), "example:grade", "B", "example:temperature", 8.0, "example:box", map[string]any{"example:lot": "L7"}),
 		with(f.object("ADD", f.epc()), "ilmd", map[string]any{"example:grade": "B"}),
 	}
 	return evs, f.capture(ctx, evs...)
@@ -846,4 +856,39 @@ func qSensorTime(ctx context.Context, f *fixture) error {
 		return err
 	}
 	return f.expect(ctx, q("LT_time", f.at(-20)), evs[0])
+}
+
+func qSensorExists(ctx context.Context, f *fixture) error {
+	evs, _, err := sensorWorld(ctx, f)
+	if err != nil {
+		return err
+	}
+	return f.expect(ctx, q("EXISTS_sensorElementList", "true"), evs[0], evs[1])
+}
+
+func qSensorValue(ctx context.Context, f *fixture) error {
+	evs, _, err := sensorWorld(ctx, f)
+	if err != nil {
+		return err
+	}
+	// evs[0] reports 4.5 CEL; evs[1] 40 A93 (percent), in another unit.
+	if err := f.expect(ctx, q("GE_value_CEL", "4"), evs[0]); err != nil {
+		return err
+	}
+	if err := f.expect(ctx, q("LT_value_CEL", "4")); err != nil {
+		return err
+	}
+	return f.expect(ctx, q("EQ_value_CEL", "4.5"), evs[0])
+}
+
+func qSensorKelvin(ctx context.Context, f *fixture) error {
+	evs, _, err := sensorWorld(ctx, f)
+	if err != nil {
+		return err
+	}
+	// 4.5 °C is 277.65 K.
+	if err := f.expect(ctx, q("EQ_type", "gs1:Temperature", "GE_value_KEL", "277"), evs[0]); err != nil {
+		return err
+	}
+	return f.expect(ctx, q("EQ_type", "gs1:Temperature", "GE_value_KEL", "278"))
 }
