@@ -335,11 +335,18 @@ func (c *converter) leaf(e *elem) (string, error) {
 
 // simple checks and converts the text of a simple type.
 func simple(e *elem, s string, k Kind, name string) (any, error) {
-	return simpleAt(func() string { return xpath(e) }, s, k, name)
+	return simpleAt(e, "", s, k, name)
 }
 
-// simpleAt is simple with the location computed by where, only on error.
-func simpleAt(where func() string, s string, k Kind, name string) (any, error) {
+// simpleAt is simple for the attribute attr of e ("" for e's text); the
+// location is computed only on error.
+func simpleAt(e *elem, attr, s string, k Kind, name string) (any, error) {
+	where := func() string {
+		if attr != "" {
+			return xpath(e) + "/@" + attr
+		}
+		return xpath(e)
+	}
 	s = strings.TrimSpace(s)
 	switch k {
 	case KindURI:
@@ -834,7 +841,7 @@ func (c *converter) sensorAttrs(e *elem, types map[string]Kind, ptr string) (map
 				m[a.Name.Local] = a.Value // xsd:string: kept as written
 				continue
 			}
-			v, err := simpleAt(func() string { return xpath(e) + "/@" + a.Name.Local }, a.Value, k, "@"+a.Name.Local)
+			v, err := simpleAt(e, a.Name.Local, a.Value, k, "@"+a.Name.Local)
 			if err != nil {
 				return nil, err
 			}

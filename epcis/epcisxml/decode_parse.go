@@ -105,7 +105,7 @@ func (p *parser) parse(data []byte) (*elem, error) {
 		root  *elem
 		cur   *elem
 		depth int
-		text  strings.Builder
+		text  []byte // character data since the last tag, reused
 	)
 	fail := func(format string, args ...any) error {
 		where := "/"
@@ -156,12 +156,12 @@ func (p *parser) parse(data []byte) (*elem, error) {
 			if len(t.Attr) > p.lim.MaxAttrs {
 				return nil, fail("element <%s> has more than %d attributes", t.Name.Local, p.lim.MaxAttrs)
 			}
-			if cur != nil && strings.TrimSpace(text.String()) != "" {
+			if cur != nil && len(bytes.TrimSpace(text)) > 0 {
 				// Text between children (mixed content): kept so that the
 				// mapping can refuse it where it has no JSON form.
-				cur.text += text.String()
+				cur.text += string(text)
 			}
-			text.Reset()
+			text = text[:0]
 			e := &elem{local: t.Name.Local, raw: t.Name, parent: cur}
 			if cur != nil {
 				e.idx = len(cur.kids)
@@ -179,8 +179,10 @@ func (p *parser) parse(data []byte) (*elem, error) {
 			if cur == nil || t.Name != cur.raw {
 				return nil, fail("end element </%s> does not close the open element", t.Name.Local)
 			}
-			cur.text += text.String()
-			text.Reset()
+			if len(text) > 0 {
+				cur.text += string(text)
+			}
+			text = text[:0]
 			cur = cur.parent
 			depth--
 		case xml.CharData:
@@ -190,10 +192,10 @@ func (p *parser) parse(data []byte) (*elem, error) {
 				}
 				continue
 			}
-			if text.Len()+len(t)+len(cur.text) > p.lim.MaxTextBytes {
+			if len(text)+len(t)+len(cur.text) > p.lim.MaxTextBytes {
 				return nil, fail("text of element <%s> longer than %d bytes", cur.local, p.lim.MaxTextBytes)
 			}
-			text.Write(t)
+			text = append(text, t...)
 		}
 	}
 	if root == nil {
