@@ -79,7 +79,8 @@ func AppendDocument(b []byte, tree map[string]any) ([]byte, error) {
 // names the prefixes already declared on an enclosing element, as
 // AppendQueryDocumentStart declares them: any other namespace the event
 // needs (an undeclared standard prefix such as cbvmda, a full IRI used as
-// a key, xsi for typed values) is declared on the event element itself.
+// a key, xsi and xsd for typed values unless ns comes from
+// QueryNamespaces) is declared on the event element itself.
 // An event's own "@context" adds to ns for that event.
 func AppendEvent(b []byte, ev map[string]any, ns map[string]string) ([]byte, error) {
 	e := newEncoder(b)
@@ -120,6 +121,21 @@ func AppendQueryDocumentStart(b []byte, ns map[string]string, queryName, subscri
 		b = append(b, "</subscriptionID>"...)
 	}
 	return append(b, "<resultsBody><EventList>"...)
+}
+
+// QueryNamespaces returns ns plus the prefixes xsi and xsd, which the
+// encoder uses to type extension values that are numbers or booleans
+// (xsi:type="xsd:integer"). Given to AppendQueryDocumentStart and to every
+// AppendEvent of the answer, it has the root declare them once, where
+// otherwise each event that needs them declares them itself.
+func QueryNamespaces(ns map[string]string) map[string]string {
+	out := make(map[string]string, len(ns)+2)
+	for k, v := range ns {
+		out[k] = v
+	}
+	out["xsi"] = NSXSI
+	out["xsd"] = nsXSD
+	return out
 }
 
 // AppendQueryDocumentEnd closes what AppendQueryDocumentStart opened.
@@ -347,7 +363,6 @@ func escape(b []byte, s string, attr, replace bool) ([]byte, bool) {
 // of the element that opened at declAt.
 type encoder struct {
 	b      []byte
-	start  int // len(b) on entry, for error recovery
 	ns     nsTable
 	declAt int
 	path   []pathToken // JSON pointer of the value being written
@@ -367,7 +382,7 @@ var encoders = sync.Pool{New: func() any { return new(encoder) }}
 func newEncoder(b []byte) *encoder {
 	e := encoders.Get().(*encoder)
 	bound := e.ns.bound[:0]
-	*e = encoder{b: b, start: len(b)}
+	*e = encoder{b: b}
 	e.ns.bound = bound
 	e.path = e.pathBuf[:0]
 	return e
@@ -413,8 +428,7 @@ func (e *encoder) inexpressible(rel, format string, args ...any) error {
 	return err
 }
 
-// open writes <name and, for the element that will carry the namespace
-// declarations, remembers where they go.
+// open writes <name, leaving the start tag open for attributes.
 func (e *encoder) open(name string) {
 	e.b = append(e.b, '<')
 	e.b = append(e.b, name...)

@@ -40,7 +40,7 @@ const realisticEvent = `{
 // reused buffer, as a streamed query answer does.
 func BenchmarkAppendEvent(b *testing.B) {
 	ev := mustEvent(b, realisticEvent)
-	ns := map[string]string{"example": "http://ns.example.com/epcis/"}
+	ns := QueryNamespaces(map[string]string{"example": "http://ns.example.com/epcis/"})
 	buf, err := AppendEvent(nil, ev, ns)
 	if err != nil {
 		b.Fatal(err)
@@ -59,7 +59,7 @@ func BenchmarkAppendEvent(b *testing.B) {
 // event types, ILMD, sensor data) as a query answer, and reports events/s.
 func BenchmarkAppendEventGenerated(b *testing.B) {
 	doc := epcisgen.New(1).Document(1000)
-	ns := epcis.Namespaces(doc["@context"])
+	ns := QueryNamespaces(epcis.Namespaces(doc["@context"]))
 	events := encDocEvents(doc)
 	buf := AppendQueryDocumentStart(nil, ns, "SimpleEventQuery", "", time.Unix(0, 0))
 	start := len(buf)
