@@ -99,6 +99,9 @@ func captureCases() []Case {
 		Case{ID: "CAP-022", Area: "capture", Level: Must, Ref: "EPCIS 2.0 OpenAPI, GET /capture and GET /capture/{captureID}",
 			Requirement: "This endpoint returns all capture jobs that were created and supports pagination. [...] This endpoint exposes the state of the capture job to the client.",
 			Title:       "GET /capture lists capture jobs as CaptureJob objects", Run: listJobs},
+		Case{ID: "CAP-024", Area: "capture", Level: Must, Ref: "EPCIS 2.0 OpenAPI, GET /events/{eventID}",
+			Requirement: "This endpoint accesses individual events using their unique identifier. The response body is an `EPCISQueryDocument` enclosing the unique event and error declarations.",
+			Title:       "GET /events/{eventID} of an event with an error declaration returns the event and its declaration", Run: eventWithDeclaration},
 		Case{ID: "CAP-023", Area: "capture", Level: Must, Ref: "EPCIS 2.0 Conformance Requirements (draft), M121 (§7.3.5.5)",
 			Requirement: "A sensorElement parent element (...) MUST contain one or more sensorReport elements.",
 			Title:       "a sensorElement without sensorReport is refused", Run: sensorNoReport},
@@ -911,6 +914,40 @@ func listJobs(ctx context.Context, c *Client) error {
 				return fmt.Errorf("a listed job lacks %q: %s", k, compact(j))
 			}
 		}
+	}
+	return nil
+}
+
+func eventWithDeclaration(ctx context.Context, c *Client) error {
+	f := newFixture(c)
+	orig, _, _, err := errorDeclared(ctx, f)
+	if err != nil {
+		return err
+	}
+	r, err := c.Get(ctx, "/events/"+url.PathEscape(eventID(orig)))
+	if err != nil {
+		return err
+	}
+	if err := r.ExpectStatus(http.StatusOK); err != nil {
+		return err
+	}
+	evs, err := r.Events()
+	if err != nil {
+		return err
+	}
+	var plain, declared int
+	for _, e := range evs {
+		if eventID(e) != eventID(orig) {
+			return fmt.Errorf("the answer holds event %s, not %s", eventID(e), eventID(orig))
+		}
+		if field(e, "errorDeclaration") == nil {
+			plain++
+		} else {
+			declared++
+		}
+	}
+	if plain != 1 || declared != 1 {
+		return fmt.Errorf("the answer holds %d events without and %d with an errorDeclaration, want 1 and 1", plain, declared)
 	}
 	return nil
 }

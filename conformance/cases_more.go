@@ -37,6 +37,8 @@ func paginationCases() []Case {
 			Title:       "a page with a next page says when its token expires", Run: tokenExpires},
 		{ID: "PAG-005", Area: "pagination", Level: Must, Ref: refPerPage + "; GET /queries/{queryName}/events", Requirement: reqPerPage,
 			Title: "a named query's events page with perPage and Link too", Run: pageNamedQuery},
+		{ID: "PAG-007", Area: "pagination", Level: Should, Ref: refPerPage, Requirement: reqPerPage + " (With no duplicates and no gaps among the events that were there when paging began, while other events are captured.)",
+			Title: "events captured while a client pages cause no duplicate and no gap among the events already there", Run: pageWhileCapturing},
 		{ID: "PAG-006", Area: "pagination", Level: Should, Ref: "EPCIS 2.0 OpenAPI, components.parameters.NextPageToken",
 			Requirement: "A `nextPageToken` may be invalidated through timeout. It is up to the specific implementation to provide the mechanisms for invalidating tokens.",
 			Title:       "a forged nextPageToken is refused with a 4xx problem, not served or a 500", Run: forgedToken},
@@ -404,4 +406,47 @@ func nqInvalid(ctx context.Context, c *Client) error {
 		}
 	}
 	return r.ExpectProblem(http.StatusBadRequest, "QueryParameterException")
+}
+
+func pageWhileCapturing(ctx context.Context, c *Client) error {
+	f, e, err := pagedWorld(ctx, c)
+	if err != nil {
+		return err
+	}
+	params := url.Values{"perPage": {"2"}, "orderBy": {"eventTime"}, "orderDirection": {"ASC"}}
+	for k, v := range f.scope {
+		params[k] = v
+	}
+	first, err := c.QueryPage(ctx, "/events?"+encodeQuery(params))
+	if err != nil {
+		return err
+	}
+	if first.Next == "" {
+		return errors.New("no Link rel=\"next\" on the first page of 7 events with perPage=2")
+	}
+	// New events before, among and after those already paged.
+	early := with(f.object("OBSERVE", f.epc()), "eventTime", f.at(-5))
+	mid := with(f.object("OBSERVE", f.epc()), "eventTime", f.at(2))
+	late := f.object("OBSERVE", f.epc())
+	if err := f.capture(ctx, early, mid, late); err != nil {
+		return err
+	}
+	rest, err := c.QueryAll(ctx, first.Next)
+	if err != nil {
+		return err
+	}
+	all := append(first.Events, rest...)
+	seen := map[string]bool{}
+	for _, x := range all {
+		if seen[eventID(x)] {
+			return fmt.Errorf("event %s returned twice across pages", eventID(x))
+		}
+		seen[eventID(x)] = true
+	}
+	for _, x := range e {
+		if !seen[eventID(x)] {
+			return fmt.Errorf("event %s, there before paging began, is missing from the pages", eventID(x))
+		}
+	}
+	return nil
 }
