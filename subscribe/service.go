@@ -12,6 +12,7 @@ import (
 	mrand "math/rand/v2"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -108,6 +109,9 @@ type Service struct {
 	stop context.CancelFunc
 	wg   sync.WaitGroup
 
+	fmu     sync.Mutex
+	fetches map[fetchKey]*fetched
+
 	mu       sync.Mutex
 	ctx      context.Context // the service's, for passes started by Notify
 	subs     map[string]*subState
@@ -119,6 +123,10 @@ type Service struct {
 type subState struct {
 	sub            *store.Subscription
 	running, again bool
+	// cutoff is the cutoff of the wake that last asked for a pass: the
+	// passes one wake starts share it, so that subscriptions of one query
+	// at one progress point share one read (see fetch).
+	cutoff time.Time
 }
 
 // New returns a service over st.
@@ -164,7 +172,7 @@ func New(st Store, cfg Config) *Service {
 	}
 	return &Service{st: st, cfg: cfg, eng: eng, client: Client(cfg.Timeout, cfg.AllowPrivate), log: cfg.Log,
 		now: time.Now, wake: make(chan struct{}, 1), sem: make(chan struct{}, cfg.Concurrency),
-		subs: map[string]*subState{}, buckets: map[string]*bucket{}, sockets: map[string]int{},
+		subs: map[string]*subState{}, buckets: map[string]*bucket{}, sockets: map[string]int{}, fetches: map[fetchKey]*fetched{},
 		watchers: map[*Watcher]struct{}{}}
 }
 
@@ -294,12 +302,14 @@ func (s *Service) refresh(ctx context.Context, streams bool) {
 // whose retry time has come; one already running runs again after.
 func (s *Service) kick(ctx context.Context, want func(*subState) bool) {
 	now := s.now()
+	cutoff := now.Add(-s.cfg.VisibilityLag)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for id, st := range s.subs {
 		if !want(st) || (!st.sub.DueAt.IsZero() && st.sub.DueAt.After(now)) {
 			continue
 		}
+		st.cutoff = cutoff
 		s.startLocked(ctx, id, st)
 	}
 }
@@ -324,8 +334,12 @@ func (s *Service) startLocked(ctx context.Context, id string, st *subState) {
 			}
 			s.mu.Lock()
 			cp := *st.sub
+			cutoff := st.cutoff
 			s.mu.Unlock()
-			sub := s.serve(ctx, id, &cp)
+			if cutoff.IsZero() {
+				cutoff = s.now().Add(-s.cfg.VisibilityLag)
+			}
+			sub := s.serve(ctx, id, &cp, cutoff)
 			<-s.sem
 			s.mu.Lock()
 			if sub != nil {
@@ -349,7 +363,7 @@ func (s *Service) startLocked(ctx context.Context, id string, st *subState) {
 // is left, so a busy stream costs one store write per delivery (its
 // progress) rather than three; Close releases it. Each pass still reads
 // the subscription (a deletion through another server ends it there).
-func (s *Service) serve(ctx context.Context, id string, cached *store.Subscription) *store.Subscription {
+func (s *Service) serve(ctx context.Context, id string, cached *store.Subscription, cutoff time.Time) *store.Subscription {
 	now := s.now()
 	sub := cached
 	if sub != nil && sub.LeaseHolder == s.cfg.Holder && sub.LeaseUntil.Sub(now) >= s.cfg.Lease/2 {
@@ -407,17 +421,16 @@ func (s *Service) serve(ctx context.Context, id string, cached *store.Subscripti
 			return sub
 		}
 	}
-	s.pass(ctx, sub, q, sched, now)
+	s.pass(ctx, sub, nq.Name+"\x00"+string(nq.Body), q, sched, cutoff)
 	return sub
 }
 
 // pass delivers everything due to a webhook, chunk by chunk, updating
 // sub's progress as the store records it.
-func (s *Service) pass(ctx context.Context, sub *store.Subscription, q *query.Query, sched *Schedule, start time.Time) {
-	cutoff := start.Add(-s.cfg.VisibilityLag)
+func (s *Service) pass(ctx context.Context, sub *store.Subscription, qkey string, q *query.Query, sched *Schedule, cutoff time.Time) {
 	sent := false
 	for {
-		ch, err := s.next(ctx, q, sub.Owner, sub.Progress, cutoff)
+		ch, err := s.next(ctx, qkey, q, sub.Owner, sub.Progress, cutoff)
 		if err != nil {
 			if ctx.Err() == nil {
 				s.fail(ctx, sub, err)
@@ -478,8 +491,9 @@ type chunk struct {
 }
 
 // next reads the events of q after progress p and before cutoff, at most
-// ChunkSize of them, in Seq order.
-func (s *Service) next(ctx context.Context, q *query.Query, owner string, p store.Progress, cutoff time.Time) (chunk, error) {
+// ChunkSize of them, in Seq order. qkey identifies q for sharing reads
+// between subscriptions (see fetch); "" reads alone.
+func (s *Service) next(ctx context.Context, qkey string, q *query.Query, owner string, p store.Progress, cutoff time.Time) (chunk, error) {
 	qq := *q
 	qq.Order = query.Order{}
 	qq.EventCountLimit, qq.MaxEventCount, qq.NextPageToken = 0, 0, ""
@@ -525,7 +539,9 @@ func (s *Service) next(ctx context.Context, q *query.Query, owner string, p stor
 			return chunk{progress: np}, nil
 		}
 		qq.RecordTime = query.TimeRange{GE: ge, LT: lt}
-		page, err := s.eng.Page(ctx, &qq, owners, &engine.Position{Seq: p.AfterSeq})
+		page, err := s.fetch(ctx, qkey, owners, p.AfterSeq, lt, func() (engine.Page, error) {
+			return s.eng.Page(ctx, &qq, owners, &engine.Position{Seq: p.AfterSeq})
+		})
 		if epcis.KindOf(err) == epcis.KindQueryTooComplex && cutoff.Sub(ge) > time.Millisecond && ctx.Err() == nil {
 			cutoff = ge.Add(cutoff.Sub(ge) / 2)
 			continue
@@ -543,6 +559,78 @@ func (s *Service) next(ctx context.Context, q *query.Query, owner string, p stor
 		return chunk{events: page.Events, progress: np}, nil
 	}
 	return chunk{}, epcis.Errorf(epcis.KindQueryTooComplex, "the subscription's query examines too many events")
+}
+
+// fetchKey identifies a chunk read. The window's lower bound is not part
+// of it: every matching event after AfterSeq was recorded at or after
+// the subscription's MinRecordTime (MinRecordTime never passes a visible
+// undelivered match, nor the newest visible event), so that bound only
+// narrows the scan and never changes the result.
+type fetchKey struct {
+	query, owners string
+	after, lt     int64
+}
+
+// fetched is a chunk read, shared by the passes that ask for it while it
+// is fresh. Visible events never change, and every event recorded before
+// lt was visible when it was read, so a read stays right; entries are
+// dropped after fetchTTL only to bound memory.
+type fetched struct {
+	done chan struct{}
+	page engine.Page
+	err  error
+	at   time.Time
+}
+
+const (
+	fetchTTL     = 5 * time.Second
+	fetchEntries = 64
+)
+
+// fetch runs read, or waits for the same read started by another pass.
+func (s *Service) fetch(ctx context.Context, qkey string, owners []string, after int64, lt time.Time, read func() (engine.Page, error)) (engine.Page, error) {
+	if qkey == "" {
+		return read()
+	}
+	k := fetchKey{query: qkey, owners: strings.Join(owners, "\x00"), after: after, lt: lt.UnixNano()}
+	now := s.now()
+	s.fmu.Lock()
+	if f, ok := s.fetches[k]; ok && now.Sub(f.at) < fetchTTL {
+		s.fmu.Unlock()
+		select {
+		case <-f.done:
+		case <-ctx.Done():
+			return engine.Page{}, ctx.Err()
+		}
+		if f.err == nil {
+			return f.page, nil
+		}
+		return read() // a failed read is not shared: try again alone
+	}
+	if len(s.fetches) >= fetchEntries {
+		for k2, f := range s.fetches {
+			if now.Sub(f.at) >= fetchTTL || len(s.fetches) >= fetchEntries {
+				select {
+				case <-f.done:
+					delete(s.fetches, k2)
+				default:
+				}
+			}
+		}
+	}
+	f := &fetched{done: make(chan struct{}), at: now}
+	s.fetches[k] = f
+	s.fmu.Unlock()
+	f.page, f.err = read()
+	close(f.done)
+	if f.err != nil {
+		s.fmu.Lock()
+		if s.fetches[k] == f {
+			delete(s.fetches, k)
+		}
+		s.fmu.Unlock()
+	}
+	return f.page, f.err
 }
 
 // horizon returns the recordTime of the newest visible event (of any
@@ -736,6 +824,7 @@ func (s *Service) Create(ctx context.Context, sub *store.Subscription) error {
 	st := &subState{sub: &cp}
 	s.subs[sub.ID] = st
 	if sub.Stream && s.ctx != nil {
+		st.cutoff = now.Add(-s.cfg.VisibilityLag)
 		s.startLocked(s.ctx, sub.ID, st)
 	}
 	return nil

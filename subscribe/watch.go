@@ -120,7 +120,7 @@ func (w *Watcher) Run(ctx context.Context, q *query.Query, o WatchOptions, out c
 		cutoff := s.now().Add(-s.cfg.VisibilityLag)
 		sent := false
 		for {
-			ch, err := s.next(ctx, q, w.owner, p, cutoff)
+			ch, err := s.next(ctx, "", q, w.owner, p, cutoff)
 			if err != nil {
 				return err
 			}
