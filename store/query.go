@@ -106,6 +106,10 @@ type MasterDataStore interface {
 	// MasterData returns the stored elements of the given vocabulary
 	// types (of every type when none is given), ordered by Type then ID.
 	MasterData(ctx context.Context, types ...string) ([]VocabularyElement, error)
+	// VocabularyElements returns the elements of one vocabulary type
+	// whose IDs (exactly as captured) are among ids, in ID order; IDs
+	// not stored are left out. It reads only those elements.
+	VocabularyElements(ctx context.Context, typ string, ids []string) ([]VocabularyElement, error)
 }
 
 // ValueKind names a listing of distinct values the store keeps for the

@@ -144,8 +144,9 @@
 // "no transformation shares an input lot with the recalled lot, and it
 // was not packed in an affected container". All of them are assessed by
 // one backward trace from the recalled lot and the others together (one
-// batched lookup per hop for every lot) and one depth-1 forward trace of
-// those not yet found affected; Options.Timeout bounds the whole recall.
+// batched lookup per hop for every lot) and one forward walk of their
+// own containers (no transformation followed) for those not yet found
+// affected; Options.Timeout bounds the whole recall.
 //
 // events are the critical tracking events: the events proving the
 // affected set and the lot's batch record, not retracted, in eventTime

@@ -80,6 +80,11 @@ func (m *memStore) Values(ctx context.Context, p store.ValuePage) ([]string, err
 	return out[:min(len(out), p.Limit)], nil
 }
 
+// VocabularyElements: these tests keep no master data.
+func (m *memStore) VocabularyElements(ctx context.Context, typ string, ids []string) ([]store.VocabularyElement, error) {
+	return nil, nil
+}
+
 func (m *memStore) HasValue(ctx context.Context, v store.Value) (bool, error) {
 	for _, ev := range m.evs {
 		if slices.Contains(ev.Values, v) {

@@ -129,11 +129,12 @@ func (r *RecallResult) Rows() [][]string {
 	return out
 }
 
-// Store is what a recall reads: events, and the listing of lots that
-// names the other lots of a product.
+// Store is what a recall reads: events, the listing of lots that names
+// the other lots of a product, and master data describing products.
 type Store interface {
 	store.Querier
 	store.ValueStore
+	VocabularyElements(ctx context.Context, typ string, ids []string) ([]store.VocabularyElement, error)
 }
 
 // Recall returns the lot's affected set, the other lots of its product
@@ -343,10 +344,11 @@ func (r *RecallResult) sameProduct(ctx context.Context, st Store, id ID, opt Rec
 			open = append(open, l)
 		}
 	}
-	// Their own containers, one forward hop for all of them together.
+	// Their own containers, for all of them together; no transformation
+	// is followed.
 	if len(open) > 0 {
 		fo := topt(Forward)
-		fo.Depth = 1
+		fo.Depth = 0
 		fwd, err := traceFrom(ctx, st, open, fo)
 		if err != nil {
 			return err
@@ -491,14 +493,32 @@ var productAttrs = []string{"urn:epcglobal:cbv:mda#descriptionShort", "urn:epcgl
 	"urn:epcglobal:cbv:mda#regulatedProductName", "urn:epcglobal:cbv:mda#name"}
 
 // describe replaces the GTINs of the events' products by their master
-// data description (of the product class, else of any lot of it), when
-// the store keeps master data and has one.
-func describe(ctx context.Context, st store.Querier, evs []CTE) error {
-	md, ok := st.(store.MasterDataStore)
-	if !ok {
-		return nil
+// data description: of the product class, else of one of the events' lots
+// of it. It reads only the EPCClass elements that can name them: the
+// canonical Digital Links, and the URNs with every company prefix length
+// (an ID written as a Digital Link on another host is not found).
+func describe(ctx context.Context, st Store, evs []CTE) error {
+	lotsOf := map[string][]string{} // GTIN -> lot numbers
+	for _, c := range evs {
+		for _, l := range c.TraceabilityLotCode {
+			if epc, err := gs1.ParseEPC(l); err == nil && !slices.Contains(lotsOf[epc.GTIN()], epc.Lot()) {
+				lotsOf[epc.GTIN()] = append(lotsOf[epc.GTIN()], epc.Lot())
+			}
+		}
+		for _, g := range c.Products {
+			if _, ok := lotsOf[g]; !ok {
+				lotsOf[g] = nil
+			}
+		}
 	}
-	els, err := md.MasterData(ctx, "urn:epcglobal:epcis:vtype:EPCClass")
+	var ids []string
+	for g, lots := range lotsOf {
+		ids = append(ids, classIDs(gs1.EPC{Scheme: gs1.SGTIN, Key: g})...)
+		for _, l := range lots {
+			ids = append(ids, classIDs(gs1.EPC{Scheme: gs1.LGTIN, Key: g, Serial: l})...)
+		}
+	}
+	els, err := st.VocabularyElements(ctx, "urn:epcglobal:epcis:vtype:EPCClass", ids)
 	if err != nil {
 		return err
 	}
@@ -533,6 +553,20 @@ func describe(ctx context.Context, st store.Querier, evs []CTE) error {
 		}
 	}
 	return nil
+}
+
+// classIDs are the IDs a master-data element of a product class or lot
+// may have: its canonical Digital Link and its URN (idpat for a product
+// class) for each company prefix length.
+func classIDs(c gs1.EPC) []string {
+	ids := []string{c.Canonical()}
+	for n := 6; n <= 12; n++ {
+		c.PrefixLen = n
+		if u, err := c.URN(); err == nil {
+			ids = append(ids, u)
+		}
+	}
+	return ids
 }
 
 // lotsOfGTIN returns the first limit lots of the lot's GTIN other than

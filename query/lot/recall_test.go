@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/lotline/lotline/epcis"
+	"github.com/lotline/lotline/gs1"
 )
 
 // finLot is another lot of FIN1's product made from raw lot B (shared
@@ -93,5 +94,29 @@ func TestRecallLimits(t *testing.T) {
 				t.Fatalf("Recall = %v; want %v saying %q", err, tt.kind, tt.detail)
 			}
 		})
+	}
+}
+
+// TestClassIDs: the IDs describe looks up include every form a product
+// class or lot's master data may be captured under.
+func TestClassIDs(t *testing.T) {
+	for _, tt := range []struct {
+		epc  gs1.EPC
+		want []string
+	}{
+		{gs1.EPC{Scheme: gs1.SGTIN, Key: "04012345444445"},
+			[]string{"https://id.gs1.org/01/04012345444445", "urn:epc:idpat:sgtin:4012345.044444.*", "urn:epc:idpat:sgtin:401234.0544444.*"}},
+		{gs1.EPC{Scheme: gs1.LGTIN, Key: "04012345444445", Serial: "F/1"},
+			[]string{"https://id.gs1.org/01/04012345444445/10/F%2F1", "urn:epc:class:lgtin:4012345.044444.F%2F1"}},
+	} {
+		got := classIDs(tt.epc)
+		for _, w := range tt.want {
+			if !slices.Contains(got, w) {
+				t.Errorf("classIDs(%v) = %q, lacks %q", tt.epc, got, w)
+			}
+		}
+		if len(got) != 8 {
+			t.Errorf("classIDs(%v) = %d IDs, want the Digital Link and 7 URNs", tt.epc, len(got))
+		}
 	}
 }

@@ -118,6 +118,9 @@ type tracer struct {
 // the lot, and of kind KindQueryTooComplex, naming the limit, when the
 // walk exceeds the bounds of opt.
 func Trace(ctx context.Context, st store.Querier, id ID, opt TraceOptions) (*Graph, error) {
+	if opt.Depth <= 0 {
+		opt.Depth = DefaultTraceDepth
+	}
 	t, err := traceFrom(ctx, st, []ID{id}, opt)
 	if err != nil {
 		return nil, err
@@ -141,9 +144,9 @@ func traceFrom(ctx context.Context, st store.Querier, starts []ID, opt TraceOpti
 		e.Param = "direction"
 		return nil, e
 	}
-	if opt.Depth <= 0 {
-		opt.Depth = DefaultTraceDepth
-	}
+	// Depth 0 follows no transformation: the start lots' own material,
+	// movements and (forward) containers.
+	opt.Depth = max(opt.Depth, 0)
 	if opt.MaxNodes <= 0 {
 		opt.MaxNodes = DefaultMaxNodes
 	}

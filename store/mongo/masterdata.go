@@ -154,6 +154,26 @@ func (s *Store) MasterData(ctx context.Context, types ...string) ([]store.Vocabu
 	if len(types) > 0 {
 		filter = bson.D{{Key: "ty", Value: bson.D{{Key: "$in", Value: types}}}}
 	}
+	return s.findMasterData(ctx, filter)
+}
+
+// VocabularyElements implements store.MasterDataStore: a lookup by _id.
+func (s *Store) VocabularyElements(ctx context.Context, typ string, ids []string) ([]store.VocabularyElement, error) {
+	if err := s.check(ctx); err != nil {
+		return nil, err
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	keys := make([]string, len(ids))
+	for i, id := range ids {
+		keys[i] = masterKey(typ, id)
+	}
+	return s.findMasterData(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: dedup(keys)}}}})
+}
+
+// findMasterData returns the elements a filter finds, by type then ID.
+func (s *Store) findMasterData(ctx context.Context, filter bson.D) ([]store.VocabularyElement, error) {
 	cur, err := s.master.Find(ctx, filter)
 	if err != nil {
 		return nil, s.wrap(ctx, "read master data", err)

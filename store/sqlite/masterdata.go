@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -113,12 +114,34 @@ func (s *Store) MasterData(ctx context.Context, types ...string) ([]store.Vocabu
 		q = `SELECT type, id, updated_at, doc FROM masterdata WHERE type IN (?` + strings.Repeat(",?", len(types)-1) + `) ORDER BY type, id`
 		args = anys(types)
 	}
+	return s.readMasterData(ctx, nil, q, args)
+}
+
+// VocabularyElements implements store.MasterDataStore.
+func (s *Store) VocabularyElements(ctx context.Context, typ string, ids []string) ([]store.VocabularyElement, error) {
+	if err := s.checkOpen(); err != nil {
+		return nil, err
+	}
+	var out []store.VocabularyElement
+	for chunk := range slices.Chunk(ids, 500) {
+		q := `SELECT type, id, updated_at, doc FROM masterdata WHERE type = ? AND id IN (?` + strings.Repeat(",?", len(chunk)-1) + `)`
+		var err error
+		if out, err = s.readMasterData(ctx, out, q, append([]any{typ}, anys(chunk)...)); err != nil {
+			return nil, err
+		}
+	}
+	slices.SortFunc(out, func(a, b store.VocabularyElement) int { return strings.Compare(a.ID, b.ID) })
+	return slices.CompactFunc(out, func(a, b store.VocabularyElement) bool { return a.ID == b.ID }), nil
+}
+
+// readMasterData appends the elements a query of (type, id, updated_at,
+// doc) rows returns.
+func (s *Store) readMasterData(ctx context.Context, out []store.VocabularyElement, q string, args []any) ([]store.VocabularyElement, error) {
 	rows, err := s.r.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, s.readErr(err)
 	}
 	defer rows.Close()
-	var out []store.VocabularyElement
 	for rows.Next() {
 		var el store.VocabularyElement
 		var at int64

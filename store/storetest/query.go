@@ -633,6 +633,34 @@ func checkMasterData(t *testing.T, st store.Store, want []store.VocabularyElemen
 				t.Errorf("MasterData(%q) = %q, want %q", ask, ids, wantIDs)
 			}
 		}
+		// By ID: every second element of the type, an unknown ID and
+		// one asked twice give exactly those elements, whole.
+		var ask []string
+		var wantEls []store.VocabularyElement
+		for _, e := range got {
+			if e.Type == typ && len(ask)%2 == 0 {
+				wantEls = append(wantEls, e)
+			}
+			if e.Type == typ {
+				ask = append(ask, e.ID)
+			}
+		}
+		ask = slices.DeleteFunc(ask, func(id string) bool {
+			return !slices.ContainsFunc(wantEls, func(e store.VocabularyElement) bool { return e.ID == id })
+		})
+		if len(ask) > 0 {
+			ask = append(ask, "urn:example:none", ask[0])
+		}
+		byID, err := st.VocabularyElements(ctxT(t), typ, ask)
+		if err != nil {
+			t.Fatalf("VocabularyElements(%s): %v", typ, err)
+		}
+		if fmt.Sprint(byID) != fmt.Sprint(wantEls) && !(len(byID) == 0 && len(wantEls) == 0) {
+			t.Errorf("VocabularyElements(%s, %q) = %+v, want %+v", typ, ask, byID, wantEls)
+		}
+	}
+	if none, err := st.VocabularyElements(ctxT(t), "urn:example:vtype:none", []string{"x"}); err != nil || len(none) != 0 {
+		t.Errorf("VocabularyElements of an unknown type = %d elements, %v; want none", len(none), err)
 	}
 	if none, err := st.MasterData(ctxT(t), "urn:example:vtype:none"); err != nil || len(none) != 0 {
 		t.Errorf("MasterData of an unknown type = %d elements, %v; want none", len(none), err)
