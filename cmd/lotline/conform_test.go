@@ -28,8 +28,9 @@ import (
 // while the deviations wait for their fix, and fails when a listed case
 // starts passing, so that the list never hides a fixed deviation.
 var knownDeviations = map[string]string{
-	"CAP-020": "TCR-53 step 29: a sensorElement naming deviceID (or another inline attribute) in both sensorMetadata " +
-		"and sensorReport is accepted; the draft requirement says capture does not accept it (epcis validation)",
+	"CAP-020": "TCR-53 step 29: a sensorElement naming different deviceIDs in sensorMetadata and a sensorReport is accepted; " +
+		"the draft requirement says capture does not accept it (a check in epcis/validate.go sensors(); GS1's " +
+		"WithFullCombinationOfFields examples repeat the same value in both places, so only differing values can be refused)",
 }
 
 // startConformServer starts Lotline with the serve flags on port 0 and
