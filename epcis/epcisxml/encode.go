@@ -106,8 +106,8 @@ func AppendQueryDocumentStart(b []byte, ns map[string]string, queryName, subscri
 	b = append(b, xmlHeader...)
 	b = append(b, `<epcisq:EPCISQueryDocument xmlns:epcisq="`+NSQuery2+`"`...)
 	for _, p := range sortedKeys(ns) {
-		if declarable(ns, p, ns[p]) {
-			b = appendNSDecl(b, p, ns[p])
+		if iri, ok := declaredNS(ns, p); ok {
+			b = appendNSDecl(b, p, iri)
 		}
 	}
 	b = append(b, ` schemaVersion="2.0" creationDate="`...)

@@ -8,11 +8,9 @@ import (
 )
 
 // standardPrefixes are the prefixes the EPCIS 2.0 JSON-LD context defines,
-// with its IRIs; a document's own @context overrides them. IRIs are
-// written to XML as they are in JSON-LD (cbvmda stays
-// "urn:epcglobal:cbv:mda:", as openepcis writes it, rather than GS1's XML
-// examples' "urn:epcglobal:cbv:mda"), so that a round trip keeps every
-// extension's expanded name, and with it the event hash.
+// with its IRIs; a document's own @context overrides them. In XML they
+// become the namespaces of ContextPrefixes (see xmlNS), which the decoder
+// maps back to these prefixes.
 var standardPrefixes = map[string]string{
 	"epcis":   "https://ref.gs1.org/epcis/",
 	"cbv":     "https://ref.gs1.org/cbv/",
@@ -64,7 +62,7 @@ func (t *nsTable) lookup(prefix string) (string, bool) {
 // "prefix:local" of a known prefix, or an absolute IRI, which is split
 // after its last '#', '/' or ':' into namespace and local name. A key
 // without a colon is returned as an unqualified name. ok is false when
-// the local name is not an XML name.
+// the local name is not an XML name or the namespace is empty.
 func (t *nsTable) qname(key string) (xname, bool) {
 	i := strings.IndexByte(key, ':')
 	if i < 0 {
@@ -75,7 +73,7 @@ func (t *nsTable) qname(key string) (xname, bool) {
 		if !isNCName(local) || iri == "" {
 			return xname{}, false
 		}
-		return xname{t.prefixFor(prefix, iri), local}, true
+		return xname{t.prefixFor(prefix, xmlNS(iri)), local}, true
 	}
 	j := strings.LastIndexAny(key, "#/")
 	if j < i {
@@ -85,38 +83,74 @@ func (t *nsTable) qname(key string) (xname, bool) {
 	if !isNCName(local) {
 		return xname{}, false
 	}
-	hint := ""
-	if !strings.HasPrefix(key[i+1:], "//") {
+	hint := t.prefixOf(iri)
+	if hint == "" && !strings.HasPrefix(key[i+1:], "//") {
 		// "foo:bar" with foo undeclared is, in JSON-LD, the IRI foo:bar;
 		// the XML namespace "foo:" with prefix foo says the same.
 		hint = prefix
 	}
-	return xname{t.prefixFor(hint, iri), local}, true
+	return xname{t.prefixFor(hint, xmlNS(iri)), local}, true
 }
 
-// xname is an XML name: prefix (empty when unqualified) and local part,
-// kept apart so that writing one costs no concatenation.
-type xname struct{ prefix, local string }
+// prefixOf returns a JSON-LD prefix that stands for iri, so that a key
+// written as a full IRI gets the document's own prefix.
+func (t *nsTable) prefixOf(iri string) string {
+	best := ""
+	for _, m := range []map[string]string{t.local, t.ctx, standardPrefixes} {
+		for p, v := range m {
+			if v == iri && (best == "" || p < best) {
+				best = p
+			}
+		}
+		if best != "" {
+			return best
+		}
+	}
+	return ""
+}
+
+// xmlNS is the XML namespace of a JSON-LD namespace IRI: the same, except
+// for the context's own prefixes, which XML writes as ContextPrefixes says
+// (cbvmda: urn:epcglobal:cbv:mda, without the context's trailing ':').
+func xmlNS(iri string) string {
+	if x, ok := contextXMLNS[iri]; ok {
+		return x
+	}
+	return iri
+}
+
+var contextXMLNS = func() map[string]string {
+	m := map[string]string{}
+	for p, x := range ContextPrefixes {
+		if iri, ok := standardPrefixes[p]; ok {
+			m[iri] = x
+		}
+	}
+	return m
+}()
 
 // prefixFor returns the XML prefix of namespace iri, preferring hint,
 // binding one when none is in scope.
 func (t *nsTable) prefixFor(hint, iri string) string {
 	if hint != "" && usablePrefix(hint, iri) {
-		if declarable(t.outer, hint, iri) && t.outer[hint] == iri {
-			return hint
-		}
-		inUse := false
-		for _, bd := range t.bound {
-			if bd.prefix == hint {
-				if bd.iri == iri {
-					return hint
-				}
-				inUse = true
+		if x, ok := declaredNS(t.outer, hint); ok {
+			if x == iri {
+				return hint
 			}
-		}
-		if !inUse && !declarable(t.outer, hint, t.outer[hint]) {
-			t.bind(hint, iri)
-			return hint
+		} else {
+			inUse := false
+			for _, bd := range t.bound {
+				if bd.prefix == hint {
+					if bd.iri == iri {
+						return hint
+					}
+					inUse = true
+				}
+			}
+			if !inUse {
+				t.bind(hint, iri)
+				return hint
+			}
 		}
 	}
 	for _, bd := range t.bound {
@@ -125,8 +159,8 @@ func (t *nsTable) prefixFor(hint, iri string) string {
 		}
 	}
 	best := ""
-	for p, v := range t.outer {
-		if v == iri && declarable(t.outer, p, v) && (best == "" || p < best) {
+	for p := range t.outer {
+		if x, ok := declaredNS(t.outer, p); ok && x == iri && (best == "" || p < best) {
 			best = p
 		}
 	}
@@ -162,18 +196,23 @@ func (t *nsTable) bind(prefix, iri string) {
 	t.bound = append(t.bound, binding{prefix, iri})
 }
 
-// declarable reports whether ns[prefix] == iri can be declared in XML
-// under its own name: prefix is an XML name not starting with "xml", and
-// not one of the binding's reserved prefixes for another IRI.
-// AppendQueryDocumentStart declares exactly the declarable entries of its
-// ns, and AppendEvent counts exactly those as declared.
-func declarable(ns map[string]string, prefix, iri string) bool {
-	if ns == nil {
-		return false
+// declaredNS returns the XML namespace that AppendQueryDocumentStart
+// declares prefix for, given its ns, and whether it declares it: it does
+// for every prefix that is an XML name not starting with "xml" and not one
+// of the binding's reserved prefixes bound to another namespace.
+// AppendEvent counts exactly those as declared.
+func declaredNS(ns map[string]string, prefix string) (string, bool) {
+	iri, ok := ns[prefix]
+	if !ok {
+		return "", false
 	}
-	v, ok := ns[prefix]
-	return ok && v == iri && usablePrefix(prefix, iri)
+	iri = xmlNS(iri)
+	return iri, usablePrefix(prefix, iri)
 }
+
+// xname is an XML name: prefix (empty when unqualified) and local part,
+// kept apart so that writing one costs no concatenation.
+type xname struct{ prefix, local string }
 
 func usablePrefix(prefix, iri string) bool {
 	if !isNCName(prefix) || len(prefix) >= 3 && strings.EqualFold(prefix[:3], "xml") || iri == "" {

@@ -146,8 +146,8 @@ func TestEncodeExamples(t *testing.T) {
 func encWithDeclarations(ns map[string]string, event []byte) []byte {
 	b := []byte("<w")
 	for _, p := range sortedKeys(ns) {
-		if declarable(ns, p, ns[p]) {
-			b = appendNSDecl(b, p, ns[p])
+		if iri, ok := declaredNS(ns, p); ok {
+			b = appendNSDecl(b, p, iri)
 		}
 	}
 	b = append(b, '>')
@@ -231,7 +231,7 @@ func TestAppendEventForms(t *testing.T) {
 			name:  "extensions: nesting, arrays, types",
 			event: `{"type":"ObjectEvent","action":"ADD","epcList":[],"ilmd":{"cbvmda:lotNumber":"LOT1","ex:n":[1,"2",true,{"ex:in":"x"}],"ex:none":null}}`,
 			ns:    ns,
-			want: []string{` xmlns:cbvmda="urn:epcglobal:cbv:mda:"`, ` xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"`, `<ilmd><cbvmda:lotNumber>LOT1</cbvmda:lotNumber>`,
+			want: []string{` xmlns:cbvmda="urn:epcglobal:cbv:mda"`, ` xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"`, `<ilmd><cbvmda:lotNumber>LOT1</cbvmda:lotNumber>`,
 				`<ex:n xsi:type="xsd:integer">1</ex:n><ex:n xsi:type="xsd:string">2</ex:n><ex:n xsi:type="xsd:boolean">true</ex:n><ex:n><ex:in>x</ex:in></ex:n>`, `<ex:none xsi:nil="true"/></ilmd>`},
 		},
 		{
@@ -239,6 +239,12 @@ func TestAppendEventForms(t *testing.T) {
 			event: `{"type":"ObjectEvent","action":"ADD","epcList":[],"https://other.example/v#field":"a","foo:bar":"b","urn:x:y:z":"c"}`,
 			ns:    ns,
 			want:  []string{`xmlns:foo="foo:"`, `xmlns:ns1="https://other.example/v#"`, `xmlns:urn="urn:x:y:"`, `<foo:bar>b</foo:bar>`, `<ns1:field>a</ns1:field>`, `<urn:z>c</urn:z>`},
+		},
+		{
+			name:  "a full IRI key in a known namespace takes its prefix",
+			event: `{"type":"ObjectEvent","action":"ADD","epcList":[],"https://ex.example/ns/thing":"a","urn:epcglobal:cbv:mda:lotNumber":"L"}`,
+			ns:    ns,
+			want:  []string{`<ObjectEvent xmlns:cbvmda="urn:epcglobal:cbv:mda">`, `<ex:thing>a</ex:thing>`, `<cbvmda:lotNumber>L</cbvmda:lotNumber>`},
 		},
 		{
 			name:  "a prefix XML reserves is renamed",
