@@ -667,8 +667,14 @@ func (e *encoder) queryBody(body map[string]any) error {
 	if !ok {
 		return e.invalid("", "missing resultsBody object")
 	}
-	e.b = append(e.b, "<resultsBody>"...)
 	// The XSD's QueryResultsBody is a choice: events or master data.
+	if err := e.closed(rb, "eventList", "vocabularyList"); err != nil {
+		return err
+	}
+	if rb["eventList"] != nil && rb["vocabularyList"] != nil {
+		return e.inexpressible("", "resultsBody holds events or master data in XML, not both")
+	}
+	e.b = append(e.b, "<resultsBody>"...)
 	if _, ok := rb["vocabularyList"]; ok && rb["eventList"] == nil {
 		if err := e.vocabularyList(rb); err != nil {
 			return err
