@@ -70,15 +70,16 @@ func (d *Decoded) XPath(pointer string) string {
 
 func run(data []byte, lim Limits, record bool) (*converter, error) {
 	p := &parser{lim: lim, declared: map[string][]string{}, pairs: map[[2]string]bool{}, prefixes: map[string]bool{}}
-	root, err := p.parse(data)
-	if err != nil {
-		return nil, err
-	}
 	c := &converter{declared: p.declared, prefixes: p.prefixes, used: map[string]string{}, taken: map[string]string{}, record: record}
 	if record {
 		c.paths = map[string]string{}
 		c.xpaths = map[*elem]string{}
 		c.siblings = map[*elem]sibling{}
+	}
+	p.onRoot, p.onEnd = c.begin, c.ended
+	root, err := p.parse(data)
+	if err != nil {
+		return nil, err
 	}
 	if err := c.top(root); err != nil {
 		return nil, err
@@ -101,6 +102,106 @@ type converter struct {
 	tree    any
 	root    string
 	version string
+
+	// Events are mapped as they end (see ended) when the root is a
+	// document: rootElem is its element, listPtr the JSON pointer of its
+	// event list, counts the events mapped per EventList.
+	rootElem *elem
+	listPtr  string
+	counts   map[*elem]int
+}
+
+// begin reads the root's start tag: the version, and whether events are
+// to be mapped as they end.
+func (c *converter) begin(e *elem) error {
+	c.version = "2.0"
+	if e.ns == NSEPCIS12 || e.ns == NSQuery12 {
+		c.v12, c.version = true, "1.2"
+		// Drafts of EPCIS 2.0 kept the 1.x namespace with schemaVersion
+		// 2.0 and the 2.0 layout (the event hash generator's test
+		// documents are written so): the version attribute decides the
+		// layout then.
+		if v, ok := attr(e, "schemaVersion"); ok && strings.HasPrefix(strings.TrimSpace(v), "2") {
+			c.v12, c.version = false, "2.0"
+		}
+	}
+	switch {
+	case e.local == "EPCISDocument" && (e.ns == NSEPCIS2 || e.ns == NSEPCIS12):
+		c.listPtr = "/epcisBody/eventList"
+	case e.local == "EPCISQueryDocument" && (e.ns == NSQuery2 || e.ns == NSQuery12):
+		c.listPtr = "/epcisBody/queryResults/resultsBody/eventList"
+	default:
+		return nil // a bare event, or no EPCIS document (top says so)
+	}
+	if c.record {
+		// The XPath table is built once the whole tree is read, so that
+		// positions among siblings are final.
+		return nil
+	}
+	c.rootElem = e
+	c.counts = map[*elem]int{}
+	return nil
+}
+
+// isEventList reports whether l is the event list of the document:
+// EPCISBody/EventList, or EPCISBody/QueryResults/resultsBody/EventList.
+func (c *converter) isEventList(l *elem) bool {
+	if l == nil || !epcisElem(l, "EventList") || l.parent == nil {
+		return false
+	}
+	b := l.parent
+	if epcisElem(b, "resultsBody") && b.parent != nil && b.parent.local == "QueryResults" {
+		b = b.parent.parent
+	}
+	return b != nil && epcisElem(b, "EPCISBody") && b.parent == c.rootElem
+}
+
+// ended maps an event as soon as its end tag is read and drops its
+// elements; eventList later collects the mapped events in order. Other
+// children of the event list are refused at once.
+func (c *converter) ended(e *elem) error {
+	if c.rootElem == nil || e.parent == nil {
+		return nil
+	}
+	p := e.parent
+	var list *elem
+	switch {
+	case c.isEventList(p):
+		if err := c.listItem(e); err != nil || e.local == "extension" {
+			return err
+		}
+		list = p
+	case c.v12 && epcisElem(e, "TransformationEvent") && epcisElem(p, "extension") && c.isEventList(p.parent):
+		list = p.parent
+	case c.v12 && epcisElem(e, "AssociationEvent") && epcisElem(p, "extension") && p.parent != nil &&
+		epcisElem(p.parent, "extension") && c.isEventList(p.parent.parent):
+		list = p.parent.parent
+	default:
+		return nil
+	}
+	v, err := c.event(e, e.local, c.subi(c.listPtr, c.counts[list]))
+	if err != nil {
+		return err
+	}
+	c.counts[list]++
+	e.value, e.kids = v, nil
+	return nil
+}
+
+// listItem refuses a child of EventList that is neither an event of the
+// document's version nor an extension.
+func (c *converter) listItem(k *elem) error {
+	switch {
+	case k.ns != "":
+		return invalid(xpath(k), "<%s> is not an EPCIS event", k.local)
+	case k.local == "extension":
+		return nil
+	case k.local == "QuantityEvent" && c.v12:
+		return invalid(xpath(k), "QuantityEvent (deprecated in EPCIS 1.1, removed in 2.0) is not accepted: send an ObjectEvent with a quantityList")
+	case isEventType(k.local) && (k.local != "TransformationEvent" && k.local != "AssociationEvent" || !c.v12):
+		return nil
+	}
+	return invalid(xpath(k), "<%s> is not an EPCIS %s event", k.local, c.version)
 }
 
 func (c *converter) at(ptr string, e *elem) {
@@ -198,12 +299,8 @@ func (c *converter) context() []any {
 
 // top dispatches on the root element.
 func (c *converter) top(e *elem) error {
-	c.version = "2.0"
 	switch e.ns {
-	case NSEPCIS12, NSQuery12:
-		c.v12 = true
-		c.version = "1.2"
-	case NSEPCIS2, NSQuery2, "":
+	case NSEPCIS12, NSQuery12, NSEPCIS2, NSQuery2, "":
 	default:
 		return invalid(xpath(e), "<%s> in namespace %q is not an EPCIS document: the root must be EPCISDocument in %s or %s", e.local, e.ns, NSEPCIS2, NSEPCIS12)
 	}
@@ -287,13 +384,6 @@ func (c *converter) document(e *elem, query bool) (map[string]any, error) {
 			v := strings.TrimSpace(a.Value)
 			if _, ok := decimal(v); !ok {
 				return nil, invalid(xpath(e)+"/@schemaVersion", "schemaVersion %q is not a decimal", a.Value)
-			}
-			// Drafts of EPCIS 2.0 kept the 1.x namespace with
-			// schemaVersion 2.0 and the 2.0 layout (the event hash
-			// generator's test documents are written so): the version
-			// attribute decides the layout then.
-			if c.v12 && strings.HasPrefix(v, "2") {
-				c.v12, c.version = false, "2.0"
 			}
 		case a.Name.Space == "" && a.Name.Local == "creationDate":
 			sawDate = true
@@ -600,6 +690,10 @@ func (c *converter) eventList(e *elem, ptr string) ([]any, error) {
 	c.at(ptr, e)
 	events := make([]any, 0, len(e.kids))
 	add := func(k *elem, typ string) error {
+		if k.value != nil { // mapped when it ended
+			events = append(events, k.value)
+			return nil
+		}
 		ev, err := c.event(k, typ, c.subi(ptr, len(events)))
 		if err != nil {
 			return err
@@ -608,9 +702,10 @@ func (c *converter) eventList(e *elem, ptr string) ([]any, error) {
 		return nil
 	}
 	for _, k := range e.kids {
+		if err := c.listItem(k); err != nil {
+			return nil, err
+		}
 		switch {
-		case k.ns != "":
-			return nil, invalid(xpath(k), "<%s> is not an EPCIS event", k.local)
 		case k.local == "extension":
 			// 1.2 keeps TransformationEvent here; 2.0 allows only ##other
 			// elements, which have no place in a JSON-LD event list.
@@ -636,14 +731,10 @@ func (c *converter) eventList(e *elem, ptr string) ([]any, error) {
 				}
 				return nil, invalid(xpath(x), "<%s> in EventList/extension is not an event Lotline can capture", x.local)
 			}
-		case k.local == "QuantityEvent" && c.v12:
-			return nil, invalid(xpath(k), "QuantityEvent (deprecated in EPCIS 1.1, removed in 2.0) is not accepted: send an ObjectEvent with a quantityList")
-		case isEventType(k.local) && (k.local != "TransformationEvent" && k.local != "AssociationEvent" || !c.v12):
+		default:
 			if err := add(k, k.local); err != nil {
 				return nil, err
 			}
-		default:
-			return nil, invalid(xpath(k), "<%s> is not an EPCIS %s event", k.local, c.version)
 		}
 	}
 	return events, nil

@@ -50,10 +50,11 @@ type elem struct {
 	attrs     []xml.Attr // without namespace declarations
 	kids      []*elem
 	text      string            // character data directly inside the element
-	raw       xml.Name          // the name as written (prefix, local)
+	prefix    string            // the prefix as written, to match the end tag
 	scope     map[string]string // namespaces declared on this element
 	parent    *elem
-	idx       int // position among the parent's kids
+	value     map[string]any // the mapped event, once an event ends
+	closed    bool           // its end tag has been read
 }
 
 // parser builds the elem tree and remembers the prefixes each namespace
@@ -64,6 +65,12 @@ type parser struct {
 	declared map[string][]string // namespace -> prefixes declared for it, in order
 	pairs    map[[2]string]bool  // (namespace, prefix) declared
 	prefixes map[string]bool     // every prefix declared
+
+	// onRoot is called once the root's start tag is read, onEnd when an
+	// element is complete: the converter maps each event as soon as it
+	// ends and drops its subtree, so a document is refused at its first
+	// bad event and memory holds one event's elements at a time.
+	onRoot, onEnd func(*elem) error
 }
 
 // charsetReader refuses every declared encoding but UTF-8's aliases and
@@ -162,9 +169,8 @@ func (p *parser) parse(data []byte) (*elem, error) {
 				cur.text += string(text)
 			}
 			text = text[:0]
-			e := &elem{local: t.Name.Local, raw: t.Name, parent: cur}
+			e := &elem{local: t.Name.Local, prefix: t.Name.Space, parent: cur}
 			if cur != nil {
-				e.idx = len(cur.kids)
 				cur.kids = append(cur.kids, e)
 			} else if root != nil {
 				return nil, fail("more than one root element")
@@ -175,14 +181,25 @@ func (p *parser) parse(data []byte) (*elem, error) {
 			if err := p.element(e, t, d); err != nil {
 				return nil, err
 			}
+			if e.parent == nil && p.onRoot != nil {
+				if err := p.onRoot(e); err != nil {
+					return nil, err
+				}
+			}
 		case xml.EndElement:
-			if cur == nil || t.Name != cur.raw {
+			if cur == nil || t.Name.Local != cur.local || t.Name.Space != cur.prefix {
 				return nil, fail("end element </%s> does not close the open element", t.Name.Local)
 			}
 			if len(text) > 0 {
 				cur.text += string(text)
 			}
 			text = text[:0]
+			cur.closed = true
+			if p.onEnd != nil {
+				if err := p.onEnd(cur); err != nil {
+					return nil, err
+				}
+			}
 			cur = cur.parent
 			depth--
 		case xml.CharData:
@@ -381,7 +398,11 @@ func step(x *elem, cache map[*elem]sibling) string {
 			}
 		}
 	}
-	if sb.n > 1 {
+	// While an event list is still being read (events are mapped as they
+	// end), later siblings are unknown: its items then always carry
+	// their position.
+	open := !x.parent.closed && (x.parent.local == "EventList" || x.parent.local == "extension") && x.parent.ns == ""
+	if sb.n > 1 || open {
 		name += "[" + strconv.Itoa(sb.pos) + "]"
 	}
 	return name

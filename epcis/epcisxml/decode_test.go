@@ -235,31 +235,33 @@ func TestXPath(t *testing.T) {
 	}
 }
 
-// TestErrorLocations: a refusal names the element at fault.
+// TestErrorLocations: a refusal names the element at fault. Events are
+// mapped as they end, before their later siblings are read, so an event's
+// step always carries its position.
 func TestErrorLocations(t *testing.T) {
 	tests := []struct{ name, xml, pointer, says string }{
 		{"bad epc list item", xmlDoc(`<ObjectEvent>` + evHead + `<epcList><epc>a</epc><id>b</id></epcList><action>ADD</action></ObjectEvent>`),
-			"/EPCISDocument/EPCISBody/EventList/ObjectEvent/epcList/id", "<id> is not expected in <epcList>"},
+			"/EPCISDocument/EPCISBody/EventList/ObjectEvent[1]/epcList/id", "<id> is not expected in <epcList>"},
 		{"bad decimal", xmlDoc(`<ObjectEvent>` + evHead + `<action>ADD</action><quantityList><quantityElement><epcClass>urn:x</epcClass><quantity>1e3</quantity></quantityElement></quantityList></ObjectEvent>`),
-			"/EPCISDocument/EPCISBody/EventList/ObjectEvent/quantityList/quantityElement/quantity", "not an xsd:decimal"},
+			"/EPCISDocument/EPCISBody/EventList/ObjectEvent[1]/quantityList/quantityElement/quantity", "not an xsd:decimal"},
 		{"second event missing its action", xmlDoc(xmlObjectEvent + `<ObjectEvent>` + evHead + `</ObjectEvent>`),
 			"/EPCISDocument/EPCISBody/EventList/ObjectEvent[2]", "required element <action> is missing"},
 		{"repeated element", xmlDoc(`<ObjectEvent>` + evHead + `<action>ADD</action><action>ADD</action></ObjectEvent>`),
-			"/EPCISDocument/EPCISBody/EventList/ObjectEvent/action[2]", "out of order or repeated"},
+			"/EPCISDocument/EPCISBody/EventList/ObjectEvent[1]/action[2]", "out of order or repeated"},
 		{"EPCIS-namespace unknown element", xmlDoc(`<ObjectEvent>` + evHead + `<action>ADD</action><epcis:foo>1</epcis:foo></ObjectEvent>`),
-			"/EPCISDocument/EPCISBody/EventList/ObjectEvent/foo", "unknown element <foo>"},
+			"/EPCISDocument/EPCISBody/EventList/ObjectEvent[1]/foo", "unknown element <foo>"},
 		{"sensor value not a double", xmlDoc(`<ObjectEvent>` + evHead + `<action>ADD</action><sensorElementList><sensorElement><sensorReport type="gs1:Temperature" value="warm"/></sensorElement></sensorElementList></ObjectEvent>`),
-			"/EPCISDocument/EPCISBody/EventList/ObjectEvent/sensorElementList/sensorElement/sensorReport/@value", "not a finite xsd:double"},
+			"/EPCISDocument/EPCISBody/EventList/ObjectEvent[1]/sensorElementList/sensorElement/sensorReport/@value", "not a finite xsd:double"},
 		{"time without zone", xmlDoc(`<ObjectEvent><eventTime>2024-01-01T00:00:00</eventTime><eventTimeZoneOffset>+00:00</eventTimeZoneOffset><action>ADD</action></ObjectEvent>`),
-			"/EPCISDocument/EPCISBody/EventList/ObjectEvent/eventTime", "with a time zone"},
+			"/EPCISDocument/EPCISBody/EventList/ObjectEvent[1]/eventTime", "with a time zone"},
 		{"source without type", xmlDoc(`<ObjectEvent>` + evHead + `<action>ADD</action><sourceList><source>urn:x</source></sourceList></ObjectEvent>`),
-			"/EPCISDocument/EPCISBody/EventList/ObjectEvent/sourceList/source", "attribute type is required"},
+			"/EPCISDocument/EPCISBody/EventList/ObjectEvent[1]/sourceList/source", "attribute type is required"},
 		{"1.2 QuantityEvent", `<epcis:EPCISDocument xmlns:epcis="urn:epcglobal:epcis:xsd:1" schemaVersion="1.2" creationDate="2024-01-01T00:00:00Z"><EPCISBody><EventList><QuantityEvent/></EventList></EPCISBody></epcis:EPCISDocument>`,
-			"/EPCISDocument/EPCISBody/EventList/QuantityEvent", "QuantityEvent"},
+			"/EPCISDocument/EPCISBody/EventList/QuantityEvent[1]", "QuantityEvent"},
 		{"attribute on a list", xmlDoc(`<ObjectEvent>` + evHead + `<epcList count="1"><epc>urn:x</epc></epcList><action>ADD</action></ObjectEvent>`),
-			"/EPCISDocument/EPCISBody/EventList/ObjectEvent/epcList/@count", "takes no attributes"},
+			"/EPCISDocument/EPCISBody/EventList/ObjectEvent[1]/epcList/@count", "takes no attributes"},
 		{"mixed content in an extension", xmlDoc(`<ObjectEvent>` + evHead + `<action>ADD</action><ex:a xmlns:ex="https://e/">t<ex:b/></ex:a></ObjectEvent>`),
-			"/EPCISDocument/EPCISBody/EventList/ObjectEvent/ex:a", "mixed content"},
+			"/EPCISDocument/EPCISBody/EventList/ObjectEvent[1]/ex:a", "mixed content"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -96,6 +96,13 @@
 // XPath-like location of the element or attribute at fault, also named in
 // the message.
 //
+// Events are mapped as soon as their end tag is read and their elements
+// dropped, so a document is refused at its first bad event and the
+// element tree of a large document never holds more than one event. The
+// location of an error in an event list being read therefore always
+// gives the event's position (ObjectEvent[1]), its later siblings being
+// unknown yet.
+//
 // Hostile input: encoding/xml runs in strict mode through RawToken, so any
 // DOCTYPE with declarations or an external identifier, and any ENTITY
 // directive, is refused before anything could be expanded or fetched
