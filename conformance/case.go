@@ -54,9 +54,9 @@ func IsSkip(err error) bool {
 	return errors.As(err, &s)
 }
 
-// registry holds the built-in cases in declaration order; files add to it
-// from their init-free case lists through Cases.
-var caseLists []func() []Case
+// caseLists builds the built-in cases, one function per area.
+var caseLists = []func() []Case{captureCases, queryCases, paginationCases, namedQueryCases,
+	resourceCases, headerCases, errorCases, optionalCases}
 
 // Cases returns every built-in case, plus one case per example document
 // found in examplesDir when it is not empty, sorted by area then ID.

@@ -12,8 +12,6 @@ import (
 	"time"
 )
 
-func init() { caseLists = append(caseLists, captureCases) }
-
 const (
 	refM1        = "EPCIS 2.0 Conformance Requirements (draft), M1 (§7.2)"
 	reqM1        = "Ability to provide events in all five event types, with data in each standard field."

@@ -9,8 +9,6 @@ import (
 	"time"
 )
 
-func init() { caseLists = append(caseLists, queryCases) }
-
 // refQuery is where the SimpleEventQuery parameters are defined; the
 // OpenAPI's parameter descriptions quote the standard's text.
 const refQuery = "EPCIS 2.0 §8.2.7.1 (SimpleEventQuery), OpenAPI components.parameters."

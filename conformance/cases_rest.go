@@ -1,5 +1,8 @@
 package conformance
 
+// Resource, header, error, optional-feature (XML, subscriptions) and
+// example-document cases.
+
 import (
 	"bytes"
 	"context"

@@ -221,8 +221,8 @@ type Job struct {
 	FinishedAt            string            `json:"finishedAt"`
 }
 
-// errSync marks a capture the server refused synchronously (a 4xx answer
-// to POST /capture): an allowed outcome for some cases.
+// captureRefused is the error of Capture when the server answered
+// POST /capture with something else than 202.
 type captureRefused struct{ resp *Response }
 
 func (e *captureRefused) Error() string {

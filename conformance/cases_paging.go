@@ -1,5 +1,7 @@
 package conformance
 
+// Pagination and named-query cases.
+
 import (
 	"context"
 	"errors"
@@ -9,10 +11,6 @@ import (
 	"strings"
 	"time"
 )
-
-func init() {
-	caseLists = append(caseLists, paginationCases, namedQueryCases, resourceCases, headerCases, errorCases, optionalCases)
-}
 
 const (
 	refPerPage = "EPCIS 2.0 OpenAPI, components.parameters.PerPage and headers.Link"
