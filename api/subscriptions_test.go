@@ -551,3 +551,31 @@ func TestWebSocketStream(t *testing.T) {
 	}
 	conn.Close(websocket.StatusNormalClosure, "")
 }
+
+func TestWebSocketSchedule(t *testing.T) {
+	s := startSubServer(t, backends["sqlite"](t), testConfig())
+	s.do(t, "POST", "/queries", definitionBody("ships", `{"EQ_bizStep":["shipping"]}`))
+	s.capture(t, shipping(1, 2))
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	// Every second, from an hour ago: the first run delivers the two
+	// events, the next ones report empty results.
+	since := time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)
+	conn, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(s.URL, "http")+
+		"/queries/ships/events?second=[0-59]&reportIfEmpty=true&initialRecordTime="+since, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.CloseNow()
+	var sizes []int
+	for len(sizes) < 3 {
+		_, msg, err := conn.Read(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sizes = append(sizes, strings.Count(string(msg), `"eventID"`))
+	}
+	if sizes[0] != 2 || sizes[1] != 0 || sizes[2] != 0 {
+		t.Errorf("events per scheduled message: %v, want [2 0 0]", sizes)
+	}
+}
