@@ -902,6 +902,10 @@ func (e *encoder) vocabularyAttributes(v any) error {
 				return e.invalid("/"+k, "an attribute has only id and attribute")
 			}
 		}
+		id, ok := a["id"].(string)
+		if !ok {
+			return e.invalid("/id", "must be a string")
+		}
 		values := []any{a[JSONVocabAttribute]}
 		if arr, ok := a[JSONVocabAttribute].([]any); ok {
 			values = arr
@@ -909,7 +913,7 @@ func (e *encoder) vocabularyAttributes(v any) error {
 		e.push(JSONVocabAttribute)
 		for _, val := range values {
 			e.b = append(e.b, "<"+ElemVocabAttribute...)
-			if err := e.idAttr(a, "id"); err != nil {
+			if err := e.attr("id", id); err != nil {
 				return err
 			}
 			e.b = append(e.b, '>')

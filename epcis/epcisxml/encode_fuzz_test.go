@@ -81,3 +81,38 @@ func FuzzAppendEvent(f *testing.F) {
 		}
 	})
 }
+
+// FuzzAppendDocument does for whole documents (headers, master data, query
+// results) what FuzzAppendEvent does for events: no panic, and either an
+// *epcis.Error or well-formed XML.
+func FuzzAppendDocument(f *testing.F) {
+	for _, s := range []string{
+		`{"@context":["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld",{"ex":"https://ex.example/"}],"type":"EPCISDocument","schemaVersion":"2.0","creationDate":"2024-01-01T00:00:00Z","sender":"urn:s","epcisBody":{"eventList":[{"type":"ObjectEvent","action":"ADD","epcList":["urn:x"],"ex:a":1}]}}`,
+		`{"type":"EPCISDocument","epcisHeader":{"epcisMasterData":{"vocabularyList":[{"type":"urn:epcglobal:epcis:vtype:ReadPoint","vocabularyElementList":[{"id":"urn:r","attributes":[{"id":"urn:a","attribute":{"ex:o":"v"}}],"children":["urn:c"]}]}]}},"epcisBody":{"eventList":[]}}`,
+		`{"type":"EPCISQueryDocument","epcisBody":{"queryResults":{"queryName":"SimpleEventQuery","subscriptionID":"s","resultsBody":{"eventList":[{"type":"AssociationEvent","parentID":"urn:p","action":"DELETE"}]}}}}`,
+		`{"type":"EPCISQueryDocument","epcisBody":{"queryResults":{"queryName":"SimpleMasterDataQuery","resultsBody":{"vocabularyList":[]}}}}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		x, err := epcis.DecodeJSON(data, epcis.JSONLimits{})
+		if err != nil {
+			return
+		}
+		doc, ok := x.(map[string]any)
+		if !ok {
+			return
+		}
+		out, err := AppendDocument(nil, doc)
+		if err != nil {
+			var ee *epcis.Error
+			if !errors.As(err, &ee) {
+				t.Fatalf("error %T %v, want *epcis.Error", err, err)
+			}
+			return
+		}
+		if _, err := parseOutput(out); err != nil {
+			t.Fatalf("not well-formed: %v\n%s", err, out)
+		}
+	})
+}
