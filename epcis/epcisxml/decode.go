@@ -31,7 +31,8 @@ type Decoded struct {
 // the JSON-LD tree Lotline captures. It enforces the XSD's content models
 // and simple types for the EPCIS elements; every error is an *epcis.Error
 // of kind KindValidation whose Pointer is the XPath-like location of the
-// offending element.
+// offending element. The Decoded keeps data, which XPath reads again:
+// the caller must not change it afterwards.
 func Decode(data []byte, lim Limits) (*Decoded, error) {
 	lim = lim.withDefaults()
 	d := &Decoded{data: data, lim: lim}
