@@ -1,6 +1,7 @@
 package epcisxml
 
 import (
+	"encoding/json"
 	"testing"
 	"time"
 
@@ -72,4 +73,22 @@ func BenchmarkAppendEventGenerated(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}
+
+// BenchmarkMarshalJSONEvent is the yardstick: the same event written as
+// JSON by encoding/json.
+func BenchmarkMarshalJSONEvent(b *testing.B) {
+	ev := mustEvent(b, realisticEvent)
+	out, err := json.Marshal(ev)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(out)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := json.Marshal(ev); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
