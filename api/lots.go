@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -56,18 +55,15 @@ func (s *Server) listLots(c echo.Context) error {
 		prefix = query.LotClass(epc.GTIN(), "")
 	}
 	tokenKind := "lots/" + prefix
-	cur := valueCursor{After: prefix}
+	var cur valueCursor
 	if tok := c.QueryParam("nextPageToken"); tok != "" {
 		if err := s.tokens.open(tokenKind, tok, &cur); err != nil {
 			return badToken()
 		}
 	}
-	vals, err := s.st.Values(c.Request().Context(), store.ValuePage{Kind: store.ValueLot, After: cur.After, Limit: perPage + 1})
+	vals, err := s.st.Values(c.Request().Context(), store.ValuePage{Kind: store.ValueLot, Prefix: prefix, After: cur.After, Limit: perPage + 1})
 	if err != nil {
 		return err
-	}
-	if i := slices.IndexFunc(vals, func(v string) bool { return !strings.HasPrefix(v, prefix) }); i >= 0 {
-		vals = vals[:i]
 	}
 	if len(vals) > perPage {
 		vals = vals[:perPage]

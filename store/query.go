@@ -138,11 +138,27 @@ type Value struct {
 }
 
 // ValuePage asks for at most Limit values of Kind, in ascending byte
-// order, strictly after After when it is not empty.
+// order, strictly after After when it is not empty, and only those
+// beginning with Prefix when it is not empty.
 type ValuePage struct {
-	Kind  ValueKind
-	After string
-	Limit int
+	Kind   ValueKind
+	After  string
+	Prefix string
+	Limit  int
+}
+
+// PrefixEnd is the least string greater than every string beginning with
+// prefix, in byte order, or "" when there is none (prefix is all 0xff).
+// Stores read a prefix as the range [prefix, PrefixEnd(prefix)).
+func PrefixEnd(prefix string) string {
+	b := []byte(prefix)
+	for i := len(b) - 1; i >= 0; i-- {
+		if b[i] < 0xff {
+			b[i]++
+			return string(b[:i+1])
+		}
+	}
+	return ""
 }
 
 // ValueStore lists the distinct values seen in stored events. Values are
@@ -150,6 +166,9 @@ type ValuePage struct {
 type ValueStore interface {
 	// Values returns one page of a listing.
 	Values(ctx context.Context, p ValuePage) ([]string, error)
+	// CountValues counts the values Values would list for p without its
+	// Limit, without reading them.
+	CountValues(ctx context.Context, p ValuePage) (int, error)
 	// HasValue reports whether v was ever recorded.
 	HasValue(ctx context.Context, v Value) (bool, error)
 }

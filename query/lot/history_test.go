@@ -71,13 +71,19 @@ func (m *memStore) Values(ctx context.Context, p store.ValuePage) ([]string, err
 	var out []string
 	for _, ev := range m.evs {
 		for _, v := range ev.Values {
-			if v.Kind == p.Kind && v.Value > p.After && !slices.Contains(out, v.Value) {
+			if v.Kind == p.Kind && v.Value > p.After && strings.HasPrefix(v.Value, p.Prefix) && !slices.Contains(out, v.Value) {
 				out = append(out, v.Value)
 			}
 		}
 	}
 	slices.Sort(out)
 	return out[:min(len(out), p.Limit)], nil
+}
+
+func (m *memStore) CountValues(ctx context.Context, p store.ValuePage) (int, error) {
+	p.Limit = len(m.evs) * 100
+	vs, err := m.Values(ctx, p)
+	return len(vs), err
 }
 
 // VocabularyElements: these tests keep no master data.

@@ -571,31 +571,29 @@ func classIDs(c gs1.EPC) []string {
 
 // lotsOfGTIN returns the first limit lots of the lot's GTIN other than
 // itself, in the order of their canonical forms, and how many there are:
-// one range of the store's lot listing, never a read of their events.
+// a page and a count of the store's lot listing, never their events.
 func lotsOfGTIN(ctx context.Context, st store.ValueStore, id ID, limit int) (lots []ID, total int, err error) {
-	prefix := query.LotClass(id.GTIN, "")
-	after := prefix
-	for {
-		page, err := st.Values(ctx, store.ValuePage{Kind: store.ValueLot, After: after, Limit: 1000})
-		if err != nil {
-			return nil, 0, err
-		}
-		for _, v := range page {
-			if !strings.HasPrefix(v, prefix) {
-				return lots, total, nil
-			}
-			l, err := Parse(v)
-			if err != nil || l == id {
-				continue
-			}
-			total++
-			if len(lots) < limit {
-				lots = append(lots, l)
-			}
-		}
-		if len(page) < 1000 {
-			return lots, total, nil
-		}
-		after = page[len(page)-1]
+	p := store.ValuePage{Kind: store.ValueLot, Prefix: query.LotClass(id.GTIN, ""), Limit: limit + 1}
+	page, err := st.Values(ctx, p)
+	if err != nil {
+		return nil, 0, err
 	}
+	for _, v := range page {
+		if l, err := Parse(v); err == nil && l != id && len(lots) < limit {
+			lots = append(lots, l)
+		}
+	}
+	if len(page) <= limit {
+		return lots, len(lots), nil
+	}
+	// More than a page: count the rest in the store, without reading them.
+	if total, err = st.CountValues(ctx, p); err != nil {
+		return nil, 0, err
+	}
+	if mine, err := st.HasValue(ctx, store.Value{Kind: store.ValueLot, Value: id.Canonical()}); err != nil {
+		return nil, 0, err
+	} else if mine {
+		total--
+	}
+	return lots, total, nil
 }

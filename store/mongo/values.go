@@ -86,6 +86,35 @@ func (s *Store) addValues(ctx context.Context, events []*store.Event) error {
 	return nil
 }
 
+// valueRange is the filter selecting p's values (Limit aside) by _id,
+// kind+"\x00"+value.
+func valueRange(p store.ValuePage) bson.D {
+	prefix := valueKey(p.Kind, "")
+	from := bson.E{Key: "$gte", Value: prefix + p.Prefix}
+	if p.After != "" && p.After >= p.Prefix {
+		from = bson.E{Key: "$gt", Value: prefix + p.After}
+	}
+	// The kind's range ends before kind+"\x01", the next key after every
+	// kind+"\x00"+value; a prefix's before its PrefixEnd.
+	to := string(p.Kind) + "\x01"
+	if end := store.PrefixEnd(p.Prefix); p.Prefix != "" && end != "" {
+		to = prefix + end
+	}
+	return bson.D{{Key: "_id", Value: bson.D{from, {Key: "$lt", Value: to}}}}
+}
+
+// CountValues implements store.ValueStore: a count over the _id range.
+func (s *Store) CountValues(ctx context.Context, p store.ValuePage) (int, error) {
+	if err := s.check(ctx); err != nil {
+		return 0, err
+	}
+	n, err := s.values.CountDocuments(ctx, valueRange(p))
+	if err != nil {
+		return 0, s.wrap(ctx, "count values", err)
+	}
+	return int(n), nil
+}
+
 // Values implements [store.ValueStore]. A Limit <= 0 lists nothing.
 func (s *Store) Values(ctx context.Context, p store.ValuePage) ([]string, error) {
 	if err := s.check(ctx); err != nil {
@@ -95,14 +124,7 @@ func (s *Store) Values(ctx context.Context, p store.ValuePage) ([]string, error)
 		return nil, nil
 	}
 	prefix := valueKey(p.Kind, "")
-	from := bson.E{Key: "$gte", Value: prefix}
-	if p.After != "" {
-		from = bson.E{Key: "$gt", Value: prefix + p.After}
-	}
-	// The kind's range ends before kind+"\x01", the next key after every
-	// kind+"\x00"+value.
-	filter := bson.D{{Key: "_id", Value: bson.D{from, {Key: "$lt", Value: string(p.Kind) + "\x01"}}}}
-	cur, err := s.values.Find(ctx, filter, options.Find().
+	cur, err := s.values.Find(ctx, valueRange(p), options.Find().
 		SetSort(bson.D{{Key: "_id", Value: 1}}).
 		SetLimit(int64(p.Limit)))
 	if err != nil {

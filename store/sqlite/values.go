@@ -69,8 +69,8 @@ func (s *Store) Values(ctx context.Context, p store.ValuePage) ([]string, error)
 	if p.Limit <= 0 {
 		return nil, nil
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT value FROM vals WHERE kind = ? AND value > ? ORDER BY value LIMIT ?`,
-		string(p.Kind), p.After, p.Limit)
+	where, args := valueRange(p)
+	rows, err := s.r.QueryContext(ctx, `SELECT value FROM vals WHERE `+where+` ORDER BY value LIMIT ?`, append(args, p.Limit)...)
 	if err != nil {
 		return nil, s.readErr(err)
 	}
@@ -84,6 +84,33 @@ func (s *Store) Values(ctx context.Context, p store.ValuePage) ([]string, error)
 		out = append(out, v)
 	}
 	return out, s.wrapNil(rows.Err())
+}
+
+// CountValues implements store.ValueStore: a count over the index range.
+func (s *Store) CountValues(ctx context.Context, p store.ValuePage) (int, error) {
+	if err := s.checkOpen(); err != nil {
+		return 0, err
+	}
+	where, args := valueRange(p)
+	var n int
+	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM vals WHERE `+where, args...).Scan(&n); err != nil {
+		return 0, s.readErr(err)
+	}
+	return n, nil
+}
+
+// valueRange is the condition selecting p's values (Limit aside).
+func valueRange(p store.ValuePage) (string, []any) {
+	where, args := `kind = ? AND value > ?`, []any{string(p.Kind), p.After}
+	if p.Prefix != "" {
+		where += ` AND value >= ?`
+		args = append(args, p.Prefix)
+		if end := store.PrefixEnd(p.Prefix); end != "" {
+			where += ` AND value < ?`
+			args = append(args, end)
+		}
+	}
+	return where, args
 }
 
 // HasValue implements store.ValueStore.

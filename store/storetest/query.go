@@ -887,6 +887,33 @@ func testValues(t *testing.T, st store.Store) {
 			t.Errorf("Values(after %q, limit %d) = %q, %v; want %q", tt.after, tt.limit, got, err, tt.want)
 		}
 	}
+	// Prefixes, with and without After, and counts of the same ranges.
+	for _, tt := range []struct {
+		prefix, after string
+		want          []string
+	}{
+		{"a", "", []string{"a", "a-", "a0"}},
+		{"a", "a", []string{"a-", "a0"}},
+		{"a", "A", []string{"a", "a-", "a0"}},
+		{"a0", "", []string{"a0"}},
+		{"https://id.gs1.org/01/", "", []string{"https://id.gs1.org/01/04012345111118/21/9"}},
+		{"b", "", nil},
+		{"\xc3", "", []string{"é"}},
+		{"a", "b", nil},
+	} {
+		p := store.ValuePage{Kind: store.ValueEPC, Prefix: tt.prefix, After: tt.after, Limit: 10}
+		got, err := st.Values(ctx, p)
+		if err != nil || !slices.Equal(got, tt.want) {
+			t.Errorf("Values(prefix %q, after %q) = %q, %v; want %q", tt.prefix, tt.after, got, err, tt.want)
+		}
+		n, err := st.CountValues(ctx, p)
+		if err != nil || n != len(tt.want) {
+			t.Errorf("CountValues(prefix %q, after %q) = %d, %v; want %d", tt.prefix, tt.after, n, err, len(tt.want))
+		}
+	}
+	if n, err := st.CountValues(ctx, store.ValuePage{Kind: store.ValueEPC}); err != nil || n != len(sorted) {
+		t.Errorf("CountValues(epc) = %d, %v; want %d", n, err, len(sorted))
+	}
 	for _, tt := range []struct {
 		v    store.Value
 		want bool
