@@ -178,3 +178,93 @@ func TestWatchBound(t *testing.T) {
 		t.Errorf("another party: %v", err)
 	}
 }
+
+// hidingStore hides chosen events from readers, as a batch whose
+// recordTime is assigned but which has not committed yet.
+type hidingStore struct {
+	*sqlitestore.Store
+	mu     sync.Mutex
+	hidden map[int64]bool
+}
+
+func (h *hidingStore) Events(ctx context.Context, s store.Scan, fn func(*store.Event) (bool, error)) error {
+	return h.Store.Events(ctx, s, func(e *store.Event) (bool, error) {
+		h.mu.Lock()
+		hid := h.hidden[e.Seq]
+		h.mu.Unlock()
+		if hid {
+			return true, nil
+		}
+		return fn(e)
+	})
+}
+
+// TestLateCommitIsNotSkipped: an event recorded before a pass but made
+// visible after it is still delivered (the progress point never passes
+// the newest visible event's recordTime).
+func TestLateCommitIsNotSkipped(t *testing.T) {
+	st := &hidingStore{Store: openStore(t), hidden: map[int64]bool{}}
+	ctx := context.Background()
+	var mu sync.Mutex
+	var got []int64
+	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var seqs []int64
+		b, _ := io.ReadAll(r.Body)
+		json.Unmarshal(b, &seqs)
+		mu.Lock()
+		got = append(got, seqs...)
+		mu.Unlock()
+	}))
+	defer rcv.Close()
+	if err := st.CreateQuery(ctx, &store.NamedQuery{Name: "all", Owner: "o", Body: []byte(`{}`)}); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now().Add(-time.Second)
+	addEvents(t, st, 1) // visible
+	// The next batch has its recordTime but is not visible yet.
+	b := store.Batch{Atomic: true, Events: []*store.Event{{UniqueKey: "late", EventID: "late", Type: "ObjectEvent",
+		EventTime: time.Now(), Owner: "o", Body: []byte(`{}`)}}}
+	if _, err := st.Store.AddEvents(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	st.mu.Lock()
+	st.hidden[b.Events[0].Seq] = true
+	st.mu.Unlock()
+
+	svc := subscribe.New(st, subscribe.Config{AllowPrivate: true, PollInterval: 20 * time.Millisecond,
+		Document: seqDocument, Compile: allEvents})
+	svc.Start(ctx)
+	defer svc.Close()
+	if err := svc.Create(ctx, &store.Subscription{ID: "s", QueryName: "all", Owner: "o", Dest: rcv.URL, Stream: true,
+		InitialRecordTime: start}); err != nil {
+		t.Fatal(err)
+	}
+	wait := func(n int) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			mu.Lock()
+			k := len(got)
+			mu.Unlock()
+			if k >= n {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%d of %d events delivered", k, n)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	wait(1)
+	time.Sleep(50 * time.Millisecond) // let the pass record its progress
+	st.mu.Lock()
+	clear(st.hidden) // the batch commits
+	st.mu.Unlock()
+	svc.Notify()
+	wait(2)
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) != 2 || got[1] != b.Events[0].Seq {
+		t.Errorf("delivered %v, want the late event %d second", got, b.Events[0].Seq)
+	}
+}
