@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/lotline/lotline/epcis"
+	"github.com/lotline/lotline/epcis/epcisgen"
 	"github.com/lotline/lotline/gs1/gs1test"
 	"github.com/lotline/lotline/schemas"
 )
@@ -435,4 +436,25 @@ func mustTime(t testing.TB, s string) time.Time {
 		t.Fatal(err)
 	}
 	return tm
+}
+
+// TestEncodeGeneratedXSD checks generated documents (every event type,
+// sensor data, ILMD, master data) against the XSD content models.
+func TestEncodeGeneratedXSD(t *testing.T) {
+	xsd := epcisXSD(t, gs1test.Dir(t))
+	g := epcisgen.New(3)
+	for d := 0; d < 2; d++ {
+		out, err := AppendDocument(nil, g.Document(500))
+		if err != nil {
+			t.Fatal(err)
+		}
+		vs := xsd.checkDocument(out)
+		for i, v := range vs {
+			if i == 10 {
+				t.Errorf("... %d violations in all", len(vs))
+				break
+			}
+			t.Error(v)
+		}
+	}
 }

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/lotline/lotline/gs1/gs1test"
 )
 
 // This file is a small checker of the EPCIS 2.0 XSD's content models, read
@@ -389,4 +391,42 @@ func (s *xsdSchema) checkDocument(data []byte) []string {
 func epcisXSD(t testing.TB, dir string) *xsdSchema {
 	x := filepath.Join(dir, "gs1-EPCIS", "xsd")
 	return loadXSD(t, filepath.Join(x, "EPCglobal-epcis-2_0.xsd"), filepath.Join(x, "EPCglobal-epcis-query-2_0.xsd"))
+}
+
+// TestXSDChecker shows that the checker the encoder's tests rely on
+// catches what it must.
+func TestXSDChecker(t *testing.T) {
+	xsd := epcisXSD(t, gs1test.Dir(t))
+	head := `<epcis:EPCISDocument xmlns:epcis="urn:epcglobal:epcis:xsd:2" xmlns:ex="https://ex.example/" schemaVersion="2.0" creationDate="2024-01-01T00:00:00Z"><EPCISBody><EventList>`
+	tail := `</EventList></EPCISBody></epcis:EPCISDocument>`
+	tests := []struct {
+		name, event string
+		want        string // substring of a violation; "" for none
+	}{
+		{"valid", `<ObjectEvent><eventTime>t</eventTime><eventTimeZoneOffset>+00:00</eventTimeZoneOffset><epcList><epc>e</epc></epcList><action>ADD</action><ex:x>1</ex:x></ObjectEvent>`, ""},
+		{"order", `<ObjectEvent><eventTime>t</eventTime><eventTimeZoneOffset>+00:00</eventTimeZoneOffset><action>ADD</action><epcList/></ObjectEvent>`, "epcList[4]: not allowed here"},
+		{"required element", `<ObjectEvent><eventTime>t</eventTime><action>ADD</action></ObjectEvent>`, "required element eventTimeZoneOffset missing"},
+		{"extension before a standard element", `<ObjectEvent><eventTime>t</eventTime><eventTimeZoneOffset>+00:00</eventTimeZoneOffset><ex:x>1</ex:x><action>ADD</action></ObjectEvent>`, "action[4]: not allowed here"},
+		{"unqualified unknown element", `<ObjectEvent><eventTime>t</eventTime><eventTimeZoneOffset>+00:00</eventTimeZoneOffset><action>ADD</action><colour/></ObjectEvent>`, "colour[4]: not allowed here"},
+		{"maxOccurs", `<ObjectEvent><eventTime>t</eventTime><eventTime>t</eventTime><eventTimeZoneOffset>+00:00</eventTimeZoneOffset><action>ADD</action></ObjectEvent>`, "more than 1"},
+		{"required attribute", `<ObjectEvent><eventTime>t</eventTime><eventTimeZoneOffset>+00:00</eventTimeZoneOffset><action>ADD</action><sourceList><source>s</source></sourceList></ObjectEvent>`, "required attribute type missing"},
+		{"undeclared prefix", `<ObjectEvent><zz:x/></ObjectEvent>`, "prefix not declared"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			vs := xsd.checkDocument([]byte(head + tc.event + tail))
+			if tc.want == "" {
+				if len(vs) > 0 {
+					t.Errorf("violations in a valid document: %v", vs)
+				}
+				return
+			}
+			for _, v := range vs {
+				if strings.Contains(v, tc.want) {
+					return
+				}
+			}
+			t.Errorf("want a violation with %q, got %v", tc.want, vs)
+		})
+	}
 }
