@@ -15,20 +15,24 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/lotline/lotline/epcis"
+	"github.com/lotline/lotline/gs1"
 	"github.com/lotline/lotline/query"
 	"github.com/lotline/lotline/store"
 	"github.com/lotline/lotline/subscribe"
 )
 
 // QueryDocument writes the EPCISQueryDocument of a subscription delivery
-// with the writer of query answers (identifiers as captured), naming the
-// subscription in queryResults when subscriptionID is not empty.
-func QueryDocument(evs []*store.Event, now time.Time, subscriptionID string) ([]byte, error) {
-	b, err := appendQueryDocument(nil, evs, now, &epcis.Translator{})
-	if err != nil || subscriptionID == "" {
+// with the writer of query answers, in the identifier forms d asks for
+// (prefixes give GS1 Company Prefix lengths for EPC URNs; may be nil),
+// naming the subscription in queryResults when d has one.
+func QueryDocument(evs []*store.Event, now time.Time, d subscribe.Delivery, prefixes *gs1.PrefixTable) ([]byte, error) {
+	ef, _ := epcis.ParseEPCFormat(d.EPCFormat)
+	cf, _ := epcis.ParseCBVFormat(d.CBVFormat)
+	b, err := appendQueryDocument(nil, evs, now, &epcis.Translator{EPC: ef, CBV: cf, Prefixes: prefixes})
+	if err != nil || d.SubscriptionID == "" {
 		return b, err
 	}
-	id, err := json.Marshal(subscriptionID)
+	id, err := json.Marshal(d.SubscriptionID)
 	if err != nil {
 		return nil, err
 	}
@@ -58,15 +62,17 @@ func CompileNamedQuery(nq *store.NamedQuery) (*query.Query, error) {
 }
 
 // NewSubscriptions returns the subscription service over st, which must
-// keep subscriptions, writing deliveries with QueryDocument and running
-// named queries with CompileNamedQuery. Start it, and pass it in
-// Config.Subscriptions.
-func NewSubscriptions(st store.Store, cfg subscribe.Config) (*subscribe.Service, error) {
+// keep subscriptions, writing deliveries with QueryDocument (prefixes as
+// in Config.Prefixes) and running named queries with CompileNamedQuery.
+// Start it, and pass it in Config.Subscriptions.
+func NewSubscriptions(st store.Store, cfg subscribe.Config, prefixes *gs1.PrefixTable) (*subscribe.Service, error) {
 	ss, ok := st.(subscribe.Store)
 	if !ok {
 		return nil, fmt.Errorf("api: the store %T keeps no subscriptions", st)
 	}
-	cfg.Document = QueryDocument
+	cfg.Document = func(evs []*store.Event, now time.Time, d subscribe.Delivery) ([]byte, error) {
+		return QueryDocument(evs, now, d, prefixes)
+	}
 	cfg.Compile = CompileNamedQuery
 	return subscribe.New(ss, cfg), nil
 }
@@ -85,6 +91,8 @@ type subscriptionView struct {
 	InitialRecordTime string          `json:"initialRecordTime,omitempty"`
 	MinRecordTime     string          `json:"minRecordTime,omitempty"`
 	LastNotifiedAt    string          `json:"lastNotifiedAt,omitempty"`
+	EPCFormat         string          `json:"epcFormat,omitempty"`
+	CBVFormat         string          `json:"cbvFormat,omitempty"`
 	Signed            bool            `json:"signed"`
 	LastError         string          `json:"lastError,omitempty"`
 	Attempts          int             `json:"attempts,omitempty"`
@@ -101,7 +109,7 @@ func fmtTime(t time.Time) string {
 func viewOf(sub *store.Subscription) subscriptionView {
 	v := subscriptionView{SubscriptionID: sub.ID, Dest: sub.Dest, CreatedAt: fmtTime(sub.CreatedAt),
 		Stream: sub.Stream, InitialRecordTime: fmtTime(sub.InitialRecordTime), MinRecordTime: fmtTime(sub.MinRecordTime),
-		LastNotifiedAt: fmtTime(sub.LastNotifiedAt), Signed: sub.SignatureToken != "", LastError: sub.LastError,
+		LastNotifiedAt: fmtTime(sub.LastNotifiedAt), EPCFormat: sub.EPCFormat, CBVFormat: sub.CBVFormat, Signed: sub.SignatureToken != "", LastError: sub.LastError,
 		Attempts: sub.Attempts}
 	if !sub.Stream {
 		sc := sub.Schedule
@@ -287,6 +295,19 @@ func (s *Server) createSubscription(c echo.Context) error {
 	}
 	if _, err := CompileNamedQuery(nq); err != nil {
 		return err
+	}
+	if err := formatsFromQuery(c); err != nil {
+		return err
+	}
+	tr, err := s.translator(c)
+	if err != nil {
+		return err
+	}
+	if tr.EPC != epcis.NoPreference {
+		sub.EPCFormat = string(tr.EPC)
+	}
+	if tr.CBV != epcis.CBVNoPreference {
+		sub.CBVFormat = string(tr.CBV)
 	}
 	sub.ID, sub.QueryName, sub.Owner = newSubscriptionID(), nq.Name, s.owner(c)
 	if err := svc.Create(c.Request().Context(), sub); err != nil {

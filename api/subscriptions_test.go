@@ -33,6 +33,7 @@ type receiver struct {
 	badSig     int             // deliveries with a wrong signature
 	subIDs     map[string]bool // queryResults.subscriptionID values
 	failed     int             // deliveries answered 503
+	bodies     [][]byte        // acknowledged bodies
 }
 
 func newReceiver(t *testing.T, token string) *receiver {
@@ -80,6 +81,7 @@ func (r *receiver) serve(w http.ResponseWriter, req *http.Request) {
 	}
 	r.subIDs[doc.EPCISBody.QueryResults.SubscriptionID] = true
 	r.deliveries = append(r.deliveries, ids)
+	r.bodies = append(r.bodies, body)
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -139,7 +141,7 @@ func startSubServer(t testing.TB, st store.Store, cfg subscribe.Config) *subServ
 	t.Helper()
 	s := &subServer{}
 	s.open = func() *subscribe.Service {
-		svc, err := api.NewSubscriptions(st, cfg)
+		svc, err := api.NewSubscriptions(st, cfg, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -578,4 +580,29 @@ func TestWebSocketSchedule(t *testing.T) {
 	if sizes[0] != 2 || sizes[1] != 0 || sizes[2] != 0 {
 		t.Errorf("events per scheduled message: %v, want [2 0 0]", sizes)
 	}
+}
+
+func TestWebhookFormats(t *testing.T) {
+	s := startSubServer(t, backends["sqlite"](t), testConfig())
+	rcv := newReceiver(t, "")
+	s.do(t, "POST", "/queries", definitionBody("ships", `{"EQ_bizStep":["shipping"]}`))
+	r := s.do(t, "POST", "/queries/ships/subscriptions", subBody(rcv.URL, `,"stream":true`),
+		"GS1-EPC-Format", "Always_GS1_Digital_Link", "GS1-CBV-XML-Format", "Always_URN")
+	if r.status != http.StatusCreated {
+		t.Fatalf("subscribe = %d %s", r.status, r.body)
+	}
+	if m := r.json(t); m["epcFormat"] != "Always_GS1_Digital_Link" || m["cbvFormat"] != "Always_URN" {
+		t.Errorf("created %s", r.body)
+	}
+	s.capture(t, shipping(1))
+	rcv.waitFor(t, eventID(1))
+	rcv.mu.Lock()
+	defer rcv.mu.Unlock()
+	body := string(rcv.bodies[0])
+	if !strings.Contains(body, `"https://id.gs1.org/01/`) || strings.Contains(body, "urn:epc:id:sgtin:") ||
+		!strings.Contains(body, `"urn:epcglobal:cbv:bizstep:shipping"`) {
+		t.Errorf("delivery not in the asked forms: %s", body)
+	}
+	problem(t, s.do(t, "POST", "/queries/ships/subscriptions", subBody(rcv.URL, `,"stream":true`), "GS1-EPC-Format", "Sometimes"),
+		http.StatusBadRequest, "ValidationException")
 }

@@ -100,6 +100,14 @@ func (s *Server) queryEventsSocket(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := formatParams(c.Request(), params); err != nil {
+		return err
+	}
+	tr, err := s.translator(c)
+	if err != nil {
+		return err
+	}
+	opts.EPCFormat, opts.CBVFormat = string(tr.EPC), string(tr.CBV)
 	ctx := c.Request().Context()
 	w, err := svc.Watch(ctx, s.owner(c))
 	if err != nil {

@@ -66,6 +66,10 @@ type Subscription struct {
 	Schedule          Schedule
 	ReportIfEmpty     bool
 	InitialRecordTime time.Time
+	// EPCFormat and CBVFormat are the GS1-EPC-Format and
+	// GS1-CBV-XML-Format of the subscribing request, applied to every
+	// delivery; empty means identifiers as captured.
+	EPCFormat, CBVFormat string
 
 	Progress
 

@@ -69,7 +69,7 @@ type Config struct {
 	// waiting to be sent before the consumer is deemed too slow.
 	SocketBuffer int
 	// Document writes the EPCISQueryDocument of a delivery.
-	Document func(evs []*store.Event, now time.Time, subscriptionID string) ([]byte, error)
+	Document func(evs []*store.Event, now time.Time, d Delivery) ([]byte, error)
 	// Compile turns a stored named query into the query it runs.
 	Compile func(nq *store.NamedQuery) (*query.Query, error)
 	// Owners returns the parties whose events a party may see; nil
@@ -78,6 +78,14 @@ type Config struct {
 	// Engine runs the queries; nil makes one over the store.
 	Engine *engine.Engine
 	Log    *slog.Logger
+}
+
+// Delivery says what a document is written for: the subscription (empty
+// for a WebSocket stream) and the identifier forms it asked for (see
+// store.Subscription).
+type Delivery struct {
+	SubscriptionID       string
+	EPCFormat, CBVFormat string
 }
 
 // DefaultConfig holds the defaults.
@@ -457,7 +465,7 @@ func (s *Service) pass(ctx context.Context, sub *store.Subscription, qkey string
 			return
 		}
 		now := s.now()
-		body, err := s.cfg.Document(ch.events, now, sub.ID)
+		body, err := s.cfg.Document(ch.events, now, Delivery{SubscriptionID: sub.ID, EPCFormat: sub.EPCFormat, CBVFormat: sub.CBVFormat})
 		if err != nil {
 			s.fail(ctx, sub, err)
 			return

@@ -20,7 +20,7 @@ import (
 
 // seqDocument stands in for the EPCISQueryDocument writer: the Seqs of
 // the delivered events, as a JSON array.
-func seqDocument(evs []*store.Event, _ time.Time, _ string) ([]byte, error) {
+func seqDocument(evs []*store.Event, _ time.Time, _ subscribe.Delivery) ([]byte, error) {
 	seqs := make([]int64, len(evs))
 	for i, e := range evs {
 		seqs[i] = e.Seq

@@ -30,6 +30,8 @@ type WatchOptions struct {
 	ReportIfEmpty bool
 	// MinRecordTime is where the stream starts (initialRecordTime).
 	MinRecordTime time.Time
+	// EPCFormat and CBVFormat are the identifier forms of the documents.
+	EPCFormat, CBVFormat string
 }
 
 // Watch reserves a stream for owner, counted with its webhook
@@ -131,7 +133,7 @@ func (w *Watcher) Run(ctx context.Context, q *query.Query, o WatchOptions, out c
 			if err := s.bucket(w.owner).wait(ctx, s.cfg); err != nil {
 				return err
 			}
-			body, err := s.cfg.Document(ch.events, s.now(), "")
+			body, err := s.cfg.Document(ch.events, s.now(), Delivery{EPCFormat: o.EPCFormat, CBVFormat: o.CBVFormat})
 			if err != nil {
 				return err
 			}

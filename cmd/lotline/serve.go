@@ -341,7 +341,7 @@ func startServer(ctx context.Context, c *serveConfig, log *slog.Logger) (*server
 		lag = 5 * time.Second
 	}
 	subs, err := api.NewSubscriptions(st.Store, subscribe.Config{AllowPrivate: c.AllowPrivateWebhooks, VisibilityLag: lag,
-		SharedStore: st.shared, Engine: eng, Log: log})
+		SharedStore: st.shared, Engine: eng, Log: log}, prefixes)
 	if err != nil {
 		return fail(err)
 	}

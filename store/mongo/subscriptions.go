@@ -34,6 +34,8 @@ type subDoc struct {
 	Schedule          scheduleDoc `bson:"sc"`
 	ReportIfEmpty     bool        `bson:"rie"`
 	InitialRecordTime int64       `bson:"irt"`
+	EPCFormat         string      `bson:"ef,omitempty"`
+	CBVFormat         string      `bson:"cf,omitempty"`
 	MinRecordTime     int64       `bson:"mrt"`
 	AfterSeq          int64       `bson:"as"`
 	LastNotifiedAt    int64       `bson:"ln"`
@@ -61,6 +63,7 @@ func toSubDoc(sub *store.Subscription) subDoc {
 		Dest: sub.Dest, SignatureToken: sub.SignatureToken, Stream: sub.Stream,
 		Schedule:      scheduleDoc{sc.Second, sc.Minute, sc.Hour, sc.DayOfMonth, sc.Month, sc.DayOfWeek},
 		ReportIfEmpty: sub.ReportIfEmpty, InitialRecordTime: nanos(sub.InitialRecordTime),
+		EPCFormat: sub.EPCFormat, CBVFormat: sub.CBVFormat,
 		MinRecordTime: nanos(sub.MinRecordTime), AfterSeq: sub.AfterSeq, LastNotifiedAt: nanos(sub.LastNotifiedAt),
 		LastError: sub.LastError, Attempts: sub.Attempts, DueAt: nanos(sub.DueAt),
 		LeaseHolder: sub.LeaseHolder, LeaseUntil: nanos(sub.LeaseUntil)}
@@ -72,6 +75,7 @@ func (d *subDoc) subscription() *store.Subscription {
 		Dest: d.Dest, SignatureToken: d.SignatureToken, Stream: d.Stream,
 		Schedule:      store.Schedule{Second: sc.Second, Minute: sc.Minute, Hour: sc.Hour, DayOfMonth: sc.DayOfMonth, Month: sc.Month, DayOfWeek: sc.DayOfWeek},
 		ReportIfEmpty: d.ReportIfEmpty, InitialRecordTime: fromNanos(d.InitialRecordTime),
+		EPCFormat: d.EPCFormat, CBVFormat: d.CBVFormat,
 		Progress: store.Progress{MinRecordTime: fromNanos(d.MinRecordTime), AfterSeq: d.AfterSeq,
 			LastNotifiedAt: fromNanos(d.LastNotifiedAt), LastError: d.LastError, Attempts: d.Attempts, DueAt: fromNanos(d.DueAt)},
 		LeaseHolder: d.LeaseHolder, LeaseUntil: fromNanos(d.LeaseUntil)}

@@ -46,6 +46,8 @@ type subDef struct {
 	Schedule          store.Schedule `json:"schedule,omitzero"`
 	ReportIfEmpty     bool           `json:"reportIfEmpty,omitempty"`
 	InitialRecordTime time.Time      `json:"initialRecordTime,omitzero"`
+	EPCFormat         string         `json:"epcFormat,omitempty"`
+	CBVFormat         string         `json:"cbvFormat,omitempty"`
 }
 
 // unixNanos stores a time exactly; the zero time is 0.
@@ -80,6 +82,7 @@ func scanSubscription(sc scanner) (*store.Subscription, error) {
 	}
 	s.Dest, s.SignatureToken, s.Stream, s.Schedule = d.Dest, d.SignatureToken, d.Stream, d.Schedule
 	s.ReportIfEmpty, s.InitialRecordTime = d.ReportIfEmpty, d.InitialRecordTime
+	s.EPCFormat, s.CBVFormat = d.EPCFormat, d.CBVFormat
 	s.CreatedAt = fromUnixNanos(created)
 	s.MinRecordTime = fromUnixNanos(minRT)
 	s.LastNotifiedAt = fromUnixNanos(notified)
@@ -94,7 +97,8 @@ func (s *Store) CreateSubscription(ctx context.Context, sub *store.Subscription)
 		sub.CreatedAt = time.Now().UTC()
 	}
 	def, err := json.Marshal(subDef{Dest: sub.Dest, SignatureToken: sub.SignatureToken, Stream: sub.Stream,
-		Schedule: sub.Schedule, ReportIfEmpty: sub.ReportIfEmpty, InitialRecordTime: sub.InitialRecordTime})
+		Schedule: sub.Schedule, ReportIfEmpty: sub.ReportIfEmpty, InitialRecordTime: sub.InitialRecordTime,
+		EPCFormat: sub.EPCFormat, CBVFormat: sub.CBVFormat})
 	if err != nil {
 		return fmt.Errorf("sqlitestore: encode subscription: %w", err)
 	}

@@ -48,7 +48,7 @@ func testSubRoundTrip(t *testing.T, st SubscriptionBackend) {
 	want := &store.Subscription{ID: "s1", QueryName: "q1", Owner: "alice", CreatedAt: subT0.Add(-time.Hour),
 		Dest: "https://example.com/hook", SignatureToken: "secret",
 		Schedule:      store.Schedule{Second: "0", Minute: "5,[10-20]", Hour: "1", DayOfMonth: "[1-31]", Month: "12", DayOfWeek: "7"},
-		ReportIfEmpty: true, InitialRecordTime: subT0,
+		ReportIfEmpty: true, InitialRecordTime: subT0, EPCFormat: "Always_EPC_URN", CBVFormat: "Always_URN",
 		Progress: store.Progress{MinRecordTime: subT0, AfterSeq: 42, LastNotifiedAt: subT0.Add(time.Second),
 			LastError: "boom", Attempts: 3, DueAt: subT0.Add(time.Minute)}}
 	if err := st.CreateSubscription(ctx, want); err != nil {
