@@ -125,6 +125,7 @@ type Service struct {
 	subs     map[string]*subState
 	buckets  map[string]*bucket
 	sockets  map[string]int // open WebSocket streams by owner
+	chunks   map[string]int // chunk sizes lowered by a receiver's 413
 	watchers map[*Watcher]struct{}
 }
 
@@ -180,7 +181,7 @@ func New(st Store, cfg Config) *Service {
 	}
 	return &Service{st: st, cfg: cfg, eng: eng, client: Client(cfg.Timeout, cfg.AllowPrivate), log: cfg.Log,
 		now: time.Now, wake: make(chan struct{}, 1), sem: make(chan struct{}, cfg.Concurrency),
-		subs: map[string]*subState{}, buckets: map[string]*bucket{}, sockets: map[string]int{}, fetches: map[fetchKey]*fetched{},
+		subs: map[string]*subState{}, buckets: map[string]*bucket{}, sockets: map[string]int{}, fetches: map[fetchKey]*fetched{}, chunks: map[string]int{},
 		watchers: map[*Watcher]struct{}{}}
 }
 
@@ -438,7 +439,7 @@ func (s *Service) serve(ctx context.Context, id string, cached *store.Subscripti
 func (s *Service) pass(ctx context.Context, sub *store.Subscription, qkey string, q *query.Query, sched *Schedule, cutoff time.Time) {
 	sent := false
 	for {
-		ch, err := s.next(ctx, qkey, q, sub.Owner, sub.Progress, cutoff)
+		ch, err := s.next(ctx, qkey, q, sub.Owner, sub.Progress, cutoff, s.chunkSize(sub.ID))
 		if err != nil {
 			if ctx.Err() == nil {
 				s.fail(ctx, sub, err)
@@ -476,7 +477,14 @@ func (s *Service) pass(ctx context.Context, sub *store.Subscription, qkey string
 		// A delivery under way is not cut short by Close: the receiver
 		// may have taken it, and its 2xx must be recorded, or the chunk
 		// would be delivered again after the restart. Timeout bounds it.
-		if err := s.post(context.WithoutCancel(ctx), sub, body, deliveryID(sub, ch.events)); err != nil {
+		err = s.post(context.WithoutCancel(ctx), sub, body, deliveryID(sub, ch.events))
+		if errors.Is(err, errTooLarge) && len(ch.events) > 1 {
+			// The receiver asks for smaller batches (the standard's 413):
+			// halve this subscription's chunks and send again at once.
+			s.shrink(sub.ID, len(ch.events)/2)
+			continue
+		}
+		if err != nil {
 			s.fail(ctx, sub, err)
 			return
 		}
@@ -501,11 +509,11 @@ type chunk struct {
 // next reads the events of q after progress p and before cutoff, at most
 // ChunkSize of them, in Seq order. qkey identifies q for sharing reads
 // between subscriptions (see fetch); "" reads alone.
-func (s *Service) next(ctx context.Context, qkey string, q *query.Query, owner string, p store.Progress, cutoff time.Time) (chunk, error) {
+func (s *Service) next(ctx context.Context, qkey string, q *query.Query, owner string, p store.Progress, cutoff time.Time, size int) (chunk, error) {
 	qq := *q
 	qq.Order = query.Order{}
 	qq.EventCountLimit, qq.MaxEventCount, qq.NextPageToken = 0, 0, ""
-	qq.PerPage = s.cfg.ChunkSize
+	qq.PerPage = size
 	var owners []string
 	if s.cfg.Owners != nil {
 		owners = s.cfg.Owners(owner)
@@ -547,7 +555,7 @@ func (s *Service) next(ctx context.Context, qkey string, q *query.Query, owner s
 			return chunk{progress: np}, nil
 		}
 		qq.RecordTime = query.TimeRange{GE: ge, LT: lt}
-		page, err := s.fetch(ctx, qkey, owners, p.AfterSeq, lt, func() (engine.Page, error) {
+		page, err := s.fetch(ctx, qkey, owners, p.AfterSeq, lt, size, func() (engine.Page, error) {
 			return s.eng.Page(ctx, &qq, owners, &engine.Position{Seq: p.AfterSeq})
 		})
 		if epcis.KindOf(err) == epcis.KindQueryTooComplex && cutoff.Sub(ge) > time.Millisecond && ctx.Err() == nil {
@@ -577,6 +585,7 @@ func (s *Service) next(ctx context.Context, qkey string, q *query.Query, owner s
 type fetchKey struct {
 	query, owners string
 	after, lt     int64
+	size          int
 }
 
 // fetched is a chunk read, shared by the passes that ask for it while it
@@ -596,11 +605,11 @@ const (
 )
 
 // fetch runs read, or waits for the same read started by another pass.
-func (s *Service) fetch(ctx context.Context, qkey string, owners []string, after int64, lt time.Time, read func() (engine.Page, error)) (engine.Page, error) {
+func (s *Service) fetch(ctx context.Context, qkey string, owners []string, after int64, lt time.Time, size int, read func() (engine.Page, error)) (engine.Page, error) {
 	if qkey == "" {
 		return read()
 	}
-	k := fetchKey{query: qkey, owners: strings.Join(owners, "\x00"), after: after, lt: lt.UnixNano()}
+	k := fetchKey{query: qkey, owners: strings.Join(owners, "\x00"), after: after, lt: lt.UnixNano(), size: size}
 	now := s.now()
 	s.fmu.Lock()
 	if f, ok := s.fetches[k]; ok && now.Sub(f.at) < fetchTTL {
@@ -661,6 +670,27 @@ func deliveryID(sub *store.Subscription, evs []*store.Event) string {
 	return sub.ID + ":" + strconv.FormatInt(evs[0].Seq, 10) + "-" + strconv.FormatInt(evs[len(evs)-1].Seq, 10)
 }
 
+// errTooLarge is a receiver's 413: it wants smaller deliveries.
+var errTooLarge = errors.New("the receiver answered 413: delivery too large")
+
+// chunkSize is the most events a subscription's deliveries hold: the
+// configured size, or less after its receiver answered 413 (until this
+// server restarts).
+func (s *Service) chunkSize(id string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if n, ok := s.chunks[id]; ok {
+		return n
+	}
+	return s.cfg.ChunkSize
+}
+
+func (s *Service) shrink(id string, n int) {
+	s.mu.Lock()
+	s.chunks[id] = max(1, n)
+	s.mu.Unlock()
+}
+
 // post sends one delivery; any answer but 2xx is an error.
 func (s *Service) post(ctx context.Context, sub *store.Subscription, body []byte, id string) error {
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
@@ -686,6 +716,9 @@ func (s *Service) post(ctx context.Context, sub *store.Subscription, body []byte
 	}
 	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	if resp.StatusCode == http.StatusRequestEntityTooLarge {
+		return errTooLarge
+	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return fmt.Errorf("the receiver answered %s", resp.Status)
 	}

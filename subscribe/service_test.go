@@ -268,3 +268,71 @@ func TestLateCommitIsNotSkipped(t *testing.T) {
 		t.Errorf("delivered %v, want the late event %d second", got, b.Events[0].Seq)
 	}
 }
+
+// TestReceiverAsksForSmallerDeliveries: a 413 halves the chunks until
+// the receiver takes them; nothing is lost or repeated.
+func TestReceiverAsksForSmallerDeliveries(t *testing.T) {
+	st := openStore(t)
+	ctx := context.Background()
+	var mu sync.Mutex
+	seen := map[int64]int{}
+	var sizes []int
+	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var seqs []int64
+		b, _ := io.ReadAll(r.Body)
+		json.Unmarshal(b, &seqs)
+		if len(seqs) > 3 {
+			w.WriteHeader(http.StatusRequestEntityTooLarge)
+			return
+		}
+		mu.Lock()
+		sizes = append(sizes, len(seqs))
+		for _, s := range seqs {
+			seen[s]++
+		}
+		mu.Unlock()
+	}))
+	defer rcv.Close()
+	if err := st.CreateQuery(ctx, &store.NamedQuery{Name: "all", Owner: "o", Body: []byte(`{}`)}); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now().Add(-time.Second)
+	addEvents(t, st, 20)
+	svc := subscribe.New(st, subscribe.Config{AllowPrivate: true, ChunkSize: 16, Document: seqDocument, Compile: allEvents})
+	svc.Start(ctx)
+	defer svc.Close()
+	if err := svc.Create(ctx, &store.Subscription{ID: "s", QueryName: "all", Owner: "o", Dest: rcv.URL, Stream: true,
+		InitialRecordTime: start}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		mu.Lock()
+		n := len(seen)
+		mu.Unlock()
+		if n == 20 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of 20 delivered", n)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for s, n := range seen {
+		if n != 1 {
+			t.Errorf("event %d delivered %d times", s, n)
+		}
+	}
+	for _, n := range sizes {
+		if n != 2 { // 16, 8, 4 refused; 2 taken from then on
+			t.Errorf("delivery sizes %v, want 2 each", sizes)
+			break
+		}
+	}
+	got, err := svc.Subscription(ctx, "s")
+	if err != nil || got.Attempts != 0 || got.LastError != "" {
+		t.Errorf("a 413 counted as a failure: %+v %v", got, err)
+	}
+}

@@ -122,7 +122,7 @@ func (w *Watcher) Run(ctx context.Context, q *query.Query, o WatchOptions, out c
 		cutoff := s.now().Add(-s.cfg.VisibilityLag)
 		sent := false
 		for {
-			ch, err := s.next(ctx, "", q, w.owner, p, cutoff)
+			ch, err := s.next(ctx, "", q, w.owner, p, cutoff, s.cfg.ChunkSize)
 			if err != nil {
 				return err
 			}
