@@ -103,11 +103,20 @@ func (a asciiReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// tokens is a source of XML tokens with the meaning of encoding/xml's
+// RawToken: the scanner, or (in the tests, as the reference) encoding/xml.
+type tokens interface {
+	next() (xml.Token, error)
+}
+
 func (p *parser) parse(data []byte) (*elem, error) {
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")) // a UTF-8 byte order mark
-	d := xml.NewDecoder(bytes.NewReader(data))
-	d.Strict = true
-	d.CharsetReader = charsetReader
+	return p.build(&scanner{data: data})
+}
+
+// build makes the element tree of a token stream, enforcing the limits
+// and refusing directives.
+func (p *parser) build(d tokens) (*elem, error) {
 	var (
 		root  *elem
 		cur   *elem
@@ -122,7 +131,7 @@ func (p *parser) parse(data []byte) (*elem, error) {
 		return invalid(where, format, args...)
 	}
 	for {
-		tok, err := d.RawToken()
+		tok, err := d.next()
 		if err == io.EOF {
 			break
 		}
@@ -178,7 +187,7 @@ func (p *parser) parse(data []byte) (*elem, error) {
 				root = e
 			}
 			cur = e
-			if err := p.element(e, t, d); err != nil {
+			if err := p.element(e, t); err != nil {
 				return nil, err
 			}
 			if e.parent == nil && p.onRoot != nil {
@@ -224,11 +233,12 @@ func (p *parser) parse(data []byte) (*elem, error) {
 	return root, nil
 }
 
-// element resolves the namespaces of a start element. The decoder is used
-// through RawToken so that directives are seen before anything else is
-// interpreted; prefixes are therefore resolved here, against the scope the
-// xmlns attributes of the element and its ancestors build.
-func (p *parser) element(e *elem, t xml.StartElement, d *xml.Decoder) error {
+// element resolves the namespaces of a start element. Tokens are raw (as
+// encoding/xml's RawToken gives them), so that directives are seen before
+// anything else is interpreted; prefixes are therefore resolved here,
+// against the scope the xmlns attributes of the element and its ancestors
+// build.
+func (p *parser) element(e *elem, t xml.StartElement) error {
 	for _, a := range t.Attr {
 		if len(a.Value) > p.lim.MaxTextBytes {
 			return invalid(xpath(e)+"/@"+a.Name.Local, "attribute value longer than %d bytes", p.lim.MaxTextBytes)

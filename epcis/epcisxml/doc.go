@@ -103,8 +103,11 @@
 // gives the event's position (ObjectEvent[1]), its later siblings being
 // unknown yet.
 //
-// Hostile input: encoding/xml runs in strict mode through RawToken, so any
-// DOCTYPE with declarations or an external identifier, and any ENTITY
+// XML is read by the package's own tokenizer (decode_scan.go), which
+// gives the tokens encoding/xml's RawToken gives in strict mode, about
+// three times faster; the tests hold it to encoding/xml on every XML file
+// of the GS1 folder and in a differential fuzz test. It knows no DTD:
+// any DOCTYPE with declarations or an external identifier, and any ENTITY
 // directive, is refused before anything could be expanded or fetched
 // (billion laughs and external entities are a 400, never a hang); Limits
 // bound nesting depth, element count, text and attribute size and
