@@ -68,7 +68,7 @@ type Subscription struct {
 	InitialRecordTime time.Time
 	// EPCFormat and CBVFormat are the GS1-EPC-Format and
 	// GS1-CBV-XML-Format of the subscribing request, applied to every
-	// delivery; empty means identifiers as captured.
+	// delivery; empty means the defaults of query answers.
 	EPCFormat, CBVFormat string
 
 	Progress
