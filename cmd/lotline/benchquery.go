@@ -357,19 +357,21 @@ type queryResult struct {
 
 // queryReport is the whole benchmark's outcome.
 type queryReport struct {
-	Events       int           `json:"events"`
-	Seed         uint64        `json:"seed"`
-	Loaded       bool          `json:"loaded"` // false with --reuse
-	LoadSeconds  float64       `json:"loadSeconds,omitempty"`
-	LoadFailed   int           `json:"loadFailedJobs,omitempty"`
-	DBBytes      int64         `json:"dbBytes"`
-	WALBytes     int64         `json:"walBytes"`
-	PeakLoadRSS  int64         `json:"peakLoadRSS,omitempty"`
-	RSSAfterLoad int64         `json:"rssAfterLoad"`
-	PeakQueryRSS int64         `json:"peakQueryRSS"`
-	PerPage      int           `json:"perPage"`
-	GOMAXPROCS   int           `json:"gomaxprocs"`
-	Queries      []queryResult `json:"queries"`
+	Events       int     `json:"events"`
+	Seed         uint64  `json:"seed"`
+	Loaded       bool    `json:"loaded"` // false with --reuse
+	LoadSeconds  float64 `json:"loadSeconds,omitempty"`
+	LoadFailed   int     `json:"loadFailedJobs,omitempty"`
+	DBBytes      int64   `json:"dbBytes"`
+	WALBytes     int64   `json:"walBytes"`
+	PeakLoadRSS  int64   `json:"peakLoadRSS,omitempty"`
+	RSSAfterLoad int64   `json:"rssAfterLoad"`
+	// SettleSeconds is the wait for the term index compaction.
+	SettleSeconds float64       `json:"settleSeconds"`
+	PeakQueryRSS  int64         `json:"peakQueryRSS"`
+	PerPage       int           `json:"perPage"`
+	GOMAXPROCS    int           `json:"gomaxprocs"`
+	Queries       []queryResult `json:"queries"`
 }
 
 func runBenchQuery(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -435,6 +437,9 @@ func runBenchQuery(ctx context.Context, args []string, stdout, stderr io.Writer)
 		}
 	}
 	rep.Events, rep.Seed = samples.Events, samples.Seed
+	if rep.SettleSeconds, err = settleSeconds(ctx, srv); err != nil {
+		return err
+	}
 	runtime.GC()
 	rep.RSSAfterLoad = procStatusBytes("VmRSS")
 	rep.DBBytes, rep.WALBytes = dbSize(dir)
@@ -452,6 +457,7 @@ func runBenchQuery(ctx context.Context, args []string, stdout, stderr io.Writer)
 	}
 	fmt.Fprintf(stdout, "RSS:          %s %s and a GC (VmRSS)\n", mb(rep.RSSAfterLoad), after)
 	fmt.Fprintf(stdout, "database:     %s on disk (%s, of which WAL %s)\n", mb(rep.DBBytes+rep.WALBytes), dbPath, mb(rep.WALBytes))
+	settleLine(stdout, rep.SettleSeconds)
 	fmt.Fprintf(stdout, "event span:   %s to %s\n", samples.First.Format(time.DateOnly), samples.Last.Format(time.DateOnly))
 
 	var stopProfile func() error

@@ -133,18 +133,20 @@ type traceResult struct {
 
 // traceReport is the whole benchmark's outcome.
 type traceReport struct {
-	Events       int           `json:"events"`
-	Seed         uint64        `json:"seed"`
-	Stages       int           `json:"stages"`
-	Loaded       bool          `json:"loaded"` // false with --reuse
-	LoadSeconds  float64       `json:"loadSeconds,omitempty"`
-	DBBytes      int64         `json:"dbBytes"`
-	WALBytes     int64         `json:"walBytes"`
-	PeakLoadRSS  int64         `json:"peakLoadRSS,omitempty"`
-	RSSAfterLoad int64         `json:"rssAfterLoad"`
-	PeakQueryRSS int64         `json:"peakQueryRSS"`
-	GOMAXPROCS   int           `json:"gomaxprocs"`
-	Queries      []traceResult `json:"queries"`
+	Events       int     `json:"events"`
+	Seed         uint64  `json:"seed"`
+	Stages       int     `json:"stages"`
+	Loaded       bool    `json:"loaded"` // false with --reuse
+	LoadSeconds  float64 `json:"loadSeconds,omitempty"`
+	DBBytes      int64   `json:"dbBytes"`
+	WALBytes     int64   `json:"walBytes"`
+	PeakLoadRSS  int64   `json:"peakLoadRSS,omitempty"`
+	RSSAfterLoad int64   `json:"rssAfterLoad"`
+	// SettleSeconds is the wait for the term index compaction.
+	SettleSeconds float64       `json:"settleSeconds"`
+	PeakQueryRSS  int64         `json:"peakQueryRSS"`
+	GOMAXPROCS    int           `json:"gomaxprocs"`
+	Queries       []traceResult `json:"queries"`
 }
 
 func runBenchTrace(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -220,6 +222,9 @@ func runBenchTrace(ctx context.Context, args []string, stdout, stderr io.Writer)
 		}
 	}
 	rep.Events, rep.Seed, rep.Stages = samples.Events, samples.Seed, samples.Stages
+	if rep.SettleSeconds, err = settleSeconds(ctx, srv); err != nil {
+		return err
+	}
 	runtime.GC()
 	rep.RSSAfterLoad = procStatusBytes("VmRSS")
 	rep.DBBytes, rep.WALBytes = dbSize(dir)
@@ -233,6 +238,7 @@ func runBenchTrace(ctx context.Context, args []string, stdout, stderr io.Writer)
 	}
 	fmt.Fprintf(stdout, "RSS:          %s after loading or opening the store and a GC (VmRSS)\n", mb(rep.RSSAfterLoad))
 	fmt.Fprintf(stdout, "database:     %s on disk (%s, of which WAL %s)\n", mb(rep.DBBytes+rep.WALBytes), dbPath, mb(rep.WALBytes))
+	settleLine(stdout, rep.SettleSeconds)
 	counts := make([]string, len(samples.ByDepth))
 	for d, l := range samples.ByDepth {
 		counts[d] = fmt.Sprintf("%d at depth %d", len(l), d)

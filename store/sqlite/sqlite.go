@@ -49,6 +49,8 @@ type Store struct {
 
 	qmu   sync.Mutex      // guards queue
 	queue []*pendingBatch // batches waiting for the next group commit
+
+	compact compaction // term index compaction when idle (compact.go)
 }
 
 var _ store.Store = (*Store)(nil)
@@ -139,6 +141,7 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 		s.lastRecord = time.Unix(0, last.Int64).UTC()
 	}
 	s.lastSeq = lastSeq.Int64
+	s.startCompactor()
 	return s, nil
 }
 
@@ -147,6 +150,7 @@ func (s *Store) Path() string { return s.path }
 
 // Close closes the database.
 func (s *Store) Close() error {
+	s.stopCompactor()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
@@ -266,6 +270,7 @@ func (s *Store) writeGroup(group []*pendingBatch) {
 		return
 	}
 	s.lastRecord = rt
+	s.compact.lastWrite.Store(time.Now().UnixNano())
 	prevSeq := s.lastSeq
 	var stored []committedEvent
 	for _, p := range group {
