@@ -21,10 +21,11 @@ type Decoded struct {
 	// is EPCIS 2.0 either way.
 	Version string
 
-	data  []byte
-	lim   Limits
-	once  sync.Once
-	paths map[string]string
+	data []byte
+	lim  Limits
+	once sync.Once
+	mu   sync.Mutex
+	conv *converter // the second decoding, recording locations
 }
 
 // Decode reads an EPCIS 2.0 or 1.2 XML document (or one bare event) into
@@ -49,24 +50,46 @@ func Decode(data []byte, lim Limits) (*Decoded, error) {
 // /EPCISDocument/EPCISBody/EventList/ObjectEvent[4]/epcList/epc[2]. A
 // pointer to a value the XML did not hold (or to a part of one) falls back
 // to its nearest ancestor that has a location. The table is built on the
-// first call, by decoding the source again, so Decode pays nothing for it.
+// first call, by decoding the source again, so Decode pays nothing for it;
+// each event's part of it is built when a pointer into the event is first
+// asked for. XPath is safe for concurrent use.
 func (d *Decoded) XPath(pointer string) string {
 	d.once.Do(func() {
-		c, err := run(d.data, d.lim, true)
-		if err == nil {
-			d.paths = c.paths
+		if c, err := run(d.data, d.lim, true); err == nil {
+			d.conv = c
 		}
 	})
+	c := d.conv
+	if c == nil {
+		return ""
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if rest, ok := strings.CutPrefix(pointer, c.listPtr+"/"); ok && c.listPtr != "" {
+		n, _, _ := strings.Cut(rest, "/")
+		if i, err := strconv.Atoi(n); err == nil && i >= 0 && i < len(c.lazy) && !c.lazy[i].done {
+			le := &c.lazy[i]
+			le.done = true
+			c.event(le.e, le.typ, le.ptr) // records its locations; it decoded before
+		}
+	}
 	for p := pointer; ; {
-		if x, ok := d.paths[p]; ok {
+		if x, ok := c.paths[p]; ok {
 			return x
 		}
 		i := strings.LastIndexByte(p, '/')
 		if i < 0 {
-			return d.paths[""]
+			return c.paths[""]
 		}
 		p = p[:i]
 	}
+}
+
+// lazyEvent is an event whose locations are recorded only when asked for.
+type lazyEvent struct {
+	e        *elem
+	typ, ptr string
+	done     bool
 }
 
 func run(data []byte, lim Limits, record bool) (*converter, error) {
@@ -97,6 +120,7 @@ type converter struct {
 	v12      bool
 	record   bool
 	paths    map[string]string // JSON pointer -> XPath, when recording
+	lazy     []lazyEvent       // the events of the list, when recording
 	xpaths   map[*elem]string
 	siblings map[*elem]sibling
 
@@ -110,6 +134,7 @@ type converter struct {
 	rootElem *elem
 	listPtr  string
 	counts   map[*elem]int
+	stream   bool
 }
 
 // begin reads the root's start tag: the version, and whether events are
@@ -134,13 +159,11 @@ func (c *converter) begin(e *elem) error {
 	default:
 		return nil // a bare event, or no EPCIS document (top says so)
 	}
-	if c.record {
-		// The XPath table is built once the whole tree is read, so that
-		// positions among siblings are final.
-		return nil
-	}
 	c.rootElem = e
 	c.counts = map[*elem]int{}
+	// The XPath table is built once the whole tree is read, so that
+	// positions among siblings are final.
+	c.stream = !c.record
 	return nil
 }
 
@@ -161,7 +184,7 @@ func (c *converter) isEventList(l *elem) bool {
 // elements; eventList later collects the mapped events in order. Other
 // children of the event list are refused at once.
 func (c *converter) ended(e *elem) error {
-	if c.rootElem == nil || e.parent == nil {
+	if !c.stream || e.parent == nil {
 		return nil
 	}
 	p := e.parent
@@ -693,6 +716,14 @@ func (c *converter) eventList(e *elem, ptr string) ([]any, error) {
 	add := func(k *elem, typ string) error {
 		if k.value != nil { // mapped when it ended
 			events = append(events, k.value)
+			return nil
+		}
+		if c.record && c.isEventList(e) {
+			// XPath records an event's locations when asked for it.
+			p := c.subi(ptr, len(events))
+			c.at(p, k)
+			c.lazy = append(c.lazy, lazyEvent{e: k, typ: typ, ptr: p})
+			events = append(events, nil)
 			return nil
 		}
 		ev, err := c.event(k, typ, c.subi(ptr, len(events)))

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/lotline/lotline/epcis"
@@ -228,11 +229,18 @@ func TestXPath(t *testing.T) {
 		{"/epcisBody/eventList/0/epcList/7", "/EPCISDocument/EPCISBody/EventList/ObjectEvent[1]"},
 		{"/nothing/here", "/EPCISDocument"},
 	}
+	// XPath is safe for concurrent use: the lookups run at once.
+	var wg sync.WaitGroup
 	for _, tc := range tests {
-		if got := d.XPath(tc.pointer); got != tc.want {
-			t.Errorf("XPath(%q) = %q, want %q", tc.pointer, got, tc.want)
-		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if got := d.XPath(tc.pointer); got != tc.want {
+				t.Errorf("XPath(%q) = %q, want %q", tc.pointer, got, tc.want)
+			}
+		}()
 	}
+	wg.Wait()
 }
 
 // TestErrorLocations: a refusal names the element at fault. Events are
