@@ -101,14 +101,15 @@ func (s *Store) CountValues(ctx context.Context, p store.ValuePage) (int, error)
 
 // valueRange is the condition selecting p's values (Limit aside).
 func valueRange(p store.ValuePage) (string, []any) {
+	// One lower bound, so that SQLite seeks to it rather than scanning
+	// from the looser one.
 	where, args := `kind = ? AND value > ?`, []any{string(p.Kind), p.After}
-	if p.Prefix != "" {
-		where += ` AND value >= ?`
-		args = append(args, p.Prefix)
-		if end := store.PrefixEnd(p.Prefix); end != "" {
-			where += ` AND value < ?`
-			args = append(args, end)
-		}
+	if p.Prefix != "" && p.After < p.Prefix {
+		where, args = `kind = ? AND value >= ?`, []any{string(p.Kind), p.Prefix}
+	}
+	if end := store.PrefixEnd(p.Prefix); p.Prefix != "" && end != "" {
+		where += ` AND value < ?`
+		args = append(args, end)
 	}
 	return where, args
 }
