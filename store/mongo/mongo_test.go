@@ -47,6 +47,13 @@ func TestContract(t *testing.T) {
 	})
 }
 
+func TestKeyContract(t *testing.T) {
+	uri := sharedURI(t)
+	storetest.RunKeys(t, func(t *testing.T) storetest.KeyBackend {
+		return openStore(t, withDB(t, uri))
+	})
+}
+
 func TestSubscriptionContract(t *testing.T) {
 	uri := sharedURI(t)
 	storetest.RunSubscriptions(t, func(t *testing.T) storetest.SubscriptionBackend {

@@ -35,3 +35,14 @@ func TestSubscriptionContract(t *testing.T) {
 		return s
 	})
 }
+
+// TestKeyContract runs the API key contract on SQLite.
+func TestKeyContract(t *testing.T) {
+	storetest.RunKeys(t, func(t *testing.T) storetest.KeyBackend {
+		s, err := sqlitestore.Open(context.Background(), t.TempDir())
+		if err != nil {
+			t.Fatalf("sqlitestore.Open: %v", err)
+		}
+		return s
+	})
+}
