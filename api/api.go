@@ -22,6 +22,7 @@ import (
 
 	"github.com/lotline/lotline/capture"
 	"github.com/lotline/lotline/epcis"
+	"github.com/lotline/lotline/epcis/epcisxml"
 	"github.com/lotline/lotline/gs1"
 	"github.com/lotline/lotline/query/engine"
 	"github.com/lotline/lotline/store"
@@ -43,6 +44,9 @@ type Config struct {
 	MaxEventBytes int64
 	// JSON bounds nesting, strings and lists of request documents.
 	JSON epcis.JSONLimits
+	// XML bounds depth, elements, text and attributes of XML request
+	// documents (zero fields: epcisxml.DefaultLimits).
+	XML epcisxml.Limits
 	// Owner is the party recorded on captured data in open single-party
 	// mode.
 	Owner string
@@ -262,9 +266,9 @@ func (s *Server) gs1Headers(next echo.HandlerFunc) echo.HandlerFunc {
 			return err
 		}
 		if accept := c.Request().Header.Get("Accept"); !isOpsPath(c.Path()) && !acceptsJSON(accept) &&
-			!(c.Path() == recallPath && acceptsCSV(accept)) {
+			!(c.Path() == recallPath && acceptsCSV(accept)) && !(answersXML(c.Path()) && acceptsXML(accept)) {
 			return &epcis.Error{Kind: epcis.KindNotAcceptable, Param: "Accept", EventIndex: -1,
-				Message: "this server answers in application/ld+json, application/json or application/problem+json"}
+				Message: "this resource answers in application/ld+json, application/json or application/problem+json" + xmlNote(c.Path())}
 		}
 		if err := checkVersion("GS1-CBV-Version", rh.Get("GS1-CBV-Version"), rh.Get("GS1-CBV-Min"), rh.Get("GS1-CBV-Max"), CBVVersion); err != nil {
 			return err

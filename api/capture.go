@@ -30,6 +30,17 @@ func (s *Server) readJSON(c echo.Context, limit int64) (any, error) {
 		return nil, &epcis.Error{Kind: epcis.KindUnsupportedMediaType, Param: "Content-Type", EventIndex: -1,
 			Message: fmt.Sprintf("content type %q is not supported; send application/ld+json or application/json", req.Header.Get(echo.HeaderContentType))}
 	}
+	data, err := s.readBody(c, limit)
+	if err != nil {
+		return nil, err
+	}
+	return epcis.DecodeJSON(data, s.cfg.JSON)
+}
+
+// readBody reads a request body of at most limit bytes, gzip-decompressed
+// when Content-Encoding says so (the decompressed size is bounded too).
+func (s *Server) readBody(c echo.Context, limit int64) ([]byte, error) {
+	req := c.Request()
 	if req.ContentLength > limit {
 		return nil, epcis.Errorf(epcis.KindCaptureLimitExceeded, "the request body is larger than %d bytes", limit)
 	}
@@ -68,7 +79,7 @@ func (s *Server) readJSON(c echo.Context, limit int64) (any, error) {
 	if buf.Len() == 0 {
 		return nil, epcis.Invalid("", "the request body is empty")
 	}
-	return epcis.DecodeJSON(buf.Bytes(), s.cfg.JSON)
+	return buf.Bytes(), nil
 }
 
 func behaviourOf(c echo.Context) string {
@@ -89,14 +100,15 @@ func (s *Server) postCapture(c echo.Context) error {
 	case <-c.Request().Context().Done():
 		return epcis.Errorf(epcis.KindUnavailable, "the request ended while waiting for a capture slot")
 	}
-	doc, err := s.readJSON(c, s.cfg.MaxBodyBytes)
+	doc, xd, err := s.readDocument(c, s.cfg.MaxBodyBytes)
 	if err != nil {
 		return err
 	}
 	p, err := s.cap.Prepare(doc, behaviourOf(c), s.owner(c))
 	if err != nil {
-		return err
+		return xmlLocate(err, xd)
 	}
+	xmlLocate(p.Errors, xd)
 	job, err := s.cap.Submit(c.Request().Context(), p, s.owner(c))
 	if err != nil {
 		return err
@@ -135,7 +147,7 @@ func viewJob(j *store.Job) jobView {
 // getJob is GET /capture/{captureID}.
 func (s *Server) getJob(c echo.Context) error {
 	if j, ok := s.cap.RunningJob(c.Param("captureID")); ok && j.Owner == s.owner(c) {
-		return c.JSON(http.StatusOK, viewJob(j))
+		return s.writeJob(c, j)
 	}
 	j, err := s.st.Job(c.Request().Context(), c.Param("captureID"))
 	if errors.Is(err, store.ErrNotFound) || (err == nil && j.Owner != s.owner(c)) {
@@ -144,7 +156,7 @@ func (s *Server) getJob(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, viewJob(j))
+	return s.writeJob(c, j)
 }
 
 const pageTokenTTL = 24 * time.Hour
@@ -209,13 +221,16 @@ func (s *Server) perPage(c echo.Context) (int, error) {
 
 // postEvent is POST /events: capture one event synchronously.
 func (s *Server) postEvent(c echo.Context) error {
-	v, err := s.readJSON(c, s.cfg.MaxEventBytes)
+	v, xd, err := s.readDocument(c, s.cfg.MaxEventBytes)
 	if err != nil {
+		return err
+	}
+	if err := bareEvent(xd); err != nil {
 		return err
 	}
 	ev, err := s.cap.CaptureEvent(c.Request().Context(), v, s.owner(c))
 	if err != nil {
-		return err
+		return xmlLocate(err, xd)
 	}
 	c.Response().Header().Set(echo.HeaderLocation, "/events/"+url.PathEscape(ev.EventID))
 	return c.NoContent(http.StatusCreated)
@@ -262,7 +277,14 @@ func (s *Server) writeEvents(c echo.Context, evs []*store.Event) error {
 	if err != nil {
 		return err
 	}
-	b, err := appendQueryDocument(nil, evs, time.Now(), tr)
+	ct := "application/ld+json"
+	var b []byte
+	if prefersXML(c.Request().Header.Get("Accept")) {
+		ct = echo.MIMEApplicationXMLCharsetUTF8
+		b, err = appendQueryDocumentXML(nil, evs, time.Now(), tr)
+	} else {
+		b, err = appendQueryDocument(nil, evs, time.Now(), tr)
+	}
 	if err != nil {
 		return err
 	}
@@ -274,5 +296,5 @@ func (s *Server) writeEvents(c echo.Context, evs []*store.Event) error {
 		// company prefix length is unknown (see --gcp-lengths).
 		h.Set("Lotline-Untranslated-EPCs", strconv.Itoa(tr.Untranslated))
 	}
-	return c.Blob(http.StatusOK, "application/ld+json", b)
+	return c.Blob(http.StatusOK, ct, b)
 }

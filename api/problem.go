@@ -78,6 +78,16 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if p.Status == http.StatusRequestEntityTooLarge && isCapturePath(c.Path()) {
 		s.captureLimitHeaders(c.Response().Header())
 	}
+	if prefersXML(req.Header.Get("Accept")) {
+		c.Response().Header().Set(echo.HeaderContentType, "application/problem+xml")
+		c.Response().WriteHeader(p.Status)
+		if req.Method != http.MethodHead {
+			if _, werr := c.Response().Write(problemXML(p)); werr != nil {
+				s.log.Debug("write problem", "err", werr)
+			}
+		}
+		return
+	}
 	body, merr := json.Marshal(p)
 	if merr != nil {
 		s.log.Error("encode problem", "err", merr)

@@ -381,7 +381,7 @@ func TestQueryEvents(t *testing.T) {
 			if got := eventIDs(t, s.do(t, "GET", "/events?maxEventCount=12&EQ_bizStep=shipping", nil)); len(got) != 12 {
 				t.Errorf("maxEventCount=12 of 12: %d events", len(got))
 			}
-			wantProblem(t, s.do(t, "GET", "/events", nil, "Accept", "application/xml"), 406, "NotAcceptableException", "Accept")
+			wantProblem(t, s.do(t, "GET", "/events", nil, "Accept", "text/html"), 406, "NotAcceptableException", "Accept")
 			wantProblem(t, s.do(t, "GET", "/events", nil, "GS1-EPCIS-Version", "1.2"), 406, "NotAcceptableException", "GS1-EPCIS-Version")
 		})
 	})
