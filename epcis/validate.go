@@ -1,6 +1,7 @@
 package epcis
 
 import (
+	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
@@ -250,6 +251,21 @@ func (v *validator) sensors(list any) {
 			if t := str(rep["type"]); t != "" {
 				v.cbvValue(rp+"/type", cbv.MeasurementType, t)
 			}
+			// An attribute given for the whole element and again for one
+			// report must say the same thing (draft TCR-53 step 29 refuses
+			// the attribute at both levels; GS1's own examples repeat equal
+			// values, which stay accepted).
+			for _, k := range sharedSensorAttrs {
+				mv, inMeta := meta[k]
+				rv, inRep := rep[k]
+				if inMeta && inRep && fmt.Sprint(mv) != fmt.Sprint(rv) {
+					v.add(rp+"/"+k, "%s is %v here but %v in sensorMetadata; give it once, or the same in both", k, rv, mv)
+				}
+			}
 		}
 	}
 }
+
+// sharedSensorAttrs are the inline attributes both sensorMetadata and
+// sensorReport may carry.
+var sharedSensorAttrs = []string{"deviceID", "deviceMetadata", "rawData", "dataProcessingMethod"}

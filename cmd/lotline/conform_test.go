@@ -27,11 +27,7 @@ import (
 // kit and `lotline conform` report them as failures); it keeps CI green
 // while the deviations wait for their fix, and fails when a listed case
 // starts passing, so that the list never hides a fixed deviation.
-var knownDeviations = map[string]string{
-	"CAP-020": "TCR-53 step 29: a sensorElement naming different deviceIDs in sensorMetadata and a sensorReport is accepted; " +
-		"the draft requirement says capture does not accept it (a check in epcis/validate.go sensors(); GS1's " +
-		"WithFullCombinationOfFields examples repeat the same value in both places, so only differing values can be refused)",
-}
+var knownDeviations = map[string]string{}
 
 // startConformServer starts Lotline with the serve flags on port 0 and
 // returns its base URL.
