@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/lotline/lotline/auth"
 	"github.com/lotline/lotline/capture"
 	"github.com/lotline/lotline/epcis"
 	"github.com/lotline/lotline/epcis/epcisxml"
@@ -73,6 +74,10 @@ type Config struct {
 	// Subscriptions serves webhook subscriptions and WebSocket streams
 	// (see NewSubscriptions); nil answers them with 503.
 	Subscriptions *subscribe.Service
+	// Auth, when set, authenticates callers once it requires credentials
+	// (see api/auth.go); nil is open single-party mode, everything owned
+	// by Owner.
+	Auth *auth.Authenticator
 }
 
 // DefaultConfig holds the limits documented in docs/server.md.
@@ -143,7 +148,7 @@ func New(cfg Config, st store.Store, cs *capture.Service, log *slog.Logger, reg 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
-	e.Use(s.requestID, s.recover, s.observe, s.gs1Headers)
+	e.Use(s.requestID, s.recover, s.observe, s.gs1Headers, s.authenticate)
 	s.routes(e)
 	s.echo = e
 	return s

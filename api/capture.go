@@ -90,8 +90,6 @@ func behaviourOf(c echo.Context) string {
 	return b
 }
 
-func (s *Server) owner(c echo.Context) string { return s.cfg.Owner }
-
 // postCapture is POST /capture: validate the document, record a job, 202.
 func (s *Server) postCapture(c echo.Context) error {
 	select {
@@ -244,6 +242,12 @@ func (s *Server) getEvent(c echo.Context) error {
 		return &epcis.Error{Kind: epcis.KindValidation, Param: "eventID", EventIndex: -1, Message: "the eventID is not correctly escaped"}
 	}
 	evs, err := s.st.EventsByID(c.Request().Context(), id)
+	if err == nil {
+		// Another party's event is answered exactly like an unknown one.
+		if evs = s.visibleEvents(c, evs); len(evs) == 0 {
+			err = store.ErrNotFound
+		}
+	}
 	if errors.Is(err, store.ErrNotFound) {
 		return epcis.Errorf(epcis.KindNoSuchResource, "no event %q", id)
 	}

@@ -122,10 +122,6 @@ func (s *Server) serveQuery(c echo.Context, fixed url.Values, ns map[string]stri
 	return s.writeEvents(c, page.Events)
 }
 
-// visibleOwners returns the parties whose events the caller may see; nil
-// means all. In open single-party mode everything stored is visible.
-func (s *Server) visibleOwners(c echo.Context) []string { return nil }
-
 func paramError(name, format string, args ...any) *epcis.Error {
 	e := epcis.Errorf(epcis.KindQueryParameter, format, args...)
 	e.Param = name
