@@ -42,6 +42,7 @@ const usage = `Lotline: a GS1 EPCIS 2.0 repository.
 Usage:
   lotline serve [flags]        start the server (lotline serve -h for flags)
   lotline demo [flags]         start a server on a temporary store loaded with the demo scenario
+  lotline keys create|list|revoke  manage API keys (lotline keys for details)
   lotline hash FILE...         print the CBV 2.0 event hash of every event in EPCIS documents
   lotline validate FILE...     validate EPCIS JSON-LD documents as capture would
   lotline trace [flags] LOT    print a lot's genealogy from a running server (tree, --json, --csv)
@@ -66,6 +67,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runServe(ctx, args[1:], getenv, stdout, stderr)
 	case "demo":
 		return runDemo(ctx, args[1:], getenv, stdout, stderr)
+	case "keys":
+		return runKeys(ctx, args[1:], getenv, stdout, stderr)
 	case "hash":
 		return runHash(args[1:], stdout)
 	case "validate":

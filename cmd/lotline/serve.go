@@ -54,6 +54,9 @@ type serveConfig struct {
 	// AllowPrivateWebhooks lets webhook subscriptions reach loopback,
 	// private and link-local addresses.
 	AllowPrivateWebhooks bool
+	// Authentication (see keys_auth.go and docs/security.md).
+	JWTKeys, JWTIssuer, JWTAudience, JWTPartyClaim string
+	InsecureNoAuth                                 bool
 }
 
 // flagSpec binds one setting to its flag, its environment variable and its
@@ -83,6 +86,11 @@ func serveFlags() []flagSpec {
 		{"write-timeout", "LOTLINE_WRITE_TIMEOUT", "longest time to write one response", "2m"},
 		{"demo", "LOTLINE_DEMO", "true: when the store holds no event, load the contract-manufacturing demo scenario at start", "false"},
 		{"allow-private-webhooks", "LOTLINE_ALLOW_PRIVATE_WEBHOOKS", "true: webhook subscriptions may deliver to loopback, private and link-local addresses (never to cloud metadata addresses)", "false"},
+		{"jwt-keys", "LOTLINE_JWT_KEYS", "file of public keys (JWKS JSON or PEM; RS256, ES256, EdDSA) that verify bearer JWTs; needs --jwt-issuer", ""},
+		{"jwt-issuer", "LOTLINE_JWT_ISSUER", "required iss claim of bearer JWTs", ""},
+		{"jwt-audience", "LOTLINE_JWT_AUDIENCE", "required aud claim of bearer JWTs (recommended)", ""},
+		{"jwt-party-claim", "LOTLINE_JWT_PARTY_CLAIM", "JWT claim holding the caller's party (a GLN)", "sub"},
+		{"insecure-no-auth", "LOTLINE_INSECURE_NO_AUTH", "true: listen on a non-loopback address although no API key or JWT issuer is configured (anyone who reaches the port reads and writes everything)", "false"},
 	}
 }
 
@@ -153,6 +161,12 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (*s
 		errs = append(errs, fmt.Errorf("--allow-private-webhooks: %q is not true or false", *vals["allow-private-webhooks"]))
 	}
 	c.AllowPrivateWebhooks = apw
+	c.JWTKeys, c.JWTIssuer, c.JWTAudience, c.JWTPartyClaim = *vals["jwt-keys"], *vals["jwt-issuer"], *vals["jwt-audience"], *vals["jwt-party-claim"]
+	noAuth, err := strconv.ParseBool(*vals["insecure-no-auth"])
+	if err != nil {
+		errs = append(errs, fmt.Errorf("--insecure-no-auth: %q is not true or false", *vals["insecure-no-auth"]))
+	}
+	c.InsecureNoAuth = noAuth
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		errs = append(errs, fmt.Errorf("--addr: %v", err))
 	}
@@ -312,6 +326,10 @@ func startServer(ctx context.Context, c *serveConfig, log *slog.Logger) (*server
 	if err != nil {
 		return fail(err)
 	}
+	authn, err := serveAuth(ctx, c, st.Store, log)
+	if err != nil {
+		return fail(err)
+	}
 	sv, err := schemas.Compile()
 	if err != nil {
 		return fail(err)
@@ -341,7 +359,7 @@ func startServer(ctx context.Context, c *serveConfig, log *slog.Logger) (*server
 		lag = 5 * time.Second
 	}
 	subs, err := api.NewSubscriptions(st.Store, subscribe.Config{AllowPrivate: c.AllowPrivateWebhooks, VisibilityLag: lag,
-		SharedStore: st.shared, Engine: eng, Log: log}, prefixes)
+		SharedStore: st.shared, Engine: eng, Log: log, Owners: api.OwnersVisibleTo("")}, prefixes)
 	if err != nil {
 		return fail(err)
 	}
@@ -369,7 +387,7 @@ func startServer(ctx context.Context, c *serveConfig, log *slog.Logger) (*server
 	}
 	h := api.New(api.Config{MaxBodyBytes: c.MaxBodyBytes, MaxEventBytes: c.MaxEventBytes, CaptureSlots: c.CaptureSlots,
 		MaxPerPage: c.MaxPerPage, Engine: eng, Vendor: "lotline/" + version, TokenSecret: secret, Ready: st.ready, Prefixes: prefixes,
-		Subscriptions: subs}, st, cs, log, reg)
+		Subscriptions: subs, Auth: authn}, st, cs, log, reg)
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
 		subs.Close()
