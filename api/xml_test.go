@@ -478,3 +478,29 @@ func TestXMLQueryAnswers(t *testing.T) {
 		}
 	})
 }
+
+// TestXMLMasterData: master data in an XML document's header is stored as
+// a JSON-LD document's is: a location hierarchy defined there serves
+// WD_bizLocation at once.
+func TestXMLMasterData(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *testServer) {
+		doc := `<epcis:EPCISDocument xmlns:epcis="urn:epcglobal:epcis:xsd:2" schemaVersion="2.0" creationDate="2024-03-01T10:00:00Z">` +
+			`<EPCISHeader><extension><EPCISMasterData><VocabularyList><Vocabulary type="urn:epcglobal:epcis:vtype:BusinessLocation"><VocabularyElementList>` +
+			`<VocabularyElement id="urn:epc:id:sgln:4012345.00000.0"><attribute id="urn:epcglobal:cbv:mda#name">Plant</attribute>` +
+			`<children><id>urn:epc:id:sgln:4012345.00002.0</id></children></VocabularyElement>` +
+			`</VocabularyElementList></Vocabulary></VocabularyList></EPCISMasterData></extension></EPCISHeader><EPCISBody><EventList>` +
+			`<ObjectEvent><eventTime>2024-03-01T09:00:00Z</eventTime><eventTimeZoneOffset>+00:00</eventTimeZoneOffset>` +
+			`<epcList><epc>urn:epc:id:sgtin:4012345.011111.1</epc></epcList><action>OBSERVE</action>` +
+			`<bizLocation><id>urn:epc:id:sgln:4012345.00002.0</id></bizLocation></ObjectEvent>` + xmlDocEnd
+		r := postXML(t, s, "/capture", []byte(doc))
+		if r.status != http.StatusAccepted {
+			t.Fatalf("capture: %d %s", r.status, r.body)
+		}
+		if job := s.waitJob(t, r.header.Get("Location")); job["success"] != true {
+			t.Fatalf("job %v", job)
+		}
+		if _, ids := answerHashes(t, s, "/events?WD_bizLocation=urn:epc:id:sgln:4012345.00000.0", "application/json"); len(ids) != 1 {
+			t.Errorf("WD_bizLocation of the parent: %d events, want 1", len(ids))
+		}
+	})
+}
