@@ -45,6 +45,7 @@ Usage:
   lotline keys create|list|revoke  manage API keys (lotline keys for details)
   lotline hash FILE...         print the CBV 2.0 event hash of every event in EPCIS documents
   lotline validate FILE...     validate EPCIS JSON-LD documents as capture would
+  lotline convert FILE -o OUT  convert an EPCIS document between JSON-LD and XML (--to xml|json)
   lotline trace [flags] LOT    print a lot's genealogy from a running server (tree, --json, --csv)
   lotline conform --url URL    run the EPCIS 2.0 conformance kit against a server
   lotline bench capture [flags] measure capture throughput end to end
@@ -73,6 +74,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runHash(args[1:], stdout)
 	case "validate":
 		return runValidate(args[1:], stdout)
+	case "convert":
+		return runConvert(args[1:], stdin, stdout, stderr)
 	case "trace":
 		return runTrace(ctx, args[1:], getenv, stdout, stderr)
 	case "conform":
