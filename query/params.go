@@ -389,9 +389,9 @@ type ParseOptions struct {
 }
 
 // Parse reads SimpleEventQuery parameters from a URL query. Values are
-// pipe-delimited where the standard allows several; a parameter repeated
-// in the query is read as if its values were joined with '|' (more
-// alternatives for a list parameter, an error for a single-valued one). An unknown or malformed parameter is an *epcis.Error
+// pipe-delimited where the standard allows several; a parameter given
+// twice is an error, as the standard's QueryParameterException says. An
+// unknown or malformed parameter is an *epcis.Error
 // of kind KindQueryParameter whose Param names it; parameters are checked
 // in name order, so the same query always reports the same one.
 func Parse(v url.Values, opts ParseOptions) (*Query, error) {
@@ -412,7 +412,12 @@ func Parse(v url.Values, opts ParseOptions) (*Query, error) {
 			return nil, paramErr("", "a parameter has no name")
 		}
 		vals := v[name]
-		p.repeated = len(vals) > 1
+		if len(vals) > 1 {
+			// The standard's QueryParameterException covers "two or more
+			// query parameters with the same name"; several values of one
+			// parameter are one pipe-separated list.
+			return nil, paramErr(name, "is given %d times; give several values as one pipe-separated list", len(vals))
+		}
 		if err := p.param(name, strings.Join(vals, "|")); err != nil {
 			return nil, err
 		}

@@ -112,7 +112,7 @@ func TestParseBothSpellings(t *testing.T) {
 
 func TestParseValues(t *testing.T) {
 	q, err := Parse(url.Values{
-		"EQ_bizStep":              {"shipping|urn:epcglobal:cbv:bizstep:receiving", "urn:example:step"},
+		"EQ_bizStep":              {"shipping|urn:epcglobal:cbv:bizstep:receiving|urn:example:step"},
 		"EQ_readPoint":            {"urn:epc:id:sgln:4012345.00001.0"},
 		"MATCH_epc":               {"urn:epc:idpat:sgtin:4012345.011111.*|https://id.gs1.org/01/04012345111118/21/1"},
 		"GE_eventTime":            {"2024-01-01T00:00:00 01:00"}, // '+' lost to form decoding

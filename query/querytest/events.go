@@ -498,7 +498,17 @@ func (g *Gen) sensors() []any {
 		}
 		var reps []any
 		for range 1 + g.intn(3) {
-			reps = append(reps, g.report())
+			r := g.report()
+			// An attribute at both levels must agree (capture refuses
+			// otherwise): a report repeats the metadata's value.
+			if md, ok := el["sensorMetadata"].(map[string]any); ok {
+				for _, k := range []string{"deviceID", "dataProcessingMethod", "deviceMetadata", "rawData"} {
+					if v, both := md[k]; both && r[k] != nil {
+						r[k] = v
+					}
+				}
+			}
+			reps = append(reps, r)
 		}
 		el["sensorReport"] = reps
 		if g.chance(0.4) {
