@@ -167,6 +167,39 @@ func TestProceedStoresValidEvents(t *testing.T) {
 	})
 }
 
+// queryDocument wraps events in an EPCISQueryDocument, as another
+// repository's answer would come.
+func queryDocument(events ...string) []byte {
+	return []byte(`{` + ctxPrefix + `,"type":"EPCISQueryDocument","schemaVersion":"2.0","creationDate":"2024-03-01T10:00:00Z",` +
+		`"epcisBody":{"queryResults":{"queryName":"SimpleEventQuery","resultsBody":{"eventList":[` + strings.Join(events, ",") + `]}}}}`)
+}
+
+// TestCaptureQueryDocument: POST /capture takes an EPCISQueryDocument too
+// (the OpenAPI: "should support both"), and its errors point into it.
+func TestCaptureQueryDocument(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *testServer) {
+		job := s.capture(t, queryDocument(objectEvent("urn:uuid:2b9e5b8a-7b4a-4d2e-9a53-0000000000e1", "1")))
+		if job["success"] != true || job["storedCount"] != 1.0 {
+			t.Fatalf("job %v", job)
+		}
+		if r := s.do(t, "GET", "/events/"+url.PathEscape("urn:uuid:2b9e5b8a-7b4a-4d2e-9a53-0000000000e1"), nil); r.status != http.StatusOK {
+			t.Errorf("event of a captured query document: %d", r.status)
+		}
+		bad := strings.Replace(objectEvent("urn:uuid:2b9e5b8a-7b4a-4d2e-9a53-0000000000e2", "2"), `"+01:00"`, `"+1:00"`, 1)
+		r := s.do(t, "POST", "/capture", queryDocument(bad))
+		if p := r.json(t); r.status != http.StatusBadRequest ||
+			p["pointer"] != "/epcisBody/queryResults/resultsBody/eventList/0/eventTimeZoneOffset" {
+			t.Errorf("invalid event in a query document: %d %v", r.status, p)
+		}
+		// A duplicate found at storage time points into the query document.
+		job = s.capture(t, queryDocument(objectEvent("urn:uuid:2b9e5b8a-7b4a-4d2e-9a53-0000000000e1", "1")), "GS1-Capture-Error-Behaviour", "proceed")
+		errs, _ := job["errors"].([]any)
+		if len(errs) != 1 || errs[0].(map[string]any)["pointer"] != "/epcisBody/queryResults/resultsBody/eventList/0/eventID" {
+			t.Errorf("duplicate in a query document: %v", job)
+		}
+	})
+}
+
 func TestPostEvent(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, s *testServer) {
 		ev := []byte(`{"@context":["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld",{"ex":"https://ns.example.com/epcis/"}],` +

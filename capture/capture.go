@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
 
@@ -94,6 +95,8 @@ type job struct {
 	rec    *store.Job
 	events []*store.Event
 	index  []int // index in the document of each prepared event
+	// eventList is the JSON pointer of the document's event list.
+	eventList string
 	// masterData is the document header's master data, stored with the
 	// events.
 	masterData []store.VocabularyElement
@@ -217,6 +220,7 @@ type Prepared struct {
 	events     []*store.Event
 	index      []int
 	masterData []store.VocabularyElement
+	eventList  string // JSON pointer of the document's event list
 	// Errors lists the invalid events. In rollback mode a document with
 	// errors is refused as a whole; in proceed mode they are reported in
 	// the job and the valid events stored.
@@ -241,18 +245,22 @@ func (s *Service) Prepare(doc any, behaviour, owner string) (*Prepared, error) {
 		return nil, epcis.Errorf(epcis.KindCaptureLimitExceeded,
 			"the document has %d events; this server captures at most %d per document", len(d.Events), s.cfg.MaxEvents)
 	}
-	perEvent, docErrs := violationErrors(s.schema.Document(doc))
+	check := s.schema.Document
+	if d.EventList == epcis.QueryDocumentEventList {
+		check = s.schema.Instance
+	}
+	perEvent, docErrs := violationErrors(check(doc), d.EventList)
 	if len(docErrs) > 0 {
 		return nil, docErrs
 	}
-	p := &Prepared{Behaviour: behaviour, EventCount: len(d.Events)}
+	p := &Prepared{Behaviour: behaviour, EventCount: len(d.Events), eventList: d.EventList}
 	if d.MasterData != nil {
 		if p.masterData, err = masterData(d.MasterData); err != nil {
 			return nil, err
 		}
 	}
 	for i, m := range d.Events {
-		base := epcis.EventPointer(i)
+		base := d.EventPointer(i)
 		ev, errs := prepareEvent(m, d.Namespaces, base, perEvent[i], owner, s.cfg.Prefixes)
 		if len(errs) > 0 {
 			for _, e := range errs {
@@ -294,7 +302,7 @@ func (s *Service) Submit(ctx context.Context, p *Prepared, owner string) (*store
 	if err := s.st.CreateJob(ctx, rec); err != nil {
 		return nil, fmt.Errorf("capture: create job: %w", err)
 	}
-	j := &job{rec: rec, events: p.events, index: p.index, masterData: p.masterData}
+	j := &job{rec: rec, events: p.events, index: p.index, eventList: p.eventList, masterData: p.masterData}
 	for _, e := range j.events {
 		e.CaptureID = rec.ID
 	}
@@ -360,7 +368,7 @@ func (s *Service) run(ctx context.Context, j *job) {
 			final.Errors = append(final.Errors, store.JobError{
 				Type: epcis.KindResourceAlreadyExists.ExceptionType(), Title: epcis.KindResourceAlreadyExists.Title(),
 				Status: epcis.KindResourceAlreadyExists.Status(), Detail: msg, EventIndex: &idx,
-				Pointer: epcis.EventPointer(idx) + "/eventID",
+				Pointer: j.eventList + "/" + strconv.Itoa(idx) + "/eventID",
 			})
 		}
 		slices.SortStableFunc(final.Errors, func(a, b store.JobError) int {

@@ -111,8 +111,8 @@ func mergeContext(own any, ns map[string]string) any {
 // violationErrors converts schema violations to ValidationExceptions and
 // splits them into those about one event (by index) and those about the
 // document itself.
-func violationErrors(vs []schemas.Violation) (perEvent map[int]epcis.Errors, doc epcis.Errors) {
-	const prefix = "/epcisBody/eventList/"
+func violationErrors(vs []schemas.Violation, eventList string) (perEvent map[int]epcis.Errors, doc epcis.Errors) {
+	prefix := eventList + "/"
 	for _, v := range vs {
 		e := epcis.Invalid(v.Pointer, "%s", v.Message)
 		if rest, ok := strings.CutPrefix(v.Pointer, prefix); ok {

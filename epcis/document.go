@@ -21,6 +21,20 @@ type Document struct {
 	Events []map[string]any
 	// MasterData is epcisHeader.epcisMasterData, if present.
 	MasterData map[string]any
+	// EventList is the JSON pointer of the event list: epcisBody's
+	// eventList, or an EPCISQueryDocument's resultsBody.eventList.
+	EventList string
+}
+
+// The JSON pointers of the event list in the two document types.
+const (
+	DocumentEventList      = "/epcisBody/eventList"
+	QueryDocumentEventList = "/epcisBody/queryResults/resultsBody/eventList"
+)
+
+// EventPointer is the JSON pointer of event i of the document.
+func (d *Document) EventPointer(i int) string {
+	return d.EventList + "/" + strconv.Itoa(i)
 }
 
 // NewDocument reads a decoded EPCISDocument. The caller has validated it
@@ -30,20 +44,29 @@ func NewDocument(v any) (*Document, error) {
 	if !ok {
 		return nil, Invalid("", "an EPCIS document must be a JSON object")
 	}
-	if t := str(m["type"]); t != "EPCISDocument" {
-		return nil, Invalid("/type", "type must be EPCISDocument, not %q", t)
-	}
 	d := &Document{Fields: m, Namespaces: Namespaces(m["@context"])}
 	body, _ := m["epcisBody"].(map[string]any)
+	switch t := str(m["type"]); t {
+	case "EPCISDocument":
+		d.EventList = DocumentEventList
+	case "EPCISQueryDocument":
+		// The REST binding's capture accepts query answers too (one
+		// repository's answer captured by another).
+		d.EventList = QueryDocumentEventList
+		qr, _ := body["queryResults"].(map[string]any)
+		body, _ = qr["resultsBody"].(map[string]any)
+	default:
+		return nil, Invalid("/type", "type must be EPCISDocument or EPCISQueryDocument, not %q", t)
+	}
 	list, ok := body["eventList"].([]any)
 	if !ok {
-		return nil, Invalid("/epcisBody/eventList", "missing event list")
+		return nil, Invalid(d.EventList, "missing event list")
 	}
 	d.Events = make([]map[string]any, len(list))
 	for i, x := range list {
 		ev, ok := x.(map[string]any)
 		if !ok {
-			return nil, Invalid(EventPointer(i), "an event must be a JSON object")
+			return nil, Invalid(d.EventPointer(i), "an event must be a JSON object")
 		}
 		d.Events[i] = ev
 	}
@@ -53,7 +76,7 @@ func NewDocument(v any) (*Document, error) {
 	return d, nil
 }
 
-// EventPointer is the JSON pointer of event i in a document.
+// EventPointer is the JSON pointer of event i in an EPCISDocument.
 func EventPointer(i int) string {
 	return "/epcisBody/eventList/" + strconv.Itoa(i)
 }
