@@ -180,7 +180,7 @@ func TestAPIKeys(t *testing.T) {
 func b64u(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
 
 // signJWT builds a compact JWS of claims signed with priv (nil: unsigned).
-func signJWT(t *testing.T, alg, kid string, priv crypto.Signer, claims map[string]any) string {
+func signJWT(t testing.TB, alg, kid string, priv crypto.Signer, claims map[string]any) string {
 	t.Helper()
 	h := map[string]any{"alg": alg, "typ": "JWT"}
 	if kid != "" {

@@ -212,11 +212,16 @@ type jwtVerifier struct {
 // looksLikeJWT tells a JWT (three dot-separated parts) from an API key.
 func looksLikeJWT(tok string) bool { return strings.Count(tok, ".") == 2 }
 
-// verify returns the party a token names, or why it is refused (for the
-// log only; the client is told ErrInvalid).
-func (v *jwtVerifier) verify(tok string) (party string, err error) {
+// verify returns the party a token names and when the token expires, or
+// why it is refused (for the log only; the client is told ErrInvalid).
+func (v *jwtVerifier) verify(tok string) (party string, expires time.Time, err error) {
+	party, expires, err = v.check(tok)
+	return
+}
+
+func (v *jwtVerifier) check(tok string) (string, time.Time, error) {
 	if len(tok) > maxTokenBytes {
-		return "", errors.New("token too long")
+		return "", time.Time{}, errors.New("token too long")
 	}
 	h64, rest, _ := strings.Cut(tok, ".")
 	p64, s64, _ := strings.Cut(rest, ".")
@@ -224,7 +229,7 @@ func (v *jwtVerifier) verify(tok string) (party string, err error) {
 	pb, err2 := b64(p64)
 	sig, err3 := b64(s64)
 	if err1 != nil || err2 != nil || err3 != nil {
-		return "", errors.New("not base64url")
+		return "", time.Time{}, errors.New("not base64url")
 	}
 	var hdr struct {
 		Alg  string `json:"alg"`
@@ -232,10 +237,10 @@ func (v *jwtVerifier) verify(tok string) (party string, err error) {
 		Crit []any  `json:"crit"`
 	}
 	if err := json.Unmarshal(hb, &hdr); err != nil {
-		return "", fmt.Errorf("header: %w", err)
+		return "", time.Time{}, fmt.Errorf("header: %w", err)
 	}
 	if len(hdr.Crit) > 0 {
-		return "", errors.New("critical header extensions are not supported")
+		return "", time.Time{}, errors.New("critical header extensions are not supported")
 	}
 	signed := tok[:len(h64)+1+len(p64)]
 	verified := false
@@ -249,38 +254,39 @@ func (v *jwtVerifier) verify(tok string) (party string, err error) {
 		}
 	}
 	if !verified {
-		return "", fmt.Errorf("no configured key verifies this %q token (kid %q)", hdr.Alg, hdr.Kid)
+		return "", time.Time{}, fmt.Errorf("no configured key verifies this %q token (kid %q)", hdr.Alg, hdr.Kid)
 	}
 	var claims map[string]any
 	dec := json.NewDecoder(bytes.NewReader(pb))
 	dec.UseNumber()
 	if err := dec.Decode(&claims); err != nil {
-		return "", fmt.Errorf("claims: %w", err)
+		return "", time.Time{}, fmt.Errorf("claims: %w", err)
 	}
 	now := v.now()
 	exp, ok := numericDate(claims["exp"])
 	if !ok {
-		return "", errors.New("no exp claim")
+		return "", time.Time{}, errors.New("no exp claim")
 	}
 	if !now.Before(exp.Add(v.cfg.Leeway)) {
-		return "", errors.New("expired")
+		return "", time.Time{}, errors.New("expired")
 	}
 	if nbf, ok := numericDate(claims["nbf"]); ok && now.Add(v.cfg.Leeway).Before(nbf) {
-		return "", errors.New("not valid yet")
+		return "", time.Time{}, errors.New("not valid yet")
 	} else if !ok && claims["nbf"] != nil {
-		return "", errors.New("bad nbf claim")
+		return "", time.Time{}, errors.New("bad nbf claim")
 	}
 	if iss, _ := claims["iss"].(string); iss != v.cfg.Issuer {
-		return "", fmt.Errorf("issuer %q is not %q", iss, v.cfg.Issuer)
+		return "", time.Time{}, fmt.Errorf("issuer %q is not %q", iss, v.cfg.Issuer)
 	}
 	if v.cfg.Audience != "" && !hasAudience(claims["aud"], v.cfg.Audience) {
-		return "", fmt.Errorf("audience %v does not include %q", claims["aud"], v.cfg.Audience)
+		return "", time.Time{}, fmt.Errorf("audience %v does not include %q", claims["aud"], v.cfg.Audience)
 	}
 	raw, _ := claims[v.cfg.PartyClaim].(string)
 	if raw == "" {
-		return "", fmt.Errorf("no %q claim", v.cfg.PartyClaim)
+		return "", time.Time{}, fmt.Errorf("no %q claim", v.cfg.PartyClaim)
 	}
-	return ParseParty(raw)
+	party, err := ParseParty(raw)
+	return party, exp, err
 }
 
 func verifySig(k PublicKey, signed string, sig []byte) bool {
