@@ -271,7 +271,7 @@ func (m *matcher) quantities() bool {
 		found := false
 		for _, list := range [][]epcis.Quantity{ev.QuantityList, ev.ChildQuantityList, ev.InputQuantityList, ev.OutputQuantityList} {
 			for _, qe := range list {
-				if qe.HasQuantity && (c.UOM == "" || qe.UOM == c.UOM) && c.holds(qe.Quantity) {
+				if x, ok := inUnit(qe.Quantity, qe.UOM, c.UOM); qe.HasQuantity && ok && c.holds(x) {
 					found = true
 					break
 				}
@@ -404,7 +404,10 @@ func (m *matcher) sensor() bool {
 	for _, c := range s.Values {
 		if !anyReport(func(r map[string]any) bool {
 			x, ok := number(r[c.Field])
-			return ok && (c.UOM == "" || str(r["uom"]) == c.UOM) && c.holds(x)
+			if ok {
+				x, ok = inUnit(x, str(r["uom"]), c.UOM)
+			}
+			return ok && c.holds(x)
 		}) {
 			return false
 		}
