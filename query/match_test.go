@@ -227,7 +227,7 @@ var matchTests = []struct {
 	{"LT_quantity=12", []string{"agg"}},
 	{"LE_quantity=12", []string{"obj", "agg"}},
 	{"EQ_quantity_KGM=150", []string{"obj"}},
-	{"EQ_quantity_KGM=12", nil}, // the 12 has no unit
+	{"EQ_quantity_KGM=12", nil},                 // the 12 has no unit
 	{"EQ_quantity_GRM=150000", []string{"obj"}}, // 150 KGM converted
 	{"EQ_quantity_LTR=150", nil},
 	{"GE_quantity_LTR=500", []string{"tx"}},
@@ -281,7 +281,7 @@ var matchTests = []struct {
 	{"EQ_uriValue=https://example.com/u", []string{"obj"}},
 	{"EQ_value_CEL=7.5", []string{"obj"}},
 	{"EQ_value_FAH=7.5", nil},
-	{"EQ_value_FAH=45.5", []string{"obj"}},      // 7.5 CEL converted
+	{"EQ_value_FAH=45.5", []string{"obj"}}, // 7.5 CEL converted
 	{"GE_value_KEL=280.6&LE_value_KEL=280.7", []string{"obj"}},
 	{"EQ_value_KGM=7.5", nil}, // another dimension
 	{"GT_value_CEL=7.5", nil},
