@@ -32,12 +32,18 @@ func QueryDocument(evs []*store.Event, now time.Time, d subscribe.Delivery, pref
 	if err != nil || d.SubscriptionID == "" {
 		return b, err
 	}
-	id, err := json.Marshal(d.SubscriptionID)
+	return NameDocument(b, d.SubscriptionID)
+}
+
+// NameDocument returns a copy of a QueryDocument without subscription ID
+// whose queryResults name the subscription.
+func NameDocument(doc []byte, subscriptionID string) ([]byte, error) {
+	id, err := json.Marshal(subscriptionID)
 	if err != nil {
 		return nil, err
 	}
 	// The writer's own queryResults member comes before any event.
-	return bytes.Replace(b, []byte(`"queryResults":{`), append(append([]byte(`"queryResults":{"subscriptionID":`), id...), ','), 1), nil
+	return bytes.Replace(doc, []byte(`"queryResults":{`), append(append([]byte(`"queryResults":{"subscriptionID":`), id...), ','), 1), nil
 }
 
 // CompileNamedQuery turns a stored named query into the query it runs,
@@ -73,6 +79,7 @@ func NewSubscriptions(st store.Store, cfg subscribe.Config, prefixes *gs1.Prefix
 	cfg.Document = func(evs []*store.Event, now time.Time, d subscribe.Delivery) ([]byte, error) {
 		return QueryDocument(evs, now, d, prefixes)
 	}
+	cfg.Name = NameDocument
 	cfg.Compile = CompileNamedQuery
 	return subscribe.New(ss, cfg), nil
 }

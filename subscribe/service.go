@@ -12,7 +12,6 @@ import (
 	mrand "math/rand/v2"
 	"net/http"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -70,6 +69,10 @@ type Config struct {
 	SocketBuffer int
 	// Document writes the EPCISQueryDocument of a delivery.
 	Document func(evs []*store.Event, now time.Time, d Delivery) ([]byte, error)
+	// Name, when set, returns a document written by Document without a
+	// subscription ID, named for one (a new slice): so subscriptions that
+	// share a read share the document too.
+	Name func(doc []byte, subscriptionID string) ([]byte, error)
 	// Compile turns a stored named query into the query it runs.
 	Compile func(nq *store.NamedQuery) (*query.Query, error)
 	// Owners returns the parties whose events a party may see; nil
@@ -118,24 +121,24 @@ type Service struct {
 	wg   sync.WaitGroup
 
 	fmu     sync.Mutex
-	fetches map[fetchKey]*fetched
+	fetches map[fetchGroup][]*fetched
 
-	mu       sync.Mutex
-	ctx      context.Context // the service's, for passes started by Notify
-	subs     map[string]*subState
-	buckets  map[string]*bucket
-	sockets  map[string]int // open WebSocket streams by owner
-	chunks   map[string]int // chunk sizes lowered by a receiver's 413
+	mu      sync.Mutex
+	ctx     context.Context // the service's, for passes started by Notify
+	subs    map[string]*subState
+	buckets map[string]*bucket
+	sockets map[string]int // open WebSocket streams by owner
+	chunks  map[string]int // chunk sizes lowered by a receiver's 413
+	// cutoff is the cutoff of the last wake: every pass takes the latest,
+	// so that passes of one query at one progress point share one read
+	// (see fetch.go), however many wakes asked for them.
+	cutoff   time.Time
 	watchers map[*Watcher]struct{}
 }
 
 type subState struct {
 	sub            *store.Subscription
 	running, again bool
-	// cutoff is the cutoff of the wake that last asked for a pass: the
-	// passes one wake starts share it, so that subscriptions of one query
-	// at one progress point share one read (see fetch).
-	cutoff time.Time
 }
 
 // New returns a service over st.
@@ -181,7 +184,7 @@ func New(st Store, cfg Config) *Service {
 	}
 	return &Service{st: st, cfg: cfg, eng: eng, client: Client(cfg.Timeout, cfg.AllowPrivate), log: cfg.Log,
 		now: time.Now, wake: make(chan struct{}, 1), sem: make(chan struct{}, cfg.Concurrency),
-		subs: map[string]*subState{}, buckets: map[string]*bucket{}, sockets: map[string]int{}, fetches: map[fetchKey]*fetched{}, chunks: map[string]int{},
+		subs: map[string]*subState{}, buckets: map[string]*bucket{}, sockets: map[string]int{}, fetches: map[fetchGroup][]*fetched{}, chunks: map[string]int{},
 		watchers: map[*Watcher]struct{}{}}
 }
 
@@ -231,6 +234,10 @@ func (s *Service) Close() {
 	}
 }
 
+// wakeGap is the least time between two wakes of the stream
+// subscriptions: it adds at most that to a delivery's delay.
+const wakeGap = 20 * time.Millisecond
+
 // Notify wakes the stream subscriptions: events were just captured. It
 // never blocks; it is the capture hook.
 func (s *Service) Notify() {
@@ -244,11 +251,22 @@ func (s *Service) loop(ctx context.Context) {
 	t := time.NewTicker(s.cfg.PollInterval)
 	defer t.Stop()
 	s.refresh(ctx, true)
+	var lastWake time.Time
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-s.wake:
+			// Wakes closer than wakeGap are taken together, so that the
+			// passes of a burst of captures share their reads.
+			if wait := wakeGap - s.now().Sub(lastWake); wait > 0 {
+				select {
+				case <-time.After(wait):
+				case <-ctx.Done():
+					return
+				}
+			}
+			lastWake = s.now()
 			s.kick(ctx, func(st *subState) bool { return st.sub.Stream })
 			s.pokeWatchers()
 		case <-t.C:
@@ -311,15 +329,22 @@ func (s *Service) refresh(ctx context.Context, streams bool) {
 // whose retry time has come; one already running runs again after.
 func (s *Service) kick(ctx context.Context, want func(*subState) bool) {
 	now := s.now()
-	cutoff := now.Add(-s.cfg.VisibilityLag)
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.advanceCutoff(now)
 	for id, st := range s.subs {
 		if !want(st) || (!st.sub.DueAt.IsZero() && st.sub.DueAt.After(now)) {
 			continue
 		}
-		st.cutoff = cutoff
 		s.startLocked(ctx, id, st)
+	}
+}
+
+// advanceCutoff moves the passes' cutoff to now less the visibility
+// lag. Callers hold s.mu.
+func (s *Service) advanceCutoff(now time.Time) {
+	if c := now.Add(-s.cfg.VisibilityLag); c.After(s.cutoff) {
+		s.cutoff = c
 	}
 }
 
@@ -343,11 +368,8 @@ func (s *Service) startLocked(ctx context.Context, id string, st *subState) {
 			}
 			s.mu.Lock()
 			cp := *st.sub
-			cutoff := st.cutoff
+			cutoff := s.cutoff
 			s.mu.Unlock()
-			if cutoff.IsZero() {
-				cutoff = s.now().Add(-s.cfg.VisibilityLag)
-			}
 			sub := s.serve(ctx, id, &cp, cutoff)
 			<-s.sem
 			s.mu.Lock()
@@ -466,7 +488,7 @@ func (s *Service) pass(ctx context.Context, sub *store.Subscription, qkey string
 			return
 		}
 		now := s.now()
-		body, err := s.cfg.Document(ch.events, now, Delivery{SubscriptionID: sub.ID, EPCFormat: sub.EPCFormat, CBVFormat: sub.CBVFormat})
+		body, err := s.render(ch, now, Delivery{SubscriptionID: sub.ID, EPCFormat: sub.EPCFormat, CBVFormat: sub.CBVFormat})
 		if err != nil {
 			s.fail(ctx, sub, err)
 			return
@@ -504,6 +526,7 @@ type chunk struct {
 	events   []*store.Event
 	progress store.Progress
 	more     bool // more events are due before the cutoff
+	shared   view // the read the events come from
 }
 
 // next reads the events of q after progress p and before cutoff, at most
@@ -529,12 +552,9 @@ func (s *Service) next(ctx context.Context, qkey string, q *query.Query, owner s
 	// be committing. Every event recorded before the newest visible
 	// one's recordTime is visible (on SQLite, which commits in Seq
 	// order; on MongoDB within the visibility lag, which the cutoff
-	// already holds back).
-	horizon, err := s.horizon(ctx)
-	if err != nil {
-		return chunk{}, err
-	}
-	advance := func(t time.Time) {
+	// already holds back), so each read first reads that horizon, and
+	// MinRecordTime passes neither it nor the cutoff.
+	advance := func(t, horizon time.Time) {
 		if horizon.Before(t) {
 			t = horizon
 		}
@@ -551,12 +571,19 @@ func (s *Service) next(ctx context.Context, qkey string, q *query.Query, owner s
 			lt = q.RecordTime.LT
 		}
 		if !ge.Before(lt) {
-			advance(cutoff)
+			// Nothing can match before the cutoff (the query's own
+			// recordTime bounds exclude it, or it is passed already).
+			advance(cutoff, cutoff)
 			return chunk{progress: np}, nil
 		}
 		qq.RecordTime = query.TimeRange{GE: ge, LT: lt}
-		page, err := s.fetch(ctx, qkey, owners, p.AfterSeq, lt, size, func() (engine.Page, error) {
-			return s.eng.Page(ctx, &qq, owners, &engine.Position{Seq: p.AfterSeq})
+		v, err := s.fetch(ctx, qkey, owners, p.AfterSeq, lt, size, func() (engine.Page, time.Time, error) {
+			horizon, err := s.horizon(ctx)
+			if err != nil {
+				return engine.Page{}, time.Time{}, err
+			}
+			page, err := s.eng.Page(ctx, &qq, owners, &engine.Position{Seq: p.AfterSeq})
+			return page, horizon, err
 		})
 		if epcis.KindOf(err) == epcis.KindQueryTooComplex && cutoff.Sub(ge) > time.Millisecond && ctx.Err() == nil {
 			cutoff = ge.Add(cutoff.Sub(ge) / 2)
@@ -565,89 +592,20 @@ func (s *Service) next(ctx context.Context, qkey string, q *query.Query, owner s
 		if err != nil {
 			return chunk{}, err
 		}
-		if n := len(page.Events); n > 0 {
-			np.AfterSeq = page.Events[n-1].Seq
+		if n := len(v.events); n > 0 {
+			np.AfterSeq = v.events[n-1].Seq
 		}
-		if page.Next != nil {
-			return chunk{events: page.Events, progress: np, more: true}, nil
+		if v.short {
+			advance(v.lt, v.horizon)
+			return chunk{events: v.events, progress: np, more: true, shared: v}, nil
 		}
-		advance(cutoff)
-		return chunk{events: page.Events, progress: np}, nil
+		if v.more {
+			return chunk{events: v.events, progress: np, more: true, shared: v}, nil
+		}
+		advance(cutoff, v.horizon)
+		return chunk{events: v.events, progress: np, shared: v}, nil
 	}
 	return chunk{}, epcis.Errorf(epcis.KindQueryTooComplex, "the subscription's query examines too many events")
-}
-
-// fetchKey identifies a chunk read. The window's lower bound is not part
-// of it: every matching event after AfterSeq was recorded at or after
-// the subscription's MinRecordTime (MinRecordTime never passes a visible
-// undelivered match, nor the newest visible event), so that bound only
-// narrows the scan and never changes the result.
-type fetchKey struct {
-	query, owners string
-	after, lt     int64
-	size          int
-}
-
-// fetched is a chunk read, shared by the passes that ask for it while it
-// is fresh. Visible events never change, and every event recorded before
-// lt was visible when it was read, so a read stays right; entries are
-// dropped after fetchTTL only to bound memory.
-type fetched struct {
-	done chan struct{}
-	page engine.Page
-	err  error
-	at   time.Time
-}
-
-const (
-	fetchTTL     = 5 * time.Second
-	fetchEntries = 64
-)
-
-// fetch runs read, or waits for the same read started by another pass.
-func (s *Service) fetch(ctx context.Context, qkey string, owners []string, after int64, lt time.Time, size int, read func() (engine.Page, error)) (engine.Page, error) {
-	if qkey == "" {
-		return read()
-	}
-	k := fetchKey{query: qkey, owners: strings.Join(owners, "\x00"), after: after, lt: lt.UnixNano(), size: size}
-	now := s.now()
-	s.fmu.Lock()
-	if f, ok := s.fetches[k]; ok && now.Sub(f.at) < fetchTTL {
-		s.fmu.Unlock()
-		select {
-		case <-f.done:
-		case <-ctx.Done():
-			return engine.Page{}, ctx.Err()
-		}
-		if f.err == nil {
-			return f.page, nil
-		}
-		return read() // a failed read is not shared: try again alone
-	}
-	if len(s.fetches) >= fetchEntries {
-		for k2, f := range s.fetches {
-			if now.Sub(f.at) >= fetchTTL || len(s.fetches) >= fetchEntries {
-				select {
-				case <-f.done:
-					delete(s.fetches, k2)
-				default:
-				}
-			}
-		}
-	}
-	f := &fetched{done: make(chan struct{}), at: now}
-	s.fetches[k] = f
-	s.fmu.Unlock()
-	f.page, f.err = read()
-	close(f.done)
-	if f.err != nil {
-		s.fmu.Lock()
-		if s.fetches[k] == f {
-			delete(s.fetches, k)
-		}
-		s.fmu.Unlock()
-	}
-	return f.page, f.err
 }
 
 // horizon returns the recordTime of the newest visible event (of any
@@ -865,7 +823,7 @@ func (s *Service) Create(ctx context.Context, sub *store.Subscription) error {
 	st := &subState{sub: &cp}
 	s.subs[sub.ID] = st
 	if sub.Stream && s.ctx != nil {
-		st.cutoff = now.Add(-s.cfg.VisibilityLag)
+		s.advanceCutoff(now)
 		s.startLocked(s.ctx, sub.ID, st)
 	}
 	return nil

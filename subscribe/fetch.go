@@ -1,0 +1,206 @@
+package subscribe
+
+import (
+	"context"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/lotline/lotline/query/engine"
+	"github.com/lotline/lotline/store"
+)
+
+// Reads shared between subscriptions.
+//
+// Subscriptions of one named query (say a hundred partners' streams of
+// "shipments") would each read the same events after each capture. A
+// chunk read is kept for a few seconds and serves every pass it covers:
+// a pass of the same query, owners and chunk size after AfterSeq a and
+// before cutoff lt is served by a read made after a0 <= a before lt0 when
+//
+//   - the read was a full chunk (more events followed) and a is before its
+//     last event: the pass gets the read's events after a; more follow.
+//     A later cutoff changes nothing: events recorded after lt0 have
+//     larger Seqs than every event recorded before it.
+//   - or the read was complete and lt0 >= lt: the pass gets the read's
+//     events after a, a superset of its window that holds only events
+//     visible when the read was made.
+//   - or the read was complete, lt0 < lt, and has events after a: the
+//     pass delivers them as if its cutoff were lt0, then reads on. Passes
+//     started by later wakes thus still share the reads of earlier ones.
+//
+// The window's lower bound (MinRecordTime) is not compared: every
+// matching event after a subscription's AfterSeq was recorded at or
+// after its MinRecordTime (MinRecordTime never passes a visible
+// undelivered match, nor the newest visible event), so that bound only
+// narrows the scan. A subscription that fell behind is served from
+// the part of a read it overlaps, and so comes back in step with the
+// others. The documents written from a read are shared too, named for
+// each subscription with Config.Name.
+
+// fetchGroup is what reads must share to serve each other.
+type fetchGroup struct {
+	query, owners string
+	size          int
+}
+
+// fetched is one read.
+type fetched struct {
+	after int64
+	lt    time.Time
+	at    time.Time
+	done  chan struct{}
+	page  engine.Page
+	// horizon is the newest visible recordTime, read just before page.
+	horizon time.Time
+	err     error
+
+	mu   sync.Mutex // guards docs
+	docs map[docKey][]byte
+}
+
+// docKey names a document written from part of a read.
+type docKey struct {
+	forms Delivery // identifier forms only
+	from  int      // index of the first event
+}
+
+// view is the part of a read that serves one pass.
+type view struct {
+	f       *fetched // nil: read alone
+	from    int
+	events  []*store.Event
+	more    bool
+	horizon time.Time
+	// short: the read ended at an earlier cutoff, lt; the pass delivers
+	// these events and reads on from there.
+	short bool
+	lt    time.Time
+}
+
+const (
+	fetchTTL      = 5 * time.Second
+	fetchPerGroup = 8
+)
+
+// cover returns the part of f that serves a pass after a before lt.
+func (f *fetched) cover(a int64, lt time.Time) (view, bool) {
+	if f.err != nil || a < f.after {
+		return view{}, false
+	}
+	evs := f.page.Events
+	more := f.page.Next != nil
+	if more && (len(evs) == 0 || a >= evs[len(evs)-1].Seq) {
+		return view{}, false
+	}
+	i := sort.Search(len(evs), func(i int) bool { return evs[i].Seq > a })
+	v := view{f: f, from: i, events: evs[i:], more: more, horizon: f.horizon}
+	if !more && f.lt.Before(lt) {
+		// A complete read up to an earlier cutoff: its events are the
+		// first of the pass's, which reads on from there. Useless
+		// without events (and that ends the reading on).
+		if i == len(evs) {
+			return view{}, false
+		}
+		v.short, v.lt = true, f.lt
+	}
+	return v, true
+}
+
+// fetch returns the events of a pass after a before lt: from a read that
+// covers it, or by calling read (once for all passes asking at once),
+// which returns the horizon it read first and then the page. A shared
+// read carries its own horizon: a pass must clamp MinRecordTime with the
+// horizon read before its events, not after. qkey "" reads alone.
+func (s *Service) fetch(ctx context.Context, qkey string, owners []string, a int64, lt time.Time, size int, read func() (engine.Page, time.Time, error)) (view, error) {
+	alone := func() (view, error) {
+		p, h, err := read()
+		return view{events: p.Events, more: p.Next != nil, horizon: h}, err
+	}
+	if qkey == "" {
+		return alone()
+	}
+	g := fetchGroup{query: qkey, owners: strings.Join(owners, "\x00"), size: size}
+	now := s.now()
+	s.fmu.Lock()
+	list := s.fetches[g][:0:0]
+	var wait *fetched
+	for _, f := range s.fetches[g] {
+		if now.Sub(f.at) >= fetchTTL {
+			continue
+		}
+		list = append(list, f)
+		select {
+		case <-f.done:
+			if v, ok := f.cover(a, lt); ok {
+				s.fetches[g] = list
+				s.fmu.Unlock()
+				return v, nil
+			}
+		default:
+			if f.after == a && f.lt.Equal(lt) {
+				wait = f
+			}
+		}
+	}
+	if wait != nil {
+		s.fetches[g] = list
+		s.fmu.Unlock()
+		select {
+		case <-wait.done:
+		case <-ctx.Done():
+			return view{}, ctx.Err()
+		}
+		if v, ok := wait.cover(a, lt); ok {
+			return v, nil
+		}
+		return alone() // a failed read is not shared: try again alone
+	}
+	f := &fetched{after: a, lt: lt, at: now, done: make(chan struct{})}
+	list = append(list, f)
+	if len(list) > fetchPerGroup {
+		list = list[len(list)-fetchPerGroup:]
+	}
+	s.fetches[g] = list
+	// Groups whose reads all expired go.
+	for g2, l := range s.fetches {
+		if len(l) > 0 && now.Sub(l[len(l)-1].at) >= fetchTTL {
+			delete(s.fetches, g2)
+		}
+	}
+	s.fmu.Unlock()
+	f.page, f.horizon, f.err = read()
+	close(f.done)
+	if f.err != nil {
+		return view{}, f.err
+	}
+	v, _ := f.cover(a, lt)
+	return v, nil
+}
+
+// render writes the document of a chunk for delivery d: once per read,
+// part and identifier forms when the read is shared, then named for the
+// subscription.
+func (s *Service) render(ch chunk, now time.Time, d Delivery) ([]byte, error) {
+	f := ch.shared.f
+	if f == nil || s.cfg.Name == nil {
+		return s.cfg.Document(ch.events, now, d)
+	}
+	k := docKey{forms: Delivery{EPCFormat: d.EPCFormat, CBVFormat: d.CBVFormat}, from: ch.shared.from}
+	f.mu.Lock()
+	body, ok := f.docs[k]
+	if !ok {
+		var err error
+		if body, err = s.cfg.Document(ch.events, now, k.forms); err != nil {
+			f.mu.Unlock()
+			return nil, err
+		}
+		if f.docs == nil {
+			f.docs = map[docKey][]byte{}
+		}
+		f.docs[k] = body
+	}
+	f.mu.Unlock()
+	return s.cfg.Name(body, d.SubscriptionID)
+}
