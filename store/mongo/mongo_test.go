@@ -54,6 +54,13 @@ func TestKeyContract(t *testing.T) {
 	})
 }
 
+func TestAuditContract(t *testing.T) {
+	uri := sharedURI(t)
+	storetest.RunAudit(t, func(t *testing.T) storetest.AuditBackend {
+		return openStore(t, withDB(t, uri))
+	})
+}
+
 func TestSubscriptionContract(t *testing.T) {
 	uri := sharedURI(t)
 	storetest.RunSubscriptions(t, func(t *testing.T) storetest.SubscriptionBackend {

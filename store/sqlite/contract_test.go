@@ -46,3 +46,14 @@ func TestKeyContract(t *testing.T) {
 		return s
 	})
 }
+
+// TestAuditContract runs the audit log contract on SQLite.
+func TestAuditContract(t *testing.T) {
+	storetest.RunAudit(t, func(t *testing.T) storetest.AuditBackend {
+		s, err := sqlitestore.Open(context.Background(), t.TempDir())
+		if err != nil {
+			t.Fatalf("sqlitestore.Open: %v", err)
+		}
+		return s
+	})
+}
