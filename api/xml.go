@@ -7,6 +7,7 @@ package api
 // handlers only choose the binding by Content-Type and Accept.
 
 import (
+	"errors"
 	"fmt"
 	"mime"
 	"net/http"
@@ -219,6 +220,14 @@ func appendQueryDocumentXML(b []byte, evs []*store.Event, now time.Time, tr *epc
 	for i, m := range trees {
 		var err error
 		if b, err = epcisxml.AppendEvent(b, m, ns); err != nil {
+			var ee *epcis.Error
+			if errors.As(err, &ee) && ee.Kind == epcis.KindNotAcceptable {
+				// Valid JSON-LD the XML binding cannot carry: a 406 that
+				// names the event and the member, so the client can ask
+				// for JSON.
+				return nil, &epcis.Error{Kind: epcis.KindNotAcceptable, Param: "Accept", EventIndex: -1,
+					Message: fmt.Sprintf("event %s cannot be given in XML (at %s: %s); ask for application/ld+json", evs[i].EventID, ee.Pointer, ee.Message)}
+			}
 			return nil, fmt.Errorf("api: stored event %s cannot be written in XML: %w", evs[i].EventID, err)
 		}
 	}

@@ -476,6 +476,20 @@ func TestXMLQueryAnswers(t *testing.T) {
 				t.Errorf("GET %s: %d %s %s", tc.path, r.status, r.header.Get("Content-Type"), r.body)
 			}
 		}
+
+		// JSON-LD the XML binding cannot carry (a value with @type): a
+		// 406 naming the event, and JSON still answers.
+		const typed = "urn:uuid:0a1b2c3d-0000-4000-8000-000000000001"
+		if j := s.capture(t, document(objectEvent(typed, "99"))); j["success"] != true {
+			t.Fatalf("capture: %v", j)
+		}
+		r = s.do(t, "GET", "/events/"+typed, nil, "Accept", "application/xml")
+		if r.status != http.StatusNotAcceptable || !strings.Contains(string(r.body), typed) || !strings.Contains(string(r.body), "@type") {
+			t.Errorf("typed value in XML: %d %s", r.status, r.body)
+		}
+		if r := s.do(t, "GET", "/events/"+typed, nil); r.status != http.StatusOK {
+			t.Errorf("typed value in JSON: %d", r.status)
+		}
 	})
 }
 
