@@ -78,6 +78,9 @@ type Config struct {
 	// (see api/auth.go); nil is open single-party mode, everything owned
 	// by Owner.
 	Auth *auth.Authenticator
+	// Audit, when set, records every authenticated request and serves a
+	// party its records at GET /audit (see api/auth_audit.go).
+	Audit *AuditLog
 }
 
 // DefaultConfig holds the limits documented in docs/server.md.
@@ -148,7 +151,7 @@ func New(cfg Config, st store.Store, cs *capture.Service, log *slog.Logger, reg 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
-	e.Use(s.requestID, s.recover, s.observe, s.gs1Headers, s.authenticate)
+	e.Use(s.requestID, s.recover, s.observe, s.gs1Headers, s.audit, s.authenticate)
 	s.routes(e)
 	s.echo = e
 	return s
@@ -182,6 +185,7 @@ func (s *Server) routes(e *echo.Echo) {
 	e.POST("/events", s.postEvent)
 	e.GET("/events", s.getEvents)
 	e.GET("/events/:eventID", s.getEvent)
+	e.GET("/audit", s.getAudit)
 	for _, r := range append(append(append(s.resourceRoutes(e), s.lotRoutes(e)...), s.subscriptionRoutes(e)...), resources...) {
 		allow := strings.Join(append(append([]string{}, r.methods...), http.MethodOptions), ", ")
 		e.OPTIONS(r.path, func(c echo.Context) error {

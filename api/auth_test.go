@@ -281,3 +281,73 @@ func TestAuthJWT(t *testing.T) {
 	wantProblem(t, s.do(t, "GET", "/events", nil, bearer(token("0614141000012", time.Now().Add(-time.Hour)))...),
 		http.StatusUnauthorized, "SecurityException", "")
 }
+
+func TestAuditLog(t *testing.T) {
+	for name, open := range backends {
+		t.Run(name, func(t *testing.T) {
+			st := open(t)
+			keyIDA, keyA := newKey(t, st, partyA)
+			_, keyB := newKey(t, st, partyB)
+			a, err := auth.New(auth.Config{Keys: st.(auth.KeyStore)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			al := api.NewAuditLog(st.(store.AuditStore), nil)
+			s := startServer(t, st, capture.Config{}, api.Config{Auth: a, Audit: al})
+			t.Cleanup(func() { al.Close() })
+
+			s.captureAs(t, keyA, document(objectEvent("", "601"), objectEvent("", "602")))
+			if got := eventIDs(t, s.do(t, "GET", "/events?eventType=ObjectEvent&perPage=1", nil, bearer(keyA)...)); len(got) != 1 {
+				t.Fatalf("A's events: %v", got)
+			}
+			s.do(t, "GET", "/events", nil, bearer(keyB)...)
+			s.do(t, "GET", "/events", nil) // 401: not audited
+
+			// Records are written in batches: wait for A's.
+			var recs []any
+			for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+				r := s.do(t, "GET", "/audit?perPage=100", nil, bearer(keyA)...)
+				if r.status != http.StatusOK {
+					t.Fatalf("GET /audit = %d\n%s", r.status, r.body)
+				}
+				recs, _ = r.json(t)["records"].([]any)
+				if len(recs) >= 3 {
+					break
+				}
+			}
+			var sawCapture, sawQuery bool
+			for _, x := range recs {
+				m := x.(map[string]any)
+				if m["party"] != partyA || m["keyID"] != keyIDA {
+					t.Errorf("A's /audit holds %v", m)
+				}
+				switch {
+				case m["method"] == "POST" && m["path"] == "/capture":
+					sawCapture = m["events"] == 2.0 && m["status"] == 202.0
+				case m["path"] == "/events":
+					sawQuery = m["events"] == 1.0 && m["query"] == "eventType=ObjectEvent&perPage=1" && m["status"] == 200.0
+				}
+			}
+			if !sawCapture || !sawQuery {
+				t.Errorf("A's audit records lack the capture of 2 events or the query returning 1:\n%v", recs)
+			}
+			// B sees its own record only; A's page token is useless to B.
+			r := s.do(t, "GET", "/audit?perPage=1", nil, bearer(keyA)...)
+			next := r.header.Get("Link")
+			if !strings.HasPrefix(next, "</audit?") {
+				t.Fatalf("no next page: %q", next)
+			}
+			next = strings.TrimSuffix(strings.TrimPrefix(next, "<"), `>; rel="next"`)
+			wantProblem(t, s.do(t, "GET", next, nil, bearer(keyB)...), http.StatusBadRequest, "QueryParameterException", "nextPageToken")
+			if r := s.do(t, "GET", next, nil, bearer(keyA)...); r.status != http.StatusOK {
+				t.Errorf("A's next audit page = %d", r.status)
+			}
+			recsB, _ := s.do(t, "GET", "/audit?perPage=100", nil, bearer(keyB)...).json(t)["records"].([]any)
+			for _, x := range recsB {
+				if m := x.(map[string]any); m["party"] != partyB {
+					t.Errorf("B's /audit holds %v", m)
+				}
+			}
+		})
+	}
+}

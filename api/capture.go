@@ -107,6 +107,7 @@ func (s *Server) postCapture(c echo.Context) error {
 		return xmlLocate(err, xd)
 	}
 	xmlLocate(p.Errors, xd)
+	auditEvents(c, p.EventCount)
 	job, err := s.cap.Submit(c.Request().Context(), p, s.owner(c))
 	if err != nil {
 		return err
@@ -230,6 +231,7 @@ func (s *Server) postEvent(c echo.Context) error {
 	if err != nil {
 		return xmlLocate(err, xd)
 	}
+	auditEvents(c, 1)
 	c.Response().Header().Set(echo.HeaderLocation, "/events/"+url.PathEscape(ev.EventID))
 	return c.NoContent(http.StatusCreated)
 }
@@ -277,6 +279,7 @@ func (s *Server) translator(c echo.Context) (*epcis.Translator, error) {
 // and vocabulary forms the client asked for, buffering it so a failure can
 // still be answered with a problem.
 func (s *Server) writeEvents(c echo.Context, evs []*store.Event) error {
+	auditEvents(c, len(evs))
 	tr, err := s.translator(c)
 	if err != nil {
 		return err

@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/lotline/lotline/api"
 	"github.com/lotline/lotline/auth"
 	"github.com/lotline/lotline/store"
 )
@@ -66,6 +67,17 @@ func serveAuth(ctx context.Context, c *serveConfig, st store.Store, log *slog.Lo
 			"or listen on a loopback address (--addr 127.0.0.1:8080), or accept the risk with --insecure-no-auth", c.Addr)}
 	}
 	return a, nil
+}
+
+// serveAudit starts the audit log when the store keeps one (both stores
+// do); nil otherwise.
+func serveAudit(st store.Store, log *slog.Logger) *api.AuditLog {
+	as, ok := st.(store.AuditStore)
+	if !ok {
+		log.Warn("the store keeps no audit log")
+		return nil
+	}
+	return api.NewAuditLog(as, log)
 }
 
 // loopbackAddr reports whether HOST:PORT can be reached from this machine

@@ -308,6 +308,7 @@ type server struct {
 	hs    *http.Server
 	cs    *capture.Service
 	subs  *subscribe.Service
+	audit *api.AuditLog
 	errc  chan error
 }
 
@@ -385,16 +386,18 @@ func startServer(ctx context.Context, c *serveConfig, log *slog.Logger) (*server
 			return fail(err)
 		}
 	}
+	audit := serveAudit(st.Store, log)
 	h := api.New(api.Config{MaxBodyBytes: c.MaxBodyBytes, MaxEventBytes: c.MaxEventBytes, CaptureSlots: c.CaptureSlots,
 		MaxPerPage: c.MaxPerPage, Engine: eng, Vendor: "lotline/" + version, TokenSecret: secret, Ready: st.ready, Prefixes: prefixes,
-		Subscriptions: subs, Auth: authn}, st, cs, log, reg)
+		Subscriptions: subs, Auth: authn, Audit: audit}, st, cs, log, reg)
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
+		audit.Close()
 		subs.Close()
 		cs.Close()
 		return fail(err)
 	}
-	s := &server{Addr: ln.Addr().String(), Store: st, cs: cs, subs: subs, errc: make(chan error, 1)}
+	s := &server{Addr: ln.Addr().String(), Store: st, cs: cs, subs: subs, audit: audit, errc: make(chan error, 1)}
 	s.hs = &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -418,5 +421,6 @@ func (s *server) close(ctx context.Context) error {
 	err := s.hs.Shutdown(sctx)
 	s.cs.Close()
 	s.subs.Close()
+	s.audit.Close()
 	return errors.Join(err, s.Store.Close())
 }
