@@ -16,8 +16,9 @@ import (
 // Subscriptions of one named query (say a hundred partners' streams of
 // "shipments") would each read the same events after each capture. A
 // chunk read is kept for a few seconds and serves every pass it covers:
-// a pass of the same query, owners and chunk size after AfterSeq a and
-// before cutoff lt is served by a read made after a0 <= a before lt0 when
+// a pass of the same query, owners and chunk size after AfterSeq a, from
+// MinRecordTime ge and before cutoff lt, is served by a read made after
+// a0 <= a over [ge0, lt0) when
 //
 //   - the read was a full chunk (more events followed) and a is before its
 //     last event: the pass gets the read's events after a; more follow.
@@ -30,13 +31,12 @@ import (
 //     pass delivers them as if its cutoff were lt0, then reads on. Passes
 //     started by later wakes thus still share the reads of earlier ones.
 //
-// The window's lower bound (MinRecordTime) is not compared: every
-// matching event after a subscription's AfterSeq was recorded at or
-// after its MinRecordTime (MinRecordTime never passes a visible
-// undelivered match, nor the newest visible event), so that bound only
-// narrows the scan. A subscription that fell behind is served from
-// the part of a read it overlaps, and so comes back in step with the
-// others. The documents written from a read are shared too, named for
+// and, in every case, the read's window starts no later than the pass's
+// (ge0 <= ge): the pass takes the read's events after a recorded at or
+// after ge. Shared reads start at the whole second before the window,
+// so that passes whose MinRecordTimes differ by milliseconds share them.
+// A subscription that fell behind is served from the part of a read it
+// overlaps, and so comes back in step with the others. The documents written from a read are shared too, named for
 // each subscription with Config.Name.
 
 // fetchGroup is what reads must share to serve each other.
@@ -47,11 +47,11 @@ type fetchGroup struct {
 
 // fetched is one read.
 type fetched struct {
-	after int64
-	lt    time.Time
-	at    time.Time
-	done  chan struct{}
-	page  engine.Page
+	after  int64
+	ge, lt time.Time // the window read
+	at     time.Time
+	done   chan struct{}
+	page   engine.Page
 	// horizon is the newest visible recordTime, read just before page.
 	horizon time.Time
 	err     error
@@ -84,17 +84,20 @@ const (
 	fetchPerGroup = 8
 )
 
-// cover returns the part of f that serves a pass after a before lt.
-func (f *fetched) cover(a int64, lt time.Time) (view, bool) {
-	if f.err != nil || a < f.after {
+// cover returns the part of f that serves a pass after a, from ge,
+// before lt.
+func (f *fetched) cover(a int64, ge, lt time.Time) (view, bool) {
+	if f.err != nil || a < f.after || f.ge.After(ge) {
 		return view{}, false
 	}
 	evs := f.page.Events
 	more := f.page.Next != nil
-	if more && (len(evs) == 0 || a >= evs[len(evs)-1].Seq) {
-		return view{}, false
+	// The pass's events: after a and recorded at or after ge, a suffix
+	// (recordTime never decreases along Seq).
+	i := sort.Search(len(evs), func(i int) bool { return evs[i].Seq > a && !evs[i].RecordTime.Before(ge) })
+	if more && i == len(evs) {
+		return view{}, false // the pass's first events come after the read's last
 	}
-	i := sort.Search(len(evs), func(i int) bool { return evs[i].Seq > a })
 	v := view{f: f, from: i, events: evs[i:], more: more, horizon: f.horizon}
 	if !more && f.lt.Before(lt) {
 		// A complete read up to an earlier cutoff: its events are the
@@ -113,14 +116,17 @@ func (f *fetched) cover(a int64, lt time.Time) (view, bool) {
 // which returns the horizon it read first and then the page. A shared
 // read carries its own horizon: a pass must clamp MinRecordTime with the
 // horizon read before its events, not after. qkey "" reads alone.
-func (s *Service) fetch(ctx context.Context, qkey string, owners []string, a int64, lt time.Time, size int, read func() (engine.Page, time.Time, error)) (view, error) {
+func (s *Service) fetch(ctx context.Context, qkey string, owners []string, a int64, ge, lt time.Time, size int, read func(ge time.Time) (engine.Page, time.Time, error)) (view, error) {
 	alone := func() (view, error) {
-		p, h, err := read()
+		p, h, err := read(ge)
 		return view{events: p.Events, more: p.Next != nil, horizon: h}, err
 	}
 	if qkey == "" {
 		return alone()
 	}
+	// A shared read starts at the second, so that passes whose windows
+	// start within it can share it.
+	geRead := ge.Truncate(time.Second)
 	g := fetchGroup{query: qkey, owners: strings.Join(owners, "\x00"), size: size}
 	now := s.now()
 	s.fmu.Lock()
@@ -133,13 +139,13 @@ func (s *Service) fetch(ctx context.Context, qkey string, owners []string, a int
 		list = append(list, f)
 		select {
 		case <-f.done:
-			if v, ok := f.cover(a, lt); ok {
+			if v, ok := f.cover(a, ge, lt); ok {
 				s.fetches[g] = list
 				s.fmu.Unlock()
 				return v, nil
 			}
 		default:
-			if f.after == a && f.lt.Equal(lt) {
+			if f.after == a && f.ge.Equal(geRead) && f.lt.Equal(lt) {
 				wait = f
 			}
 		}
@@ -152,12 +158,12 @@ func (s *Service) fetch(ctx context.Context, qkey string, owners []string, a int
 		case <-ctx.Done():
 			return view{}, ctx.Err()
 		}
-		if v, ok := wait.cover(a, lt); ok {
+		if v, ok := wait.cover(a, ge, lt); ok {
 			return v, nil
 		}
-		return alone() // a failed read is not shared: try again alone
+		return alone() // a failed read, or one that does not reach the pass
 	}
-	f := &fetched{after: a, lt: lt, at: now, done: make(chan struct{})}
+	f := &fetched{after: a, ge: geRead, lt: lt, at: now, done: make(chan struct{})}
 	list = append(list, f)
 	if len(list) > fetchPerGroup {
 		list = list[len(list)-fetchPerGroup:]
@@ -170,13 +176,17 @@ func (s *Service) fetch(ctx context.Context, qkey string, owners []string, a int
 		}
 	}
 	s.fmu.Unlock()
-	f.page, f.horizon, f.err = read()
+	f.page, f.horizon, f.err = read(geRead)
 	close(f.done)
 	if f.err != nil {
 		return view{}, f.err
 	}
-	v, _ := f.cover(a, lt)
-	return v, nil
+	if v, ok := f.cover(a, ge, lt); ok {
+		return v, nil
+	}
+	// A full chunk recorded before ge, within the second the read began
+	// at: read the pass's own window.
+	return alone()
 }
 
 // render writes the document of a chunk for delivery d: once per read,

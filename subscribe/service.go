@@ -576,12 +576,12 @@ func (s *Service) next(ctx context.Context, qkey string, q *query.Query, owner s
 			advance(cutoff, cutoff)
 			return chunk{progress: np}, nil
 		}
-		qq.RecordTime = query.TimeRange{GE: ge, LT: lt}
-		v, err := s.fetch(ctx, qkey, owners, p.AfterSeq, lt, size, func() (engine.Page, time.Time, error) {
+		v, err := s.fetch(ctx, qkey, owners, p.AfterSeq, ge, lt, size, func(from time.Time) (engine.Page, time.Time, error) {
 			horizon, err := s.horizon(ctx)
 			if err != nil {
 				return engine.Page{}, time.Time{}, err
 			}
+			qq.RecordTime = query.TimeRange{GE: from, LT: lt}
 			page, err := s.eng.Page(ctx, &qq, owners, &engine.Position{Seq: p.AfterSeq})
 			return page, horizon, err
 		})

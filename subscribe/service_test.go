@@ -336,3 +336,111 @@ func TestReceiverAsksForSmallerDeliveries(t *testing.T) {
 		t.Errorf("a 413 counted as a failure: %+v %v", got, err)
 	}
 }
+
+// TestManySubscriptionsShareReads: subscriptions of one query at many
+// progress points, created while events are captured, each get exactly
+// their events (the shared reads of fetch.go serve passes at different
+// positions and cutoffs).
+func TestManySubscriptionsShareReads(t *testing.T) {
+	st := openStore(t)
+	ctx := context.Background()
+	var mu sync.Mutex
+	got := map[string]map[int64]int{}
+	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var seqs []int64
+		b, _ := io.ReadAll(r.Body)
+		json.Unmarshal(b, &seqs)
+		id := r.Header.Get("Lotline-Subscription-ID")
+		mu.Lock()
+		if got[id] == nil {
+			got[id] = map[int64]int{}
+		}
+		for _, s := range seqs {
+			got[id][s]++
+		}
+		mu.Unlock()
+	}))
+	defer rcv.Close()
+	if err := st.CreateQuery(ctx, &store.NamedQuery{Name: "all", Owner: "o", Body: []byte(`{}`)}); err != nil {
+		t.Fatal(err)
+	}
+	svc := subscribe.New(st, subscribe.Config{AllowPrivate: true, ChunkSize: 4, Concurrency: 3,
+		Document: seqDocument, Compile: allEvents})
+	svc.Start(ctx)
+	defer svc.Close()
+
+	type batch struct {
+		rt   time.Time
+		seqs []int64
+	}
+	var batches []batch
+	want := map[string][]int64{} // subscription -> first batch
+	first := map[string]int{}
+	const nBatches, subsEvery = 40, 2
+	for i := range nBatches {
+		b := store.Batch{Atomic: true}
+		for range 3 {
+			evSeq++
+			id := fmt.Sprintf("urn:uuid:00000000-0000-4000-8000-%012d", evSeq)
+			b.Events = append(b.Events, &store.Event{UniqueKey: id, EventID: id, Type: "ObjectEvent",
+				EventTime: time.Now(), Owner: "o", Body: []byte(`{}`)})
+		}
+		res, err := st.AddEvents(ctx, b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var seqs []int64
+		for _, e := range b.Events {
+			seqs = append(seqs, e.Seq)
+		}
+		batches = append(batches, batch{res.RecordTime, seqs})
+		svc.Notify()
+		if i%subsEvery == 0 {
+			// A subscription starting at a batch some way back.
+			from := i / 2
+			id := fmt.Sprint("s", i)
+			first[id] = from
+			if err := svc.Create(ctx, &store.Subscription{ID: id, QueryName: "all", Owner: "o", Dest: rcv.URL,
+				Stream: true, InitialRecordTime: batches[from].rt}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		time.Sleep(3 * time.Millisecond)
+	}
+	for id, from := range first {
+		for _, b := range batches[from:] {
+			want[id] = append(want[id], b.seqs...)
+		}
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		mu.Lock()
+		done := true
+		for id, seqs := range want {
+			if len(got[id]) < len(seqs) {
+				done = false
+			}
+		}
+		mu.Unlock()
+		if done {
+			break
+		}
+		if time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(50 * time.Millisecond)
+	mu.Lock()
+	defer mu.Unlock()
+	for id, seqs := range want {
+		if len(got[id]) != len(seqs) {
+			t.Errorf("%s: %d events delivered, want %d", id, len(got[id]), len(seqs))
+		}
+		for _, s := range seqs {
+			if got[id][s] != 1 {
+				t.Errorf("%s: event %d delivered %d times", id, s, got[id][s])
+			}
+		}
+	}
+}
