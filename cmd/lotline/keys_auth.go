@@ -69,9 +69,13 @@ func serveAuth(ctx context.Context, c *serveConfig, st store.Store, log *slog.Lo
 	return a, nil
 }
 
-// serveAudit starts the audit log when the store keeps one (both stores
-// do); nil otherwise.
-func serveAudit(st store.Store, log *slog.Logger) *api.AuditLog {
+// serveAudit starts the audit log unless --audit=false, when the store
+// keeps one (both stores do); nil otherwise.
+func serveAudit(c *serveConfig, st store.Store, log *slog.Logger) *api.AuditLog {
+	if !c.Audit {
+		log.Info("audit log off (--audit=false)")
+		return nil
+	}
 	as, ok := st.(store.AuditStore)
 	if !ok {
 		log.Warn("the store keeps no audit log")

@@ -57,6 +57,7 @@ type serveConfig struct {
 	// Authentication (see keys_auth.go and docs/security.md).
 	JWTKeys, JWTIssuer, JWTAudience, JWTPartyClaim string
 	InsecureNoAuth                                 bool
+	Audit                                          bool
 }
 
 // flagSpec binds one setting to its flag, its environment variable and its
@@ -90,6 +91,7 @@ func serveFlags() []flagSpec {
 		{"jwt-issuer", "LOTLINE_JWT_ISSUER", "required iss claim of bearer JWTs", ""},
 		{"jwt-audience", "LOTLINE_JWT_AUDIENCE", "required aud claim of bearer JWTs (recommended)", ""},
 		{"jwt-party-claim", "LOTLINE_JWT_PARTY_CLAIM", "JWT claim holding the caller's party (a GLN)", "sub"},
+		{"audit", "LOTLINE_AUDIT", "true: record every request in the audit log, which GET /audit shows each party", "true"},
 		{"insecure-no-auth", "LOTLINE_INSECURE_NO_AUTH", "true: listen on a non-loopback address although no API key or JWT issuer is configured (anyone who reaches the port reads and writes everything)", "false"},
 	}
 }
@@ -167,6 +169,9 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (*s
 		errs = append(errs, fmt.Errorf("--insecure-no-auth: %q is not true or false", *vals["insecure-no-auth"]))
 	}
 	c.InsecureNoAuth = noAuth
+	if c.Audit, err = strconv.ParseBool(*vals["audit"]); err != nil {
+		errs = append(errs, fmt.Errorf("--audit: %q is not true or false", *vals["audit"]))
+	}
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		errs = append(errs, fmt.Errorf("--addr: %v", err))
 	}
@@ -386,7 +391,7 @@ func startServer(ctx context.Context, c *serveConfig, log *slog.Logger) (*server
 			return fail(err)
 		}
 	}
-	audit := serveAudit(st.Store, log)
+	audit := serveAudit(c, st.Store, log)
 	h := api.New(api.Config{MaxBodyBytes: c.MaxBodyBytes, MaxEventBytes: c.MaxEventBytes, CaptureSlots: c.CaptureSlots,
 		MaxPerPage: c.MaxPerPage, Engine: eng, Vendor: "lotline/" + version, TokenSecret: secret, Ready: st.ready, Prefixes: prefixes,
 		Subscriptions: subs, Auth: authn, Audit: audit}, st, cs, log, reg)
