@@ -38,7 +38,7 @@ func TestHostileInput(t *testing.T) {
 		{"truncated JSON", "POST", "/capture", document(ev)[:100], nil, 400, "ValidationException", ""},
 		{"empty body", "POST", "/capture", []byte{}, nil, 400, "ValidationException", ""},
 		{"JSON array", "POST", "/capture", []byte(`[]`), nil, 400, "ValidationException", ""},
-		{"wrong document type", "POST", "/capture", bytes.Replace(document(ev), []byte(`"EPCISDocument"`), []byte(`"EPCISQueryDocument"`), 1), nil, 400, "ValidationException", "/type"},
+		{"wrong document type", "POST", "/capture", bytes.Replace(document(ev), []byte(`"EPCISDocument"`), []byte(`"EPCISMasterDataDocument"`), 1), nil, 400, "ValidationException", "/type"},
 		{"duplicate key", "POST", "/capture", withEvent(`"action":"OBSERVE"`, `"action":"OBSERVE","action":"ADD"`), nil, 400, "ValidationException", "/epcisBody/eventList/0/action"},
 		{"invalid UTF-8", "POST", "/capture", withEvent(`"shipping"`, "\"ship\xffping\""), nil, 400, "ValidationException", "/epcisBody/eventList/0/bizStep"},
 		{"lone surrogate", "POST", "/capture", withEvent(`"shipping"`, `"\ud800"`), nil, 400, "ValidationException", "/epcisBody/eventList/0/bizStep"},

@@ -209,7 +209,7 @@ func TestLotRecallErrors(t *testing.T) {
 			{"/lots/" + url.PathEscape(trPallet) + "/recall", "", 400, "QueryParameterException", "lot"},
 			{path + "?depth=0", "", 400, "QueryParameterException", "depth"},
 			{path + "?perPage=3", "", 400, "QueryParameterException", "perPage"},
-			{path, "application/xml", 406, "NotAcceptableException", "Accept"},
+			{path, "image/png", 406, "NotAcceptableException", "Accept"},
 			{path, "text/csv;q=0", 406, "NotAcceptableException", "Accept"},
 		} {
 			r := s.do(t, "GET", tt.path, nil, "Accept", tt.accept)
