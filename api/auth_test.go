@@ -210,26 +210,43 @@ func TestAuthMatrix(t *testing.T) {
 	}
 }
 
-// TestAuthValueListingsLeak documents what phase 1 does not hide: the
-// resource listings (/epcs, /bizSteps, ...) come from one value table for
-// all parties, so a party sees the values of every other party's events,
-// and /epcs/{epc} answers 200 rather than 404 for them.
-func TestAuthValueListingsLeak(t *testing.T) {
-	t.Skip("known leak, phase 2 of issue 9: value listings are not kept per owner (store.ValueStore has no owner)")
-	st := backends["sqlite"](t)
-	_, keyA := newKey(t, st, partyA)
-	_, keyB := newKey(t, st, partyB)
-	s := authServer(t, st, time.Second, nil)
-	s.captureAs(t, keyA, document(objectEvent("", "777")))
-	epc := "urn:epc:id:sgtin:4012345.011111.777"
-	for _, path := range []string{"/epcs?perPage=1000"} {
-		if r := s.do(t, "GET", path, nil, bearer(keyB)...); strings.Contains(string(r.body), "011111.777") ||
-			strings.Contains(string(r.body), "/01/04012345111118/21/777") {
-			t.Errorf("B's %s lists A's EPC", path)
-		}
-	}
-	if r := s.do(t, "GET", "/epcs/"+url.PathEscape(epc), nil, bearer(keyB)...); r.status != http.StatusNotFound {
-		t.Errorf("B's /epcs/{A's EPC} = %d, want 404", r.status)
+// TestAuthValueListings: the resource listings (/epcs, /bizSteps, ...)
+// and /lots show a party only the values of events it may read, and
+// /epcs/{epc} of another party's EPC is the 404 of an unknown one.
+func TestAuthValueListings(t *testing.T) {
+	for name, open := range backends {
+		t.Run(name, func(t *testing.T) {
+			st := open(t)
+			_, keyA := newKey(t, st, partyA)
+			_, keyB := newKey(t, st, partyB)
+			s := authServer(t, st, time.Second, nil)
+			s.captureAs(t, keyA, document(objectEvent("", "777"), transformationEvent))
+			epc := "urn:epc:id:sgtin:4012345.011111.777"
+			has := func(r response) bool {
+				return strings.Contains(string(r.body), "011111.777") || strings.Contains(string(r.body), "/01/04012345111118/21/777")
+			}
+			for _, path := range []string{"/epcs?perPage=1000", "/bizLocations", "/readPoints?perPage=1000"} {
+				rb := s.do(t, "GET", path, nil, bearer(keyB)...)
+				if rb.status != http.StatusOK || strings.Contains(string(rb.body), "4012345") {
+					t.Errorf("B's %s = %d, lists A's values:\n%s", path, rb.status, rb.body)
+				}
+			}
+			if r := s.do(t, "GET", "/epcs?perPage=1000", nil, bearer(keyA)...); !has(r) {
+				t.Errorf("A's /epcs lacks A's EPC:\n%s", r.body)
+			}
+			if r := s.do(t, "GET", "/epcs/"+url.PathEscape(epc), nil, bearer(keyB)...); r.status != http.StatusNotFound {
+				t.Errorf("B's /epcs/{A's EPC} = %d, want 404", r.status)
+			}
+			if r := s.do(t, "GET", "/epcs/"+url.PathEscape(epc), nil, bearer(keyA)...); r.status != http.StatusOK {
+				t.Errorf("A's /epcs/{A's EPC} = %d, want 200", r.status)
+			}
+			if r := s.do(t, "GET", "/lots", nil, bearer(keyB)...); strings.Contains(string(r.body), "LOTB") {
+				t.Errorf("B's /lots lists A's lot:\n%s", r.body)
+			}
+			if r := s.do(t, "GET", "/lots", nil, bearer(keyA)...); !strings.Contains(string(r.body), "LOTB") {
+				t.Errorf("A's /lots lacks A's lot:\n%s", r.body)
+			}
+		})
 	}
 }
 

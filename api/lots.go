@@ -61,7 +61,11 @@ func (s *Server) listLots(c echo.Context) error {
 			return badToken()
 		}
 	}
-	vals, err := s.st.Values(c.Request().Context(), store.ValuePage{Kind: store.ValueLot, Prefix: prefix, After: cur.After, Limit: perPage + 1})
+	kind, err := s.listing(c, store.ValueLot)
+	if err != nil {
+		return err
+	}
+	vals, err := s.st.Values(c.Request().Context(), store.ValuePage{Kind: kind, Prefix: prefix, After: cur.After, Limit: perPage + 1})
 	if err != nil {
 		return err
 	}

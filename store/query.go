@@ -131,6 +131,14 @@ const (
 	ValueLot ValueKind = "lot"
 )
 
+// OwnedValueKind is the listing of kind k's values carried by the events
+// of one owner. Stores record every value of an event under its kind and
+// under this one for the event's owner, so that a party's listing (GET
+// /epcs, ...) shows only what events it may read carry.
+func OwnedValueKind(k ValueKind, owner string) ValueKind {
+	return k + "\x1f" + ValueKind(owner)
+}
+
 // Value is one distinct value of a listing.
 type Value struct {
 	Kind  ValueKind

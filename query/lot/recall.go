@@ -304,7 +304,7 @@ func recall(ctx context.Context, st Store, id ID, opt RecallOptions) (*RecallRes
 // sameProduct assesses the other lots of the lot's GTIN.
 func (r *RecallResult) sameProduct(ctx context.Context, st Store, id ID, opt RecallOptions,
 	affected map[string]map[string]bool, kinds map[string]string, topt func(string) TraceOptions) error {
-	lots, total, err := lotsOfGTIN(ctx, st, id, opt.MaxOthers)
+	lots, total, err := lotsOfGTIN(ctx, st, id, opt.MaxOthers, opt.Owners)
 	if err != nil {
 		return err
 	}
@@ -572,8 +572,12 @@ func classIDs(c gs1.EPC) []string {
 // lotsOfGTIN returns the first limit lots of the lot's GTIN other than
 // itself, in the order of their canonical forms, and how many there are:
 // a page and a count of the store's lot listing, never their events.
-func lotsOfGTIN(ctx context.Context, st store.ValueStore, id ID, limit int) (lots []ID, total int, err error) {
-	p := store.ValuePage{Kind: store.ValueLot, Prefix: query.LotClass(id.GTIN, ""), Limit: limit + 1}
+func lotsOfGTIN(ctx context.Context, st store.ValueStore, id ID, limit int, owners []string) (lots []ID, total int, err error) {
+	kind := store.ValueLot
+	if len(owners) == 1 {
+		kind = store.OwnedValueKind(kind, owners[0]) // only lots the caller's events name
+	}
+	p := store.ValuePage{Kind: kind, Prefix: query.LotClass(id.GTIN, ""), Limit: limit + 1}
 	page, err := st.Values(ctx, p)
 	if err != nil {
 		return nil, 0, err
@@ -590,7 +594,7 @@ func lotsOfGTIN(ctx context.Context, st store.ValueStore, id ID, limit int) (lot
 	if total, err = st.CountValues(ctx, p); err != nil {
 		return nil, 0, err
 	}
-	if mine, err := st.HasValue(ctx, store.Value{Kind: store.ValueLot, Value: id.Canonical()}); err != nil {
+	if mine, err := st.HasValue(ctx, store.Value{Kind: kind, Value: id.Canonical()}); err != nil {
 		return nil, 0, err
 	} else if mine {
 		total--

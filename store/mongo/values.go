@@ -61,12 +61,14 @@ func (s *Store) addValues(ctx context.Context, events []*store.Event) error {
 	dup := map[string]bool{}
 	for _, e := range events {
 		for _, v := range e.Values {
-			k := valueKey(v.Kind, v.Value)
-			if dup[k] || s.seen.has(k) {
-				continue
+			// For every owner, and for the event's (store.OwnedValueKind).
+			for _, k := range [2]string{valueKey(v.Kind, v.Value), valueKey(store.OwnedValueKind(v.Kind, e.Owner), v.Value)} {
+				if dup[k] || s.seen.has(k) {
+					continue
+				}
+				dup[k] = true
+				keys = append(keys, k)
 			}
-			dup[k] = true
-			keys = append(keys, k)
 		}
 	}
 	if len(keys) == 0 {

@@ -372,7 +372,7 @@ func (st *batchStmts) write(ctx context.Context, tx *sql.Tx, p *pendingBatch, rt
 			if p.written == nil {
 				p.written = map[store.Value]struct{}{}
 			}
-			if err := st.writeValues(ctx, recent, e.Values, p.written); err != nil {
+			if err := st.writeValues(ctx, recent, e.Values, e.Owner, p.written); err != nil {
 				return store.BatchResult{}, err
 			}
 		}

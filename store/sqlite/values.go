@@ -48,15 +48,19 @@ func (r *recentValues) add(v store.Value) {
 // writeValues records the values of a stored event within the batch's
 // savepoint. written collects the values the batch wrote, so that they
 // enter the recent set only once the batch is committed.
-func (st *batchStmts) writeValues(ctx context.Context, recent *recentValues, vals []store.Value, written map[store.Value]struct{}) error {
+// Each value is recorded for every owner and for the event's owner
+// (store.OwnedValueKind).
+func (st *batchStmts) writeValues(ctx context.Context, recent *recentValues, vals []store.Value, owner string, written map[store.Value]struct{}) error {
 	for _, v := range vals {
-		if _, ok := written[v]; ok || recent.has(v) {
-			continue
+		for _, w := range [2]store.Value{v, {Kind: store.OwnedValueKind(v.Kind, owner), Value: v.Value}} {
+			if _, ok := written[w]; ok || recent.has(w) {
+				continue
+			}
+			if _, err := st.insValue.ExecContext(ctx, string(w.Kind), w.Value); err != nil {
+				return fmt.Errorf("sqlitestore: record value: %w", err)
+			}
+			written[w] = struct{}{}
 		}
-		if _, err := st.insValue.ExecContext(ctx, string(v.Kind), v.Value); err != nil {
-			return fmt.Errorf("sqlitestore: record value: %w", err)
-		}
-		written[v] = struct{}{}
 	}
 	return nil
 }

@@ -887,6 +887,25 @@ func testValues(t *testing.T, st store.Store) {
 			t.Errorf("Values(after %q, limit %d) = %q, %v; want %q", tt.after, tt.limit, got, err, tt.want)
 		}
 	}
+	// Each owner's listing holds the values of its events only.
+	owner := evs[0].Owner
+	for i := range evs {
+		if evs[i].Owner != owner {
+			t.Fatalf("the test's events have several owners")
+		}
+	}
+	if got, err := st.Values(ctx, store.ValuePage{Kind: store.OwnedValueKind(store.ValueEPC, owner), Limit: 100}); err != nil || !slices.Equal(got, sorted) {
+		t.Errorf("Values(epc of %q) = %q, %v; want %q", owner, got, err, sorted)
+	}
+	if got, err := st.Values(ctx, store.ValuePage{Kind: store.OwnedValueKind(store.ValueEPC, owner+"-other"), Limit: 100}); err != nil || len(got) != 0 {
+		t.Errorf("Values(epc of another owner) = %q, %v; want none", got, err)
+	}
+	if ok, err := st.HasValue(ctx, store.Value{Kind: store.OwnedValueKind(store.ValueBizLocation, owner), Value: "B"}); err != nil || !ok {
+		t.Errorf("HasValue(bizLocation B of %q) = %v, %v", owner, ok, err)
+	}
+	if ok, err := st.HasValue(ctx, store.Value{Kind: store.OwnedValueKind(store.ValueBizLocation, "x"), Value: "B"}); err != nil || ok {
+		t.Errorf("HasValue(bizLocation B of another owner) = %v, %v", ok, err)
+	}
 	// Prefixes, with and without After, and counts of the same ranges.
 	for _, tt := range []struct {
 		prefix, after string
