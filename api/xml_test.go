@@ -363,8 +363,21 @@ func TestXMLCaptureErrors(t *testing.T) {
 			}
 		})
 	}
+	// proceed: the valid events are stored, the invalid one is reported
+	// in the job at its XPath.
+	r := s.do(t, "POST", "/capture", []byte(xmlDocStart+xmlObjectEvent("urn:epc:id:sgtin:4012345.011111.5")+
+		xmlObjectEvent("https://id.gs1.org/01/04012345111112/21/9")+xmlDocEnd),
+		"Content-Type", "application/xml", "GS1-Capture-Error-Behaviour", "proceed")
+	if r.status != http.StatusAccepted {
+		t.Fatalf("proceed: %d %s", r.status, r.body)
+	}
+	j := s.waitJob(t, r.header.Get("Location"))
+	errs, _ := j["errors"].([]any)
+	if j["success"] != false || len(errs) != 1 || errs[0].(map[string]any)["pointer"] != "/EPCISDocument/EPCISBody/EventList/ObjectEvent[2]/epcList/epc" {
+		t.Errorf("proceed job %v", j)
+	}
 	// gzip works for XML as for JSON.
-	r := s.do(t, "POST", "/capture", gzipped([]byte(xmlDocStart+good+xmlDocEnd)), "Content-Type", "application/xml", "Content-Encoding", "gzip")
+	r = s.do(t, "POST", "/capture", gzipped([]byte(xmlDocStart+good+xmlDocEnd)), "Content-Type", "application/xml", "Content-Encoding", "gzip")
 	if r.status != http.StatusAccepted {
 		t.Fatalf("gzip XML: %d %s", r.status, r.body)
 	}
