@@ -62,8 +62,8 @@ type fetched struct {
 
 // docKey names a document written from part of a read.
 type docKey struct {
-	forms Delivery // identifier forms only
-	from  int      // index of the first event
+	forms    Delivery // identifier forms only
+	from, to int      // the events[from:to] of the read
 }
 
 // view is the part of a read that serves one pass.
@@ -181,12 +181,50 @@ func (s *Service) fetch(ctx context.Context, qkey string, owners []string, a int
 	if f.err != nil {
 		return view{}, f.err
 	}
-	if v, ok := f.cover(a, ge, lt); ok {
-		return v, nil
+	v, ok := f.cover(a, ge, lt)
+	if !ok {
+		// A full chunk recorded before ge, within the second the read
+		// began at: read the pass's own window.
+		var err error
+		if v, err = alone(); err != nil {
+			return v, err
+		}
 	}
-	// A full chunk recorded before ge, within the second the read began
-	// at: read the pass's own window.
-	return alone()
+	return s.catchUp(g, v, a, ge), nil
+}
+
+// catchUp ends a pass's chunk where the next shared read of its group
+// begins, when that read could serve the pass from there: a subscription
+// behind the others then joins their reads instead of reading chunks of
+// its own that end elsewhere for ever. Delivering fewer events than a
+// chunk holds, with more to follow, is always right.
+func (s *Service) catchUp(g fetchGroup, v view, a int64, ge time.Time) view {
+	if len(v.events) == 0 {
+		return v
+	}
+	last := v.events[len(v.events)-1].Seq
+	join := int64(-1)
+	s.fmu.Lock()
+	for _, f := range s.fetches[g] {
+		select {
+		case <-f.done:
+		default:
+			continue
+		}
+		if f.err == nil && f.after > a && f.after < last && !f.ge.After(ge) && (join < 0 || f.after < join) {
+			join = f.after
+		}
+	}
+	s.fmu.Unlock()
+	if join < 0 {
+		return v
+	}
+	n := sort.Search(len(v.events), func(i int) bool { return v.events[i].Seq > join })
+	if n == 0 {
+		return v
+	}
+	v.events, v.more, v.short = v.events[:n], true, false
+	return v
 }
 
 // render writes the document of a chunk for delivery d: once per read,
@@ -197,7 +235,8 @@ func (s *Service) render(ch chunk, now time.Time, d Delivery) ([]byte, error) {
 	if f == nil || s.cfg.Name == nil {
 		return s.cfg.Document(ch.events, now, d)
 	}
-	k := docKey{forms: Delivery{EPCFormat: d.EPCFormat, CBVFormat: d.CBVFormat}, from: ch.shared.from}
+	k := docKey{forms: Delivery{EPCFormat: d.EPCFormat, CBVFormat: d.CBVFormat}, from: ch.shared.from,
+		to: ch.shared.from + len(ch.events)}
 	f.mu.Lock()
 	body, ok := f.docs[k]
 	if !ok {
