@@ -189,36 +189,46 @@ func locate(e *epcis.Error, d *epcisxml.Decoded) {
 // appendQueryDocumentXML appends the EPCISQueryDocument XML of stored
 // events in the forms tr asks for. The namespaces of the events' @context
 // are declared once on the root (a prefix two events bind differently is
-// left to each event, whose own @context then declares it); each stored
-// body is decoded, given its recordTime, translated and written, one event
-// at a time into b.
+// left to each event, whose own @context then declares it); then each
+// stored body is decoded, given its recordTime, translated and written,
+// one event at a time, so a page never holds more than one decoded event.
 func appendQueryDocumentXML(b []byte, evs []*store.Event, now time.Time, tr *epcis.Translator) ([]byte, error) {
-	trees := make([]map[string]any, len(evs))
 	ns := map[string]string{}
 	conflict := map[string]bool{}
-	for i, e := range evs {
-		v, err := epcis.DecodeJSON(e.Body, epcis.JSONLimits{})
-		m, ok := v.(map[string]any)
-		if err != nil || !ok {
-			return nil, fmt.Errorf("api: stored event %s is corrupt: %v", e.EventID, err)
+	seen := map[string]bool{}
+	for _, e := range evs {
+		ctx, _, err := splitContext(e.Body)
+		if err != nil {
+			return nil, fmt.Errorf("api: stored event %s is corrupt: %w", e.EventID, err)
 		}
-		for k, iri := range epcis.Namespaces(m["@context"]) {
+		if ctx == nil || seen[string(ctx)] {
+			continue // events of one document share their @context
+		}
+		seen[string(ctx)] = true
+		v, err := epcis.DecodeJSON(ctx, epcis.JSONLimits{})
+		if err != nil {
+			return nil, fmt.Errorf("api: stored event %s is corrupt: %w", e.EventID, err)
+		}
+		for k, iri := range epcis.Namespaces(v) {
 			if old, ok := ns[k]; ok && old != iri {
 				conflict[k] = true
 			}
 			ns[k] = iri
 		}
-		m["recordTime"] = e.RecordTime.UTC().Format("2006-01-02T15:04:05.000Z07:00")
-		tr.Event(m)
-		trees[i] = m
 	}
 	for k := range conflict {
 		delete(ns, k)
 	}
 	ns = epcisxml.QueryNamespaces(ns)
 	b = epcisxml.AppendQueryDocumentStart(b, ns, "SimpleEventQuery", "", now)
-	for i, m := range trees {
-		var err error
+	for _, e := range evs {
+		v, err := epcis.DecodeJSON(e.Body, epcis.JSONLimits{})
+		m, ok := v.(map[string]any)
+		if err != nil || !ok {
+			return nil, fmt.Errorf("api: stored event %s is corrupt: %v", e.EventID, err)
+		}
+		m["recordTime"] = e.RecordTime.UTC().Format("2006-01-02T15:04:05.000Z07:00")
+		tr.Event(m)
 		if b, err = epcisxml.AppendEvent(b, m, ns); err != nil {
 			var ee *epcis.Error
 			if errors.As(err, &ee) && ee.Kind == epcis.KindNotAcceptable {
@@ -226,9 +236,9 @@ func appendQueryDocumentXML(b []byte, evs []*store.Event, now time.Time, tr *epc
 				// names the event and the member, so the client can ask
 				// for JSON.
 				return nil, &epcis.Error{Kind: epcis.KindNotAcceptable, Param: "Accept", EventIndex: -1,
-					Message: fmt.Sprintf("event %s cannot be given in XML (at %s: %s); ask for application/ld+json", evs[i].EventID, ee.Pointer, ee.Message)}
+					Message: fmt.Sprintf("event %s cannot be given in XML (at %s: %s); ask for application/ld+json", e.EventID, ee.Pointer, ee.Message)}
 			}
-			return nil, fmt.Errorf("api: stored event %s cannot be written in XML: %w", evs[i].EventID, err)
+			return nil, fmt.Errorf("api: stored event %s cannot be written in XML: %w", e.EventID, err)
 		}
 	}
 	return epcisxml.AppendQueryDocumentEnd(b), nil
