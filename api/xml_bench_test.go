@@ -183,3 +183,45 @@ func captureAndWait(base string, doc []byte, ctype string) error {
 		time.Sleep(2 * time.Millisecond)
 	}
 }
+
+// BenchmarkQueryXML compares a page of 100 generated events answered in
+// JSON-LD (stored bytes copied) and in XML (each event decoded, translated
+// and encoded), SQLite.
+//
+//	go test ./api -run '^$' -bench QueryXML
+func BenchmarkQueryXML(b *testing.B) {
+	st, err := sqlitestore.Open(context.Background(), b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	cs := capture.New(st, validator, capture.Config{}, nil, capture.Hooks{})
+	if err := cs.Start(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	srv := httptest.NewServer(api.New(api.Config{}, st, cs, nil, nil))
+	defer func() { srv.Close(); cs.Close(); st.Close() }()
+	js, _ := benchDocs(b, 10)
+	for _, d := range js {
+		if err := captureAndWait(srv.URL, d, "application/ld+json"); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for _, accept := range []string{"application/ld+json", "application/xml"} {
+		b.Run(accept, func(b *testing.B) {
+			req, _ := http.NewRequest("GET", srv.URL+"/events?perPage=100", nil)
+			req.Header.Set("Accept", accept)
+			for range b.N {
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					b.Fatal(err)
+				}
+				n, _ := io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusOK {
+					b.Fatalf("%d", resp.StatusCode)
+				}
+				b.SetBytes(n)
+			}
+		})
+	}
+}
