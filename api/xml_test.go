@@ -21,8 +21,9 @@ import (
 	"github.com/lotline/lotline/gs1/gs1test"
 )
 
-// xmlFiles lists the EPCIS XML documents under the GS1 folder (EPCIS 2.0
-// and 1.2, GS1's and other projects' examples), relative to dir.
+// xmlFiles lists the EPCIS XML documents and query documents under the
+// GS1 folder (EPCIS 2.0 and 1.2, GS1's and other projects' examples),
+// relative to dir.
 func xmlFiles(t *testing.T, dir string) []string {
 	t.Helper()
 	var files []string
@@ -32,7 +33,7 @@ func xmlFiles(t *testing.T, dir string) []string {
 				return nil
 			}
 			data, err := os.ReadFile(p)
-			if err == nil && regexp.MustCompile(`<(\w+:)?EPCISDocument[\s>]`).Match(data) {
+			if err == nil && regexp.MustCompile(`<(\w+:)?EPCIS(Query)?Document[\s>]`).Match(data) {
 				rel, _ := filepath.Rel(dir, p)
 				files = append(files, filepath.ToSlash(rel))
 			}
@@ -115,8 +116,8 @@ func postXML(t *testing.T, s *testServer, path string, body []byte, headers ...s
 	return s.do(t, "POST", path, body, append([]string{"Content-Type", "application/xml"}, headers...)...)
 }
 
-// TestCaptureXMLExamples captures every XML EPCISDocument of the GS1
-// folder (2.0 and 1.2) on both stores, and on SQLite also its JSON-LD form
+// TestCaptureXMLExamples captures every XML EPCISDocument and
+// EPCISQueryDocument of the GS1 folder (2.0 and 1.2) on both stores, and on SQLite also its JSON-LD form
 // (the decoded tree) into a second server: the two must be answered alike
 // and store the same events (the same eventIDs, hashes for events without
 // one). The events then query back in JSON and in XML, and the XML answer
@@ -130,7 +131,7 @@ func TestCaptureXMLExamples(t *testing.T) {
 			twin = startServer(t, backends["sqlite"](t), capture.Config{}, api.Config{})
 		}
 		captured, refused := 0, 0
-		versions := map[string]int{}
+		versions, roots := map[string]int{}, map[string]int{}
 		for _, rel := range files {
 			data, err := os.ReadFile(filepath.Join(dir, rel))
 			if err != nil {
@@ -179,8 +180,9 @@ func TestCaptureXMLExamples(t *testing.T) {
 			}
 			captured++
 			versions[d.Version]++
+			roots[d.Root]++
 		}
-		t.Logf("%d XML documents captured (by version %v), %d refused", captured, versions, refused)
+		t.Logf("%d XML documents captured (by version %v, by root %v), %d refused", captured, versions, roots, refused)
 		if versions["2.0"] < 20 || versions["1.2"] < 10 {
 			t.Errorf("too few documents captured: %v", versions)
 		}
