@@ -25,6 +25,7 @@ func TestDependencyDirection(t *testing.T) {
 		"capture":     {"epcis", "gs1", "query", "schemas", "store"},
 		"conformance": {"conformance"},
 		"subscribe":   {"epcis", "query", "store"},
+		"auth":        {"gs1", "store"},
 	}
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
 		fields := strings.Fields(line)

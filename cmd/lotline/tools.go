@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/lotline/lotline/capture"
 	"github.com/lotline/lotline/epcis"
+	"github.com/lotline/lotline/epcis/epcisxml"
 	"github.com/lotline/lotline/epcis/eventhash"
 	"github.com/lotline/lotline/schemas"
 )
@@ -50,7 +52,7 @@ func runValidate(files []string, stdout io.Writer) error {
 		if err != nil {
 			return err
 		}
-		doc, err := epcis.DecodeJSON(data, epcis.JSONLimits{})
+		doc, xd, err := decodeDocument(data)
 		if err == nil {
 			var p *capture.Prepared
 			p, err = cs.Prepare(doc, capture.Proceed, "local")
@@ -61,6 +63,7 @@ func runValidate(files []string, stdout io.Writer) error {
 				fmt.Fprintf(stdout, "%s: valid (%d events)\n", f, p.EventCount)
 				continue
 			}
+			err = xmlLocations(err, xd)
 		}
 		bad++
 		var list epcis.Errors
@@ -80,4 +83,41 @@ func runValidate(files []string, stdout io.Writer) error {
 		return &exitError{1, fmt.Errorf("%d of %d files invalid", bad, len(files))}
 	}
 	return nil
+}
+
+// decodeDocument reads a JSON-LD or XML (EPCIS 2.0 or 1.2) document, by
+// its first character; xd is the decoded XML, nil for JSON.
+func decodeDocument(data []byte) (doc any, xd *epcisxml.Decoded, err error) {
+	if t := bytes.TrimLeft(data, " \t\r\n\ufeff"); len(t) > 0 && t[0] == '<' {
+		xd, err = epcisxml.Decode(data, epcisxml.Limits{})
+		if err != nil {
+			return nil, nil, err
+		}
+		return xd.Tree, xd, nil
+	}
+	doc, err = epcis.DecodeJSON(data, epcis.JSONLimits{})
+	return doc, nil, err
+}
+
+// xmlLocations turns the JSON pointers of errors found in a decoded XML
+// document into the XPath-like locations of its elements.
+func xmlLocations(err error, xd *epcisxml.Decoded) error {
+	if xd == nil {
+		return err
+	}
+	var list epcis.Errors
+	var one *epcis.Error
+	switch {
+	case errors.As(err, &list):
+	case errors.As(err, &one):
+		list = epcis.Errors{one}
+	}
+	for _, e := range list {
+		if e.Pointer != "" {
+			if x := xd.XPath(e.Pointer); x != "" {
+				e.Pointer = x
+			}
+		}
+	}
+	return err
 }
