@@ -586,6 +586,47 @@ func hasKid(kids []*elem, name string) bool {
 	return false
 }
 
+// NSXSD is the namespace of XML Schema's built-in types (xsi:type values).
+const NSXSD = "http://www.w3.org/2001/XMLSchema"
+
+// typedScalar reads an extension element's text by its xsi:type when it
+// names a built-in XML Schema type (as the encoder writes it): a string
+// type keeps "10" a string, xsd:boolean gives a JSON boolean, a numeric
+// type a number; without one, by its form (scalar).
+func typedScalar(e *elem, text string) any {
+	for _, a := range e.attrs {
+		if a.Name.Space != NSXSI || a.Name.Local != "type" {
+			continue
+		}
+		prefix, local, ok := strings.Cut(strings.TrimSpace(a.Value), ":")
+		if !ok {
+			prefix, local = "", prefix
+		}
+		if ns, ok := e.resolve(prefix, true); !ok || ns != NSXSD {
+			break
+		}
+		switch local {
+		case "boolean":
+			switch text {
+			case "true", "1":
+				return true
+			case "false", "0":
+				return false
+			}
+		case "integer", "int", "long", "short", "byte", "decimal", "double", "float",
+			"nonNegativeInteger", "positiveInteger", "negativeInteger", "nonPositiveInteger",
+			"unsignedLong", "unsignedInt", "unsignedShort", "unsignedByte":
+			if isJSONNumber(text) {
+				return json.Number(text)
+			}
+		default:
+			return text // string, anyURI, dateTime, ...: text as written
+		}
+		return text
+	}
+	return scalar(text)
+}
+
 func nilled(e *elem) bool {
 	for _, a := range e.attrs {
 		if a.Name.Space == NSXSI && a.Name.Local == "nil" {
@@ -922,7 +963,7 @@ func (c *converter) extValue(e *elem, ptr string) (any, error) {
 		if nilled(e) {
 			return nil, nil
 		}
-		return scalar(text), nil
+		return typedScalar(e, text), nil
 	}
 	m := map[string]any{}
 	for _, i := range attrs {

@@ -285,3 +285,38 @@ func TestErrorLocations(t *testing.T) {
 		})
 	}
 }
+
+// TestXSIType: an extension element's xsi:type (a built-in XML Schema
+// type) decides its JSON type; without one, its form does.
+func TestXSIType(t *testing.T) {
+	const head = `<epcis:EPCISDocument xmlns:epcis="urn:epcglobal:epcis:xsd:2" xmlns:ex="https://ns.example.com/epcis/" ` +
+		`xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xs="http://www.w3.org/2001/XMLSchema" ` +
+		`schemaVersion="2.0" creationDate="2024-03-01T10:00:00Z"><EPCISBody><EventList><ObjectEvent>` +
+		`<eventTime>2024-03-01T09:00:00Z</eventTime><eventTimeZoneOffset>+00:00</eventTimeZoneOffset>` +
+		`<epcList><epc>urn:epc:id:sgtin:4012345.011111.1</epc></epcList><action>OBSERVE</action>`
+	const tail = `</ObjectEvent></EventList></EPCISBody></epcis:EPCISDocument>`
+	tests := []struct {
+		elem string
+		want any
+	}{
+		{`<ex:v xsi:type="xs:string">10</ex:v>`, "10"},
+		{`<ex:v>10</ex:v>`, json.Number("10")},
+		{`<ex:v xsi:type="xs:integer">10</ex:v>`, json.Number("10")},
+		{`<ex:v xsi:type="xs:boolean">true</ex:v>`, true},
+		{`<ex:v xsi:type="xs:boolean">0</ex:v>`, false},
+		{`<ex:v>true</ex:v>`, "true"},
+		{`<ex:v xsi:type="xs:decimal">0042</ex:v>`, "0042"}, // not JSON's grammar: kept as text
+		{`<ex:v xsi:type="other:string" xmlns:other="urn:x">10</ex:v>`, json.Number("10")},
+	}
+	for _, tt := range tests {
+		d, err := Decode([]byte(head+tt.elem+tail), Limits{})
+		if err != nil {
+			t.Errorf("%s: %v", tt.elem, err)
+			continue
+		}
+		ev := d.Tree.(map[string]any)["epcisBody"].(map[string]any)["eventList"].([]any)[0].(map[string]any)
+		if got := ev["ex:v"]; got != tt.want {
+			t.Errorf("%s = %#v, want %#v", tt.elem, got, tt.want)
+		}
+	}
+}

@@ -41,7 +41,10 @@
 //     and stays a string otherwise: "12.5" -> 12.5, "0042" -> "0042", "true"
 //     -> "true". An XML text cannot say which its author meant; this is the
 //     reading the JSON twins among GS1's and openepcis' examples agree with,
-//     and the event hash treats a number and its text alike.
+//     and the event hash treats a number and its text alike. An element
+//     with an xsi:type naming a built-in XML Schema type (as the encoder
+//     writes it) is read by that type instead: xsd:string keeps "10" a
+//     string, xsd:boolean gives true or false, a numeric type a number.
 //   - Extension elements (xsd:any namespace="##other") become "prefix:name"
 //     members, with the prefix the document declared for the namespace; a
 //     namespace bound only as a default namespace, or a prefix bound to two
