@@ -235,8 +235,14 @@ func (s *Service) Close() {
 }
 
 // wakeGap is the least time between two wakes of the stream
-// subscriptions: it adds at most that to a delivery's delay.
-const wakeGap = 20 * time.Millisecond
+// subscriptions, and maxWakeGap the most a wake waits for the passes of
+// the previous one to finish: the passes of one wake then share one
+// cutoff, and so their reads and documents, instead of drifting apart
+// (see fetch.go). They add at most that to a delivery's delay.
+const (
+	wakeGap    = 20 * time.Millisecond
+	maxWakeGap = 100 * time.Millisecond
+)
 
 // Notify wakes the stream subscriptions: events were just captured. It
 // never blocks; it is the capture hook.
@@ -259,9 +265,9 @@ func (s *Service) loop(ctx context.Context) {
 		case <-s.wake:
 			// Wakes closer than wakeGap are taken together, so that the
 			// passes of a burst of captures share their reads.
-			if wait := wakeGap - s.now().Sub(lastWake); wait > 0 {
+			for s.now().Sub(lastWake) < wakeGap || (s.running() && s.now().Sub(lastWake) < maxWakeGap) {
 				select {
-				case <-time.After(wait):
+				case <-time.After(5 * time.Millisecond):
 				case <-ctx.Done():
 					return
 				}
@@ -338,6 +344,18 @@ func (s *Service) kick(ctx context.Context, want func(*subState) bool) {
 		}
 		s.startLocked(ctx, id, st)
 	}
+}
+
+// running reports whether any pass is under way or waiting to run.
+func (s *Service) running() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, st := range s.subs {
+		if st.running {
+			return true
+		}
+	}
+	return false
 }
 
 // advanceCutoff moves the passes' cutoff to now less the visibility
