@@ -276,8 +276,9 @@ func (w *walker) run(ctx context.Context) (*Record, error) {
 // the containers in the order found.
 func (w *walker) followContainers(ctx context.Context, frontier []*item, held map[string][]span, in func(p string, it *item)) ([]string, error) {
 	var containers []string
+	followed := map[string]bool{} // in this call: a container's own events name it again
 	for depth := 0; ; depth++ {
-		parents := w.parents(frontier, held)
+		parents := w.parents(frontier, held, followed)
 		if len(parents) == 0 {
 			return containers, nil
 		}
@@ -309,6 +310,7 @@ func (w *walker) followContainers(ctx context.Context, frontier []*item, held ma
 		}
 		frontier = frontier[:0:0]
 		for _, p := range parents {
+			followed[p] = true
 			spans := w.spansOf(p, byParent[p], held)
 			if len(spans) == 0 {
 				continue
@@ -472,7 +474,7 @@ func (w *walker) children(e *epcis.Event) []string {
 
 // parents returns the containers, not yet followed, into which an ADD of
 // items put something held while it was held.
-func (w *walker) parents(items []*item, held map[string][]span) []string {
+func (w *walker) parents(items []*item, held map[string][]span, followed map[string]bool) []string {
 	var out []string
 	seen := map[string]bool{}
 	for _, it := range items {
@@ -480,8 +482,11 @@ func (w *walker) parents(items []*item, held map[string][]span) []string {
 		if e.Type != epcis.AggregationEvent || e.Action != "ADD" || e.ParentID == "" || w.retracted(it) {
 			continue
 		}
+		// A container followed before (at an earlier hop of a trace) is
+		// followed again: it may have taken this material later, and
+		// gone elsewhere with it.
 		p := w.canonicalClass(e, e.ParentID)
-		if _, ok := held[p]; ok || seen[p] {
+		if followed[p] || seen[p] {
 			continue
 		}
 		for _, ch := range w.children(e) {

@@ -318,3 +318,47 @@ func TestTraceBothIsTheUnion(t *testing.T) {
 		}
 	}
 }
+
+// TestTraceContainerAcrossHops: a returnable container (a GRAI) carries
+// the intermediate lot's units first and, after they are taken off, the
+// finished lot's units made from it; a forward trace of the raw lot
+// follows the container at both hops, and each shipment only with the
+// contents it had then.
+func TestTraceContainerAcrossHops(t *testing.T) {
+	const (
+		crate = "urn:epc:id:grai:4012345.00001.7"
+		mixU  = "urn:epc:id:sgtin:4012345.033333.1"
+		finU  = "urn:epc:id:sgtin:4012345.044444.9"
+	)
+	st := newMemStore(t,
+		ev(1, "0700", `"type":"TransformationEvent","bizStep":"commissioning",`+
+			`"inputQuantityList":[{"epcClass":"`+rawA+`","quantity":10,"uom":"KGM"}],"outputEPCList":["`+mixU+`"],"ilmd":{"cbvmda:lotNumber":"MIX1"}`),
+		ev(2, "0710", `"type":"AggregationEvent","action":"ADD","bizStep":"packing","parentID":"`+crate+`","childEPCs":["`+mixU+`"]`),
+		ev(3, "0720", `"type":"ObjectEvent","action":"OBSERVE","bizStep":"shipping","epcList":["`+crate+`"],`+
+			`"destinationList":[`+party("destination", buyer1)+`]`),
+		ev(4, "0730", `"type":"AggregationEvent","action":"DELETE","bizStep":"unpacking","parentID":"`+crate+`","childEPCs":["`+mixU+`"]`),
+		ev(5, "0800", `"type":"TransformationEvent","bizStep":"commissioning","inputEPCList":["`+mixU+`"],`+
+			`"outputEPCList":["`+finU+`"],"ilmd":{"cbvmda:lotNumber":"FIN1"}`),
+		ev(6, "0810", `"type":"AggregationEvent","action":"ADD","bizStep":"packing","parentID":"`+crate+`","childEPCs":["`+finU+`"]`),
+		ev(7, "0820", `"type":"ObjectEvent","action":"OBSERVE","bizStep":"shipping","epcList":["`+crate+`"],`+
+			`"destinationList":[`+party("destination", buyer2)+`]`),
+	)
+	g, err := Trace(context.Background(), st, mustParse(t, rawA), TraceOptions{Direction: Forward})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := edgeNames(g)
+	c := query.CanonicalID(crate)
+	for _, w := range []string{
+		"consumed-into rawA>mix 1",
+		"consumed-into mix>fin 5",
+		"packed-into mix>" + c + " 2",
+		"packed-into fin>" + c + " 6",
+		"shipped-to " + c + ">buyer1 3",
+		"shipped-to " + c + ">buyer2 7",
+	} {
+		if !slices.Contains(got, w) {
+			t.Errorf("forward trace lacks %q; edges:\n%s", w, strings.Join(got, "\n"))
+		}
+	}
+}
