@@ -229,6 +229,21 @@ func subscriptionState(t *testing.T, s *testServer, loc string) map[string]any {
 	return r.json(t)
 }
 
+// forEachSubBackend runs f on a server with subscriptions over each
+// store. On MongoDB (FerretDB) the service polls and holds back a short
+// visibility lag, as `lotline serve` does with a shared store.
+func forEachSubBackend(t *testing.T, f func(t *testing.T, s *subServer)) {
+	for name, open := range backends {
+		t.Run(name, func(t *testing.T) {
+			cfg := testConfig()
+			if name == "mongo" {
+				cfg.SharedStore, cfg.VisibilityLag = true, 100*time.Millisecond
+			}
+			f(t, startSubServer(t, open(t), cfg))
+		})
+	}
+}
+
 func testConfig() subscribe.Config {
 	return subscribe.Config{AllowPrivate: true, ChunkSize: 2, MinBackoff: 50 * time.Millisecond,
 		MaxBackoff: 200 * time.Millisecond, PollInterval: 50 * time.Millisecond, Timeout: 2 * time.Second}
@@ -346,43 +361,44 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 }
 
 func TestWebhookSchedule(t *testing.T) {
-	s := startSubServer(t, backends["sqlite"](t), testConfig())
-	rcv := newReceiver(t, "")
-	s.do(t, "POST", "/queries", definitionBody("all", `{"eventType":["ObjectEvent"]}`))
-	// Every second, reporting empty runs too.
-	r := s.do(t, "POST", "/queries/all/subscriptions", subBody(rcv.URL, `,"schedule":{"second":"[0-59]"},"reportIfEmpty":true`))
-	if r.status != http.StatusCreated {
-		t.Fatalf("subscribe = %d %s", r.status, r.body)
-	}
-	if m := r.json(t); m["reportIfEmpty"] != true || fmt.Sprint(m["schedule"]) != "map[second:[0-59]]" {
-		t.Errorf("created %s", r.body)
-	}
-	waitUntil(t, "an empty scheduled delivery", func() bool {
+	forEachSubBackend(t, func(t *testing.T, s *subServer) {
+		rcv := newReceiver(t, "")
+		s.do(t, "POST", "/queries", definitionBody("all", `{"eventType":["ObjectEvent"]}`))
+		// Every second, reporting empty runs too.
+		r := s.do(t, "POST", "/queries/all/subscriptions", subBody(rcv.URL, `,"schedule":{"second":"[0-59]"},"reportIfEmpty":true`))
+		if r.status != http.StatusCreated {
+			t.Fatalf("subscribe = %d %s", r.status, r.body)
+		}
+		if m := r.json(t); m["reportIfEmpty"] != true || fmt.Sprint(m["schedule"]) != "map[second:[0-59]]" {
+			t.Errorf("created %s", r.body)
+		}
+		waitUntil(t, "an empty scheduled delivery", func() bool {
+			rcv.mu.Lock()
+			defer rcv.mu.Unlock()
+			return len(rcv.deliveries) > 0
+		})
+		s.capture(t, shipping(1, 2, 3))
+		rcv.waitFor(t, idsOf(1, 2, 3)...)
+		// Nothing is sent twice over the following runs.
 		rcv.mu.Lock()
-		defer rcv.mu.Unlock()
-		return len(rcv.deliveries) > 0
-	})
-	s.capture(t, shipping(1, 2, 3))
-	rcv.waitFor(t, idsOf(1, 2, 3)...)
-	// Nothing is sent twice over the following runs.
-	rcv.mu.Lock()
-	n := len(rcv.deliveries)
-	rcv.mu.Unlock()
-	waitUntil(t, "two more runs", func() bool {
-		rcv.mu.Lock()
-		defer rcv.mu.Unlock()
-		return len(rcv.deliveries) >= n+2
-	})
-	rcv.checkOnce(t)
+		n := len(rcv.deliveries)
+		rcv.mu.Unlock()
+		waitUntil(t, "two more runs", func() bool {
+			rcv.mu.Lock()
+			defer rcv.mu.Unlock()
+			return len(rcv.deliveries) >= n+2
+		})
+		rcv.checkOnce(t)
 
-	// DELETE /queries/{name} ends its subscriptions.
-	if r := s.do(t, "DELETE", "/queries/all", nil); r.status != http.StatusNoContent {
-		t.Fatalf("DELETE query = %d %s", r.status, r.body)
-	}
-	ss := s.st.(store.SubscriptionStore)
-	if subs, err := ss.Subscriptions(context.Background(), store.SubscriptionPage{Limit: 10}); err != nil || len(subs) != 0 {
-		t.Errorf("subscriptions after deleting the query: %v %v", subs, err)
-	}
+		// DELETE /queries/{name} ends its subscriptions.
+		if r := s.do(t, "DELETE", "/queries/all", nil); r.status != http.StatusNoContent {
+			t.Fatalf("DELETE query = %d %s", r.status, r.body)
+		}
+		ss := s.st.(store.SubscriptionStore)
+		if subs, err := ss.Subscriptions(context.Background(), store.SubscriptionPage{Limit: 10}); err != nil || len(subs) != 0 {
+			t.Errorf("subscriptions after deleting the query: %v %v", subs, err)
+		}
+	})
 }
 
 func TestWebhookRefusesPrivateAddressAtConnection(t *testing.T) {
@@ -490,96 +506,98 @@ func TestSubscriptionErrors(t *testing.T) {
 }
 
 func TestWebSocketStream(t *testing.T) {
-	s := startSubServer(t, backends["sqlite"](t), testConfig())
-	s.do(t, "POST", "/queries", definitionBody("ships", `{"EQ_bizStep":["shipping"]}`))
-	wsURL := "ws" + strings.TrimPrefix(s.URL, "http")
+	forEachSubBackend(t, func(t *testing.T, s *subServer) {
+		s.do(t, "POST", "/queries", definitionBody("ships", `{"EQ_bizStep":["shipping"]}`))
+		wsURL := "ws" + strings.TrimPrefix(s.URL, "http")
 
-	// Parameter errors are answered before the upgrade.
-	for _, tc := range []struct{ query, param string }{
-		{"", "stream"},
-		{"?stream=false", "stream"},
-		{"?stream=true&minute=5", "stream"},
-		{"?hour=25", "hour"},
-		{"?stream=true&perPage=3", "perPage"},
-	} {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		_, resp, err := websocket.Dial(ctx, wsURL+"/queries/ships/events"+tc.query, nil)
-		cancel()
-		if err == nil || resp == nil || resp.StatusCode != http.StatusBadRequest {
-			t.Errorf("%s: %v %v, want 400", tc.query, resp, err)
+		// Parameter errors are answered before the upgrade.
+		for _, tc := range []struct{ query, param string }{
+			{"", "stream"},
+			{"?stream=false", "stream"},
+			{"?stream=true&minute=5", "stream"},
+			{"?hour=25", "hour"},
+			{"?stream=true&perPage=3", "perPage"},
+		} {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			_, resp, err := websocket.Dial(ctx, wsURL+"/queries/ships/events"+tc.query, nil)
+			cancel()
+			if err == nil || resp == nil || resp.StatusCode != http.StatusBadRequest {
+				t.Errorf("%s: %v %v, want 400", tc.query, resp, err)
+			}
 		}
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	_, resp, err := websocket.Dial(ctx, wsURL+"/queries/nope/events?stream=true", nil)
-	if err == nil || resp.StatusCode != http.StatusNotFound {
-		t.Errorf("unknown query: %v %v", resp, err)
-	}
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		_, resp, err := websocket.Dial(ctx, wsURL+"/queries/nope/events?stream=true", nil)
+		if err == nil || resp.StatusCode != http.StatusNotFound {
+			t.Errorf("unknown query: %v %v", resp, err)
+		}
 
-	conn, resp, err := websocket.Dial(ctx, wsURL+"/queries/ships/events?stream=true", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.CloseNow()
-	if resp.StatusCode != http.StatusSwitchingProtocols || resp.Header.Get("GS1-Query-Min-Record-Time") == "" {
-		t.Errorf("handshake %d %v", resp.StatusCode, resp.Header)
-	}
-	s.capture(t, shipping(1, 2, 3))
-	var got []string
-	for len(got) < 3 {
-		_, msg, err := conn.Read(ctx)
-		if err != nil {
-			t.Fatalf("read after %q: %v", got, err)
-		}
-		var doc struct {
-			Type      string `json:"type"`
-			EPCISBody struct {
-				QueryResults struct {
-					ResultsBody struct {
-						EventList []struct{ EventID string } `json:"eventList"`
-					} `json:"resultsBody"`
-				} `json:"queryResults"`
-			} `json:"epcisBody"`
-		}
-		if err := json.Unmarshal(msg, &doc); err != nil || doc.Type != "EPCISQueryDocument" {
-			t.Fatalf("message %s: %v", msg, err)
-		}
-		for _, e := range doc.EPCISBody.QueryResults.ResultsBody.EventList {
-			got = append(got, e.EventID)
-		}
-	}
-	if !slices.Equal(got, idsOf(1, 2, 3)) {
-		t.Errorf("streamed %q", got)
-	}
-	conn.Close(websocket.StatusNormalClosure, "")
-}
-
-func TestWebSocketSchedule(t *testing.T) {
-	s := startSubServer(t, backends["sqlite"](t), testConfig())
-	s.do(t, "POST", "/queries", definitionBody("ships", `{"EQ_bizStep":["shipping"]}`))
-	s.capture(t, shipping(1, 2))
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	// Every second, from an hour ago: the first run delivers the two
-	// events, the next ones report empty results.
-	since := time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)
-	conn, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(s.URL, "http")+
-		"/queries/ships/events?second=[0-59]&reportIfEmpty=true&initialRecordTime="+since, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.CloseNow()
-	var sizes []int
-	for len(sizes) < 3 {
-		_, msg, err := conn.Read(ctx)
+		conn, resp, err := websocket.Dial(ctx, wsURL+"/queries/ships/events?stream=true", nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		sizes = append(sizes, strings.Count(string(msg), `"eventID"`))
-	}
-	if sizes[0] != 2 || sizes[1] != 0 || sizes[2] != 0 {
-		t.Errorf("events per scheduled message: %v, want [2 0 0]", sizes)
-	}
+		defer conn.CloseNow()
+		if resp.StatusCode != http.StatusSwitchingProtocols || resp.Header.Get("GS1-Query-Min-Record-Time") == "" {
+			t.Errorf("handshake %d %v", resp.StatusCode, resp.Header)
+		}
+		s.capture(t, shipping(1, 2, 3))
+		var got []string
+		for len(got) < 3 {
+			_, msg, err := conn.Read(ctx)
+			if err != nil {
+				t.Fatalf("read after %q: %v", got, err)
+			}
+			var doc struct {
+				Type      string `json:"type"`
+				EPCISBody struct {
+					QueryResults struct {
+						ResultsBody struct {
+							EventList []struct{ EventID string } `json:"eventList"`
+						} `json:"resultsBody"`
+					} `json:"queryResults"`
+				} `json:"epcisBody"`
+			}
+			if err := json.Unmarshal(msg, &doc); err != nil || doc.Type != "EPCISQueryDocument" {
+				t.Fatalf("message %s: %v", msg, err)
+			}
+			for _, e := range doc.EPCISBody.QueryResults.ResultsBody.EventList {
+				got = append(got, e.EventID)
+			}
+		}
+		if !slices.Equal(got, idsOf(1, 2, 3)) {
+			t.Errorf("streamed %q", got)
+		}
+		conn.Close(websocket.StatusNormalClosure, "")
+	})
+}
+
+func TestWebSocketSchedule(t *testing.T) {
+	forEachSubBackend(t, func(t *testing.T, s *subServer) {
+		s.do(t, "POST", "/queries", definitionBody("ships", `{"EQ_bizStep":["shipping"]}`))
+		s.capture(t, shipping(1, 2))
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		// Every second, from an hour ago: the first run delivers the two
+		// events, the next ones report empty results.
+		since := time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)
+		conn, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(s.URL, "http")+
+			"/queries/ships/events?second=[0-59]&reportIfEmpty=true&initialRecordTime="+since, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.CloseNow()
+		var sizes []int
+		for len(sizes) < 3 {
+			_, msg, err := conn.Read(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sizes = append(sizes, strings.Count(string(msg), `"eventID"`))
+		}
+		if sizes[0] != 2 || sizes[1] != 0 || sizes[2] != 0 {
+			t.Errorf("events per scheduled message: %v, want [2 0 0]", sizes)
+		}
+	})
 }
 
 func TestWebhookFormats(t *testing.T) {
