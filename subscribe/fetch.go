@@ -36,8 +36,10 @@ import (
 // after ge. Shared reads start at the whole second before the window,
 // so that passes whose MinRecordTimes differ by milliseconds share them.
 // A subscription that fell behind is served from the part of a read it
-// overlaps, and so comes back in step with the others. The documents written from a read are shared too, named for
-// each subscription with Config.Name.
+// overlaps, or ends its own chunk where the others' next read begins
+// (catchUp), and so comes back in step with them. The documents written
+// from a read are shared too, named for each subscription with
+// Config.Name.
 
 // fetchGroup is what reads must share to serve each other.
 type fetchGroup struct {
