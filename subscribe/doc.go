@@ -23,8 +23,8 @@
 // backoff with jitter, so every matching event is delivered at least
 // once; with a receiver that acknowledges every delivery, exactly once.
 // A server that crashes between a 2xx and the progress update delivers
-// that chunk again: receivers may drop repeats by the Lotline-Delivery-ID
-// header, which names the chunk.
+// that chunk's events again (perhaps cut into other chunks): receivers
+// that must see each event once drop repeats by eventID.
 //
 // The cutoff is the time the pass began minus Config.VisibilityLag.
 // Recording times never decrease along Seq, and a store makes a batch
