@@ -81,6 +81,11 @@ func NewSubscriptions(st store.Store, cfg subscribe.Config, prefixes *gs1.Prefix
 	}
 	cfg.Name = NameDocument
 	cfg.Compile = CompileNamedQuery
+	if cfg.Owners == nil {
+		// Never everyone's events by default: a subscriber sees what a
+		// request of its party would (the open mode's local party all).
+		cfg.Owners = OwnersVisibleTo(DefaultConfig.Owner)
+	}
 	return subscribe.New(ss, cfg), nil
 }
 
