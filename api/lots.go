@@ -32,17 +32,7 @@ func (s *Server) lotRoutes(e *echo.Echo) []resource {
 // Collection in canonical order, optionally those of one GTIN. It is not
 // in GET /, whose members the OpenAPI enumerates.
 func (s *Server) listLots(c echo.Context) error {
-	if err := onlyParams(c, append([]string{"gtin", "perPage", "nextPageToken"}, headerParams...)...); err != nil {
-		return err
-	}
-	if err := formatsFromQuery(c); err != nil {
-		return err
-	}
-	perPage, err := s.perPage(c)
-	if err != nil {
-		return err
-	}
-	tr, err := s.translator(c)
+	perPage, tr, err := s.listingRequest(c, "gtin")
 	if err != nil {
 		return err
 	}

@@ -233,22 +233,31 @@ type valueCursor struct {
 	After string `json:"a"`
 }
 
+// listingRequest checks the parameters of a paginated listing (perPage,
+// nextPageToken, the format parameters and the extra ones named) and
+// returns its page size and the identifier forms asked for.
+func (s *Server) listingRequest(c echo.Context, extra ...string) (int, *epcis.Translator, error) {
+	allowed := append(append([]string{"perPage", "nextPageToken"}, headerParams...), extra...)
+	if err := onlyParams(c, allowed...); err != nil {
+		return 0, nil, err
+	}
+	if err := formatsFromQuery(c); err != nil {
+		return 0, nil, err
+	}
+	perPage, err := s.perPage(c)
+	if err != nil {
+		return 0, nil, err
+	}
+	tr, err := s.translator(c)
+	return perPage, tr, err
+}
+
 // listValues is GET /{resource}: the known values, in ascending order,
 // paginated.
 func (s *Server) listValues(r valueResource) echo.HandlerFunc {
 	tokenKind := "values/" + string(r.kind)
 	return func(c echo.Context) error {
-		if err := onlyParams(c, append([]string{"perPage", "nextPageToken"}, headerParams...)...); err != nil {
-			return err
-		}
-		if err := formatsFromQuery(c); err != nil {
-			return err
-		}
-		perPage, err := s.perPage(c)
-		if err != nil {
-			return err
-		}
-		tr, err := s.translator(c)
+		perPage, tr, err := s.listingRequest(c)
 		if err != nil {
 			return err
 		}
