@@ -87,7 +87,7 @@ type Config struct {
 var DefaultConfig = Config{
 	MaxBodyBytes:   64 << 20,
 	MaxEventBytes:  1 << 20,
-	Owner:          "local",
+	Owner:          store.LocalOwner,
 	Vendor:         "lotline/dev",
 	DefaultPerPage: 30,
 	MaxPerPage:     1000,

@@ -61,8 +61,13 @@ func (s *Store) addValues(ctx context.Context, events []*store.Event) error {
 	dup := map[string]bool{}
 	for _, e := range events {
 		for _, v := range e.Values {
-			// For every owner, and for the event's (store.OwnedValueKind).
-			for _, k := range [2]string{valueKey(v.Kind, v.Value), valueKey(store.OwnedValueKind(v.Kind, e.Owner), v.Value)} {
+			// For every owner, and for the event's (store.OwnedValueKind)
+			// but for store.LocalOwner.
+			ks := []string{valueKey(v.Kind, v.Value)}
+			if e.Owner != store.LocalOwner {
+				ks = append(ks, valueKey(store.OwnedValueKind(v.Kind, e.Owner), v.Value))
+			}
+			for _, k := range ks {
 				if dup[k] || s.seen.has(k) {
 					continue
 				}

@@ -49,10 +49,14 @@ func (r *recentValues) add(v store.Value) {
 // savepoint. written collects the values the batch wrote, so that they
 // enter the recent set only once the batch is committed.
 // Each value is recorded for every owner and for the event's owner
-// (store.OwnedValueKind).
+// (store.OwnedValueKind), but for store.LocalOwner.
 func (st *batchStmts) writeValues(ctx context.Context, recent *recentValues, vals []store.Value, owner string, written map[store.Value]struct{}) error {
 	for _, v := range vals {
-		for _, w := range [2]store.Value{v, {Kind: store.OwnedValueKind(v.Kind, owner), Value: v.Value}} {
+		ws := []store.Value{v}
+		if owner != store.LocalOwner {
+			ws = append(ws, store.Value{Kind: store.OwnedValueKind(v.Kind, owner), Value: v.Value})
+		}
+		for _, w := range ws {
 			if _, ok := written[w]; ok || recent.has(w) {
 				continue
 			}

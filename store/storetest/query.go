@@ -906,6 +906,18 @@ func testValues(t *testing.T, st store.Store) {
 	if ok, err := st.HasValue(ctx, store.Value{Kind: store.OwnedValueKind(store.ValueBizLocation, "x"), Value: "B"}); err != nil || ok {
 		t.Errorf("HasValue(bizLocation B of another owner) = %v, %v", ok, err)
 	}
+	// The open mode's local party reads every listing whole: its events'
+	// values are not copied into an owned listing.
+	local := events(ids("val-local", 1))[0]
+	local.Owner = store.LocalOwner
+	local.Values = []store.Value{{Kind: store.ValueReadPoint, Value: "local-rp"}}
+	mustAdd(t, st, store.Batch{Events: []*store.Event{local}})
+	if got, err := st.Values(ctx, store.ValuePage{Kind: store.ValueReadPoint, Limit: 10}); err != nil || !slices.Equal(got, []string{"local-rp"}) {
+		t.Errorf("Values(readPoint) = %q, %v; want the local party's value", got, err)
+	}
+	if got, err := st.Values(ctx, store.ValuePage{Kind: store.OwnedValueKind(store.ValueReadPoint, store.LocalOwner), Limit: 10}); err != nil || len(got) != 0 {
+		t.Errorf("Values(readPoint of the local party) = %q, %v; want no copy", got, err)
+	}
 	// Prefixes, with and without After, and counts of the same ranges.
 	for _, tt := range []struct {
 		prefix, after string
