@@ -27,6 +27,21 @@ type Filter struct {
 	// Owners, when not nil, keeps only events captured by one of these
 	// parties (trading-partner visibility is decided here, in the store).
 	Owners []string
+	// Grants admit, besides the events of Owners, the events any of them
+	// matches (events naming the reader, sharing rules). Ignored when
+	// Owners is nil, which admits every event already.
+	Grants []Grant
+}
+
+// Grant admits events of another party: those captured by Owner (any
+// owner when empty) that pass Terms, a conjunction of disjunctions of
+// index terms as in Filter.Terms, and whose eventTime is within
+// EventTime. A grant without Terms admits nothing, so that a rule whose
+// criteria are lost never shares everything.
+type Grant struct {
+	Owner     string
+	Terms     [][]string
+	EventTime TimeRange
 }
 
 // OrderKey is the order in which Scan visits events.
