@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"slices"
 	"time"
 )
 
@@ -9,6 +10,11 @@ import (
 // open.
 type TimeRange struct {
 	GE, LT time.Time
+}
+
+// Contains reports whether t is within the range.
+func (r TimeRange) Contains(t time.Time) bool {
+	return (r.GE.IsZero() || !t.Before(r.GE)) && (r.LT.IsZero() || t.Before(r.LT))
 }
 
 // Filter is the part of a query a store evaluates itself, from its
@@ -31,6 +37,41 @@ type Filter struct {
 	// matches (events naming the reader, sharing rules). Ignored when
 	// Owners is nil, which admits every event already.
 	Grants []Grant
+}
+
+// Readers says which events a reader may read: those of Owners (every
+// event when Owners is nil) and those Grants admit. Its fields go into
+// Filter.Owners and Filter.Grants.
+type Readers struct {
+	Owners []string
+	Grants []Grant
+}
+
+// Admits reports whether an event with this owner, eventTime and index
+// terms is readable; the query path asks the store instead, this serves
+// reads by eventID.
+func (r Readers) Admits(owner string, eventTime time.Time, terms []string) bool {
+	if r.Owners == nil || slices.Contains(r.Owners, owner) {
+		return true
+	}
+	for _, g := range r.Grants {
+		if g.admits(owner, eventTime, terms) {
+			return true
+		}
+	}
+	return false
+}
+
+func (g Grant) admits(owner string, eventTime time.Time, terms []string) bool {
+	if len(g.Terms) == 0 || (g.Owner != "" && g.Owner != owner) || !g.EventTime.Contains(eventTime) {
+		return false
+	}
+	for _, alts := range g.Terms {
+		if !slices.ContainsFunc(alts, func(t string) bool { return slices.Contains(terms, t) }) {
+			return false
+		}
+	}
+	return true
 }
 
 // Grant admits events of another party: those captured by Owner (any
