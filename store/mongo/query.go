@@ -23,8 +23,9 @@ const maxBatchSize = 10000
 //
 // A filter becomes one find: each inner list of Filter.Terms a {tm: {$in}}
 // (single terms gathered into one {tm: {$all}}), time ranges on et and rt,
-// owners as {o: {$in}}, and the cursor as a keyset bound on (_id) or
-// (et, _id), sorted the same way. The indexes terms_seq, eventTime_seq,
+// owners as {o: {$in}} (or an $or of it and each grant, see ownerClause),
+// and the cursor as a keyset bound on (_id) or (et, _id), sorted the same
+// way. The indexes terms_seq, eventTime_seq,
 // recordTime and owner_seq serve these shapes on MongoDB.
 func (s *Store) Events(ctx context.Context, sc store.Scan, fn func(*store.Event) (bool, error)) error {
 	if err := s.check(ctx); err != nil {
@@ -89,9 +90,67 @@ func (s *Store) Events(ctx context.Context, sc store.Scan, fn func(*store.Event)
 // of which must hold. It returns false when f passes nothing (an empty
 // list of terms or of owners), which needs no query at all.
 func eventFilter(f store.Filter) ([]bson.D, bool) {
+	out, ok := termClauses(f.Terms)
+	if !ok {
+		return nil, false
+	}
+	if r := timeRange(f.EventTime); r != nil {
+		out = append(out, bson.D{{Key: "et", Value: r}})
+	}
+	if r := timeRange(f.RecordTime); r != nil {
+		out = append(out, bson.D{{Key: "rt", Value: r}})
+	}
+	if f.Owners != nil {
+		c, ok := ownerClause(f)
+		if !ok {
+			return nil, false
+		}
+		out = append(out, c)
+	}
+	return out, true
+}
+
+// ownerClause is the owner part of f: {o: {$in: owners}}, or with grants
+// {$or: [{o: {$in: owners}}, grant, ...]} where a grant is the
+// conjunction of {o: owner}, its term clauses and its bounds on et. It
+// returns false when no owner and no grant can pass an event.
+func ownerClause(f store.Filter) (bson.D, bool) {
+	var alts bson.A
+	if owners := dedup(f.Owners); len(owners) > 0 {
+		alts = append(alts, bson.D{{Key: "o", Value: bson.D{{Key: "$in", Value: owners}}}})
+	}
+	for _, g := range f.Grants {
+		if len(g.Terms) == 0 {
+			continue // a grant without terms admits nothing
+		}
+		clauses, ok := termClauses(g.Terms)
+		if !ok {
+			continue
+		}
+		if g.Owner != "" {
+			clauses = append(clauses, bson.D{{Key: "o", Value: g.Owner}})
+		}
+		if r := timeRange(g.EventTime); r != nil {
+			clauses = append(clauses, bson.D{{Key: "et", Value: r}})
+		}
+		alts = append(alts, and(clauses))
+	}
+	switch len(alts) {
+	case 0:
+		return nil, false
+	case 1:
+		return alts[0].(bson.D), true
+	}
+	return bson.D{{Key: "$or", Value: alts}}, true
+}
+
+// termClauses translates a conjunction of term disjunctions: each inner
+// list a {tm: {$in}}, single terms gathered into one {tm: {$all}}. It
+// returns false when an inner list is empty (nothing passes).
+func termClauses(terms [][]string) ([]bson.D, bool) {
 	var out []bson.D
 	var all []string // terms of one-term lists: every one is required
-	for _, list := range f.Terms {
+	for _, list := range terms {
 		terms := dedup(list)
 		switch len(terms) {
 		case 0:
@@ -108,19 +167,6 @@ func eventFilter(f store.Filter) ([]bson.D, bool) {
 		out = append(out, bson.D{{Key: "tm", Value: all[0]}})
 	default:
 		out = append(out, bson.D{{Key: "tm", Value: bson.D{{Key: "$all", Value: all}}}})
-	}
-	if r := timeRange(f.EventTime); r != nil {
-		out = append(out, bson.D{{Key: "et", Value: r}})
-	}
-	if r := timeRange(f.RecordTime); r != nil {
-		out = append(out, bson.D{{Key: "rt", Value: r}})
-	}
-	if f.Owners != nil {
-		owners := dedup(f.Owners)
-		if len(owners) == 0 {
-			return nil, false
-		}
-		out = append(out, bson.D{{Key: "o", Value: bson.D{{Key: "$in", Value: owners}}}})
 	}
 	return out, true
 }

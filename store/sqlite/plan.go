@@ -75,7 +75,7 @@ func (s *Store) Events(ctx context.Context, sc store.Scan, fn func(*store.Event)
 			return nil // an empty disjunction passes nothing
 		}
 	}
-	if f.Owners != nil && len(f.Owners) == 0 {
+	if ownersAdmitNothing(f) {
 		return nil
 	}
 	conn, err := s.r.Conn(ctx)
@@ -427,7 +427,7 @@ func (s *Store) seqPlan(kind planKind, sc store.Scan, lo, hi int64, toks [][]str
 	seqRange(&b, lo, hi, prefix+"seq")
 	if kind == planWalk {
 		cursor(&b, sc)
-		residual(&b, store.Filter{RecordTime: sc.Filter.RecordTime, Owners: sc.Filter.Owners})
+		residual(&b, store.Filter{RecordTime: sc.Filter.RecordTime, Owners: sc.Filter.Owners, Grants: sc.Filter.Grants})
 		d := desc(sc.Desc)
 		p.sql = "SELECT " + eventCols + " FROM events e INDEXED BY events_event_time" + b.clause() +
 			" ORDER BY e.event_time" + d + ", e.seq" + d
@@ -438,7 +438,7 @@ func (s *Store) seqPlan(kind planKind, sc store.Scan, lo, hi int64, toks [][]str
 	var o sqlBuilder
 	o.args = b.args
 	o.add("e.seq IN (" + inner + ")")
-	residual(&o, store.Filter{RecordTime: sc.Filter.RecordTime, Owners: sc.Filter.Owners})
+	residual(&o, store.Filter{RecordTime: sc.Filter.RecordTime, Owners: sc.Filter.Owners, Grants: sc.Filter.Grants})
 	p.sql = "SELECT " + eventCols + " FROM events e" + o.clause() + " ORDER BY e.seq" + desc(sc.Desc)
 	p.args = o.args
 	return p

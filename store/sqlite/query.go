@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -73,9 +74,63 @@ func firstSeqAtOrAfter(ctx context.Context, conn *sql.Conn, t time.Time) (int64,
 func residual(b *sqlBuilder, f store.Filter) {
 	timeRange(b, f.EventTime, "e.event_time")
 	timeRange(b, f.RecordTime, "e.record_time")
-	if len(f.Owners) > 0 {
-		b.add("e.owner IN ("+strings.TrimSuffix(strings.Repeat("?,", len(f.Owners)), ",")+")", anys(f.Owners)...)
+	ownerCond(b, f)
+}
+
+// ownerCond adds the owner part of f: the event's owner is one of
+// f.Owners or a grant admits the event. Each grant is tested as
+// "[e.owner = ? AND] e.seq IN (the FTS5 match of its terms) [AND its
+// eventTime bounds]"; SQLite evaluates the subquery once per statement.
+func ownerCond(b *sqlBuilder, f store.Filter) {
+	if f.Owners == nil {
+		return
 	}
+	var alts []string
+	var args []any
+	if len(f.Owners) > 0 {
+		alts = append(alts, "e.owner IN ("+strings.TrimSuffix(strings.Repeat("?,", len(f.Owners)), ",")+")")
+		args = append(args, anys(f.Owners)...)
+	}
+	for _, g := range f.Grants {
+		if !grantAdmits(g) {
+			continue
+		}
+		var gb sqlBuilder
+		if g.Owner != "" {
+			gb.add("e.owner = ?", g.Owner)
+		}
+		gb.add("e.seq IN (SELECT rowid FROM terms WHERE terms MATCH ?)", ftsQuery(tokenSets(g.Terms)))
+		timeRange(&gb, g.EventTime, "e.event_time")
+		alts = append(alts, strings.Join(gb.where, " AND "))
+		args = append(args, gb.args...)
+	}
+	switch len(alts) {
+	case 0:
+		b.add("0") // Events returns before planning; kept for safety
+	case 1:
+		b.add(alts[0], args...)
+	default:
+		b.add("(("+strings.Join(alts, ") OR (")+"))", args...)
+	}
+}
+
+// grantAdmits reports whether g can admit any event: it has terms and
+// none of its disjunctions is empty.
+func grantAdmits(g store.Grant) bool {
+	if len(g.Terms) == 0 {
+		return false
+	}
+	for _, alts := range g.Terms {
+		if len(alts) == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// ownersAdmitNothing reports whether the owner part of f passes no event.
+func ownersAdmitNothing(f store.Filter) bool {
+	return f.Owners != nil && len(f.Owners) == 0 && !slices.ContainsFunc(f.Grants, grantAdmits)
 }
 
 // timeRange adds the bounds of r on col.

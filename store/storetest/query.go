@@ -35,6 +35,7 @@ func queryTests(s Suite) []suiteTest {
 		{"EventsFilter", testEventsFilter},
 		{"EventsCursor", testEventsCursor},
 		{"EventsPages", testEventsPages},
+		{"EventsGrants", testEventsGrants},
 		{"EventsStop", testEventsStop},
 		{"EventsWalkWhileCapturing", testEventsWalkWhileCapturing},
 		{"EventsAtomicVisibility", func(t *testing.T, st store.Store) {
@@ -115,10 +116,19 @@ func passes(e *store.Event, f store.Filter) bool {
 			return false
 		}
 	}
-	if f.Owners != nil && !slices.Contains(f.Owners, e.Owner) {
+	if f.Owners != nil && !slices.Contains(f.Owners, e.Owner) &&
+		!slices.ContainsFunc(f.Grants, func(g store.Grant) bool { return grantPasses(e, g) }) {
 		return false
 	}
 	return inRange(e.EventTime, f.EventTime) && inRange(e.RecordTime, f.RecordTime)
+}
+
+// grantPasses is the model of Grant.
+func grantPasses(e *store.Event, g store.Grant) bool {
+	if len(g.Terms) == 0 || (g.Owner != "" && g.Owner != e.Owner) || !inRange(e.EventTime, g.EventTime) {
+		return false
+	}
+	return passes(e, store.Filter{Terms: g.Terms})
 }
 
 // compareIn compares a and b in the ascending order of key.
@@ -192,6 +202,11 @@ func describeScan(s store.Scan) string {
 	rng("recordTime", f.RecordTime)
 	if f.Owners != nil {
 		fmt.Fprintf(&b, ", owners %q", f.Owners)
+	}
+	for _, g := range f.Grants {
+		fmt.Fprintf(&b, ", grant{owner %q, terms %q", g.Owner, g.Terms)
+		rng("eventTime", g.EventTime)
+		b.WriteString("}")
 	}
 	if s.Order == store.ByEventTime {
 		b.WriteString(", ByEventTime")
@@ -1115,5 +1130,182 @@ func testQueryClosed(t *testing.T, st store.Store) {
 		if !errors.Is(err, store.ErrClosed) {
 			t.Errorf("%s after Close: %v, want ErrClosed", name, err)
 		}
+	}
+}
+
+// testEventsGrants: Filter.Grants admit, besides the events of Owners,
+// exactly the events of other parties that a grant matches as a whole
+// (owner, every disjunction of its terms, its eventTime window), in
+// every order, direction, cursor position and page size, and combined
+// with the rest of the filter.
+func testEventsGrants(t *testing.T, st store.Store) {
+	all := queryFixture(t, st)
+	rt1 := all[14].RecordTime
+	hour := func(h int) time.Time { return base.Add(time.Duration(h) * time.Hour) }
+	const carol = "urn:lotline:party:carol" // owns no event
+	has := func(e *store.Event, terms ...string) bool {
+		return slices.ContainsFunc(terms, func(term string) bool { return slices.Contains(e.Terms, term) })
+	}
+	window := store.TimeRange{GE: hour(2), LT: hour(5)}
+	tests := []struct {
+		name string
+		f    store.Filter
+		// decoy is true of events a wrong backend would admit: the model
+		// must find some in the fixture and admit none of them.
+		decoy func(e *store.Event) bool
+	}{
+		{
+			name:  "grant of one owner",
+			f:     store.Filter{Owners: []string{qAlice}, Grants: []store.Grant{{Owner: qBob, Terms: [][]string{{"bs=x"}}}}},
+			decoy: func(e *store.Event) bool { return e.Owner == qBob && !has(e, "bs=x") },
+		},
+		{
+			name:  "grant of any owner",
+			f:     store.Filter{Owners: []string{carol}, Grants: []store.Grant{{Terms: [][]string{{"bs=y"}}}}},
+			decoy: func(e *store.Event) bool { return !has(e, "bs=y") },
+		},
+		{
+			name:  "grant owner restricts",
+			f:     store.Filter{Owners: []string{carol}, Grants: []store.Grant{{Owner: qBob, Terms: [][]string{{"w=1"}}}}},
+			decoy: func(e *store.Event) bool { return e.Owner == qAlice },
+		},
+		{
+			name: "grant conjunction of disjunctions",
+			f: store.Filter{Owners: []string{qAlice}, Grants: []store.Grant{
+				{Owner: qBob, Terms: [][]string{{"bs=x", "bs=y"}, {"bl=L0", "bl=L1"}}},
+			}},
+			decoy: func(e *store.Event) bool {
+				return e.Owner == qBob && has(e, "bs=x", "bs=y") != has(e, "bl=L0", "bl=L1")
+			},
+		},
+		{
+			name:  "grant eventTime window",
+			f:     store.Filter{Owners: []string{qAlice}, Grants: []store.Grant{{Owner: qBob, Terms: [][]string{{"w=1"}}, EventTime: window}}},
+			decoy: func(e *store.Event) bool { return e.Owner == qBob && !inRange(e.EventTime, window) },
+		},
+		{
+			name: "two grants",
+			f: store.Filter{Owners: []string{qAlice}, Grants: []store.Grant{
+				{Owner: qBob, Terms: [][]string{{"bs=x"}}},
+				{Owner: qBob, Terms: [][]string{{"bl=L2"}}, EventTime: store.TimeRange{GE: hour(3)}},
+			}},
+			decoy: func(e *store.Event) bool {
+				return e.Owner == qBob && !has(e, "bs=x") && (!has(e, "bl=L2") || e.EventTime.Before(hour(3)))
+			},
+		},
+		{
+			name:  "grant without terms",
+			f:     store.Filter{Owners: []string{qAlice}, Grants: []store.Grant{{Owner: qBob}, {Terms: [][]string{}}}},
+			decoy: func(e *store.Event) bool { return e.Owner == qBob },
+		},
+		{
+			name:  "grant with an empty disjunction",
+			f:     store.Filter{Owners: []string{qAlice}, Grants: []store.Grant{{Owner: qBob, Terms: [][]string{{"w=1"}, {}}}}},
+			decoy: func(e *store.Event) bool { return e.Owner == qBob },
+		},
+		{
+			name:  "grant of an unknown term",
+			f:     store.Filter{Owners: []string{qAlice}, Grants: []store.Grant{{Owner: qBob, Terms: [][]string{{"bs=unknown"}}}}},
+			decoy: func(e *store.Event) bool { return e.Owner == qBob },
+		},
+		{
+			name:  "only grants",
+			f:     store.Filter{Owners: []string{}, Grants: []store.Grant{{Owner: qBob, Terms: [][]string{{"bs=z"}}}}},
+			decoy: func(e *store.Event) bool { return e.Owner == qAlice || !has(e, "bs=z") },
+		},
+		{
+			name:  "only grants admitting nothing",
+			f:     store.Filter{Owners: []string{}, Grants: []store.Grant{{Owner: qBob}}},
+			decoy: func(e *store.Event) bool { return true },
+		},
+		{
+			name: "grants ignored without owners",
+			f:    store.Filter{Grants: []store.Grant{{Owner: qBob, Terms: [][]string{{"bs=z"}}}}},
+		},
+		{
+			name: "grant and filter terms",
+			f: store.Filter{
+				Terms:  [][]string{{"bs=x", "bs=z"}},
+				Owners: []string{qAlice},
+				Grants: []store.Grant{{Owner: qBob, Terms: [][]string{{"bl=L0", "bl=L4"}}}},
+			},
+			decoy: func(e *store.Event) bool { return has(e, "bs=y") || (e.Owner == qBob && !has(e, "bl=L0", "bl=L4")) },
+		},
+		{
+			name: "grant and eventTime",
+			f: store.Filter{
+				EventTime: store.TimeRange{GE: hour(1), LT: hour(6)},
+				Owners:    []string{qAlice},
+				Grants:    []store.Grant{{Owner: qBob, Terms: [][]string{{"w=1"}}, EventTime: store.TimeRange{GE: hour(3)}}},
+			},
+			decoy: func(e *store.Event) bool {
+				return !e.EventTime.Before(hour(6)) || (e.Owner == qBob && e.EventTime.Before(hour(3)))
+			},
+		},
+		{
+			name: "grant and recordTime",
+			f: store.Filter{
+				RecordTime: store.TimeRange{GE: rt1},
+				Owners:     []string{carol},
+				Grants:     []store.Grant{{Terms: [][]string{{"t=A"}}}},
+			},
+			decoy: func(e *store.Event) bool { return e.RecordTime.Before(rt1) || !has(e, "t=A") },
+		},
+		{
+			name: "everything",
+			f: store.Filter{
+				Terms:      [][]string{{"w=1"}},
+				EventTime:  store.TimeRange{LT: hour(6)},
+				RecordTime: store.TimeRange{LT: all[28].RecordTime},
+				Owners:     []string{qAlice},
+				Grants: []store.Grant{
+					{Owner: qBob, Terms: [][]string{{"bs=x", "bs=y"}, {"bl=L0", "bl=L3"}}, EventTime: store.TimeRange{GE: hour(1)}},
+					{Owner: carol, Terms: [][]string{{"w=1"}}},
+				},
+			},
+			decoy: func(e *store.Event) bool {
+				return e.Owner == qBob && !(has(e, "bs=x", "bs=y") && has(e, "bl=L0", "bl=L3"))
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			want := expect(all, store.Scan{Filter: tt.f})
+			if tt.decoy != nil {
+				decoys := 0
+				for _, e := range all {
+					if tt.decoy(e) {
+						decoys++
+						if slices.Contains(want, e) {
+							t.Fatalf("fixture: the model admits decoy %s", e.EventID)
+						}
+					}
+				}
+				if decoys == 0 {
+					t.Fatal("fixture: no decoy event")
+				}
+			}
+			if slices.Contains(tt.f.Owners, qAlice) && !slices.ContainsFunc(want, func(e *store.Event) bool { return e.Owner == qAlice }) {
+				t.Fatal("fixture: the model admits no event of Owners")
+			}
+			for _, s := range scans(tt.f) {
+				full := expect(all, s)
+				checkEvents(t, s, collect(t, st, s), full)
+				if len(full) == 0 {
+					continue
+				}
+				mid := full[len(full)/2]
+				for _, c := range []store.Cursor{{Time: mid.EventTime, Seq: mid.Seq}, {Time: mid.EventTime.Add(1), Seq: 0}} {
+					sc := s
+					sc.After = &c
+					checkEvents(t, sc, collect(t, st, sc), expect(all, sc))
+				}
+				got, err := walk(ctxT(t), st, s, 3, nil)
+				if err != nil {
+					t.Fatalf("walk(%s) in pages of 3: %v", describeScan(s), err)
+				}
+				checkEvents(t, s, got, full)
+			}
+		})
 	}
 }
