@@ -26,6 +26,7 @@ import (
 	"github.com/lotline/lotline/epcis/epcisxml"
 	"github.com/lotline/lotline/gs1"
 	"github.com/lotline/lotline/query/engine"
+	"github.com/lotline/lotline/redact"
 	"github.com/lotline/lotline/store"
 	"github.com/lotline/lotline/subscribe"
 )
@@ -81,6 +82,9 @@ type Config struct {
 	// Audit, when set, records every authenticated request and serves a
 	// party its records at GET /audit (see api/auth_audit.go).
 	Audit *AuditLog
+	// Confidential names the fields withheld from a party reading another
+	// party's events (see api/redact.go); nil withholds nothing.
+	Confidential *redact.Policy
 }
 
 // DefaultConfig holds the limits documented in docs/server.md.

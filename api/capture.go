@@ -284,6 +284,9 @@ func (s *Server) writeEvents(c echo.Context, evs []*store.Event) error {
 	if err != nil {
 		return err
 	}
+	if evs, err = s.redactEvents(c, evs); err != nil {
+		return err
+	}
 	ct := "application/ld+json"
 	var b []byte
 	if prefersXML(c.Request().Header.Get("Accept")) {

@@ -108,7 +108,11 @@ func (s *Server) getLotHistory(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	doc, err := appendQueryDocument(nil, rec.Events, time.Now(), tr)
+	evs, err := s.redactEvents(c, rec.Events)
+	if err != nil {
+		return err
+	}
+	doc, err := appendQueryDocument(nil, evs, time.Now(), tr)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,101 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/lotline/lotline/redact"
+	"github.com/lotline/lotline/store"
+)
+
+// Redaction (issue 9): a party that reads another party's event receives
+// it without the fields Config.Confidential names. Every answer carrying
+// stored events passes them through redactEvents first: the owner's own
+// events, and every event in open single-party mode, are given as stored
+// without being decoded (the writers' fast path); an event of another
+// owner is decoded, redacted, marked and re-encoded, and then written like
+// any other. Its eventID is untouched, so the canonical event hash still
+// names it.
+
+// WithheldIRI names the member a redacted event carries: the fields
+// withheld from it, as IRIs and standard member names (redact.Policy.Apply).
+const WithheldIRI = "https://lotline.dev/ns/withheld"
+
+// WithheldHeader counts the events of an answer that were redacted.
+const WithheldHeader = "Lotline-Withheld"
+
+// redactEvents redacts the caller's answer (see redactFor) and says so in
+// WithheldHeader.
+func (s *Server) redactEvents(c echo.Context, evs []*store.Event) ([]*store.Event, error) {
+	out, n, err := redactFor(evs, s.cfg.Confidential, s.owner(c), s.cfg.Owner)
+	if n > 0 {
+		c.Response().Header().Set(WithheldHeader, strconv.Itoa(n))
+	}
+	return out, err
+}
+
+// redactFor returns evs as reader may receive them, and how many were
+// redacted. Events reader owns are kept as they are, as is everything the
+// local party of open single-party mode reads (it stands for the whole
+// installation). A redacted event is a copy: evs and the events it points
+// to are not changed. Without anything to redact, evs itself is returned.
+func redactFor(evs []*store.Event, p *redact.Policy, reader, local string) ([]*store.Event, int, error) {
+	if p.Empty() || reader == "" || reader == local {
+		return evs, 0, nil
+	}
+	var out []*store.Event
+	n := 0
+	for i, e := range evs {
+		if e.Owner == reader {
+			continue
+		}
+		body, withheld, err := redactBody(e.Body, p)
+		if err != nil {
+			return nil, 0, fmt.Errorf("api: stored event %s is corrupt: %w", e.EventID, err)
+		}
+		if withheld == nil {
+			continue
+		}
+		if out == nil {
+			out = slices.Clone(evs)
+		}
+		c := *e
+		c.Body = body
+		out[i] = &c
+		n++
+	}
+	if out == nil {
+		return evs, 0, nil
+	}
+	return out, n, nil
+}
+
+// redactBody applies p to a stored event body. When it withholds
+// something, it returns the new body (compact JSON, with WithheldIRI) and
+// what was withheld; otherwise body itself and nil.
+func redactBody(body []byte, p *redact.Policy) ([]byte, []string, error) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber() // numbers keep their text
+	var ev map[string]any
+	if err := dec.Decode(&ev); err != nil {
+		return nil, nil, err
+	}
+	withheld := p.Apply(ev)
+	if withheld == nil {
+		return body, nil, nil
+	}
+	ev[WithheldIRI] = withheld
+	var b bytes.Buffer
+	b.Grow(len(body))
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(ev); err != nil {
+		return nil, nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte{'\n'}), withheld, nil
+}
