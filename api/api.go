@@ -110,6 +110,7 @@ type Server struct {
 	tokens  tokenSigner
 	slots   chan struct{} // capture requests being decoded and validated
 	engine  *engine.Engine
+	sharing *sharing // sharing rules granted to each party (sharing.go)
 }
 
 // New builds the HTTP handler. reg receives the server's metrics and is
@@ -148,7 +149,7 @@ func New(cfg Config, st store.Store, cs *capture.Service, log *slog.Logger, reg 
 	}
 	s := &Server{cfg: cfg, st: st, cap: cs, log: log, reg: reg, metrics: newMetrics(reg),
 		tokens: tokenSigner{secret: cfg.TokenSecret}, slots: make(chan struct{}, cfg.CaptureSlots),
-		engine: cfg.Engine}
+		engine: cfg.Engine, sharing: newSharing(st)}
 	if s.engine == nil {
 		s.engine = engine.New(st, cfg.Query)
 	}
@@ -190,7 +191,7 @@ func (s *Server) routes(e *echo.Echo) {
 	e.GET("/events", s.getEvents)
 	e.GET("/events/:eventID", s.getEvent)
 	e.GET("/audit", s.getAudit)
-	for _, r := range append(append(append(s.resourceRoutes(e), s.lotRoutes(e)...), s.subscriptionRoutes(e)...), resources...) {
+	for _, r := range append(append(append(append(s.resourceRoutes(e), s.lotRoutes(e)...), s.subscriptionRoutes(e)...), s.sharingRoutes(e)...), resources...) {
 		allow := strings.Join(append(append([]string{}, r.methods...), http.MethodOptions), ", ")
 		e.OPTIONS(r.path, func(c echo.Context) error {
 			h := c.Response().Header()

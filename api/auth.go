@@ -74,27 +74,17 @@ func (s *Server) owner(c echo.Context) string {
 	return s.cfg.Owner
 }
 
-// visibleOwners returns whose events the caller may read; every read
-// path (queries, events by ID, lots, trace, recall) asks it.
+// visibleOwners returns whose events the caller reads as their owner; the
+// value listings ask it (the read paths of events ask readers, which adds
+// the grants).
 func (s *Server) visibleOwners(c echo.Context) []string {
 	return ownersVisibleTo(s.owner(c), s.cfg.Owner)
 }
 
-// OwnersVisibleTo returns the visibility rule for callers without a
-// request (the subscription service's Config.Owners), given the local
-// party of open mode: the same rule as for requests.
-func OwnersVisibleTo(local string) func(party string) []string {
-	if local == "" {
-		local = DefaultConfig.Owner
-	}
-	return func(party string) []string { return ownersVisibleTo(party, local) }
-}
-
-// ownersVisibleTo is the one place that decides whose events a party may
-// read; nil means all. The local party of open single-party mode sees
-// everything stored. Otherwise (phase 1 of trading-partner access) a party
-// sees what it captured; events naming it and sharing rules belong here
-// when they come.
+// ownersVisibleTo decides whose events a party may read as their owner;
+// nil means all. The local party of open single-party mode sees
+// everything stored; another party its own, and (readersOf in sharing.go)
+// the events naming it and those its partners' rules grant.
 func ownersVisibleTo(party, local string) []string {
 	if party == local {
 		return nil
@@ -102,20 +92,18 @@ func ownersVisibleTo(party, local string) []string {
 	return []string{party}
 }
 
-// visibleEvents keeps the events the caller may read, by visibleOwners.
-func (s *Server) visibleEvents(c echo.Context, evs []*store.Event) []*store.Event {
-	owners := s.visibleOwners(c)
-	if owners == nil {
-		return evs
+// visibleEvents keeps the events the caller may read (readers): its own,
+// those naming it, those shared with it.
+func (s *Server) visibleEvents(c echo.Context, evs []*store.Event) ([]*store.Event, error) {
+	r, err := s.readers(c)
+	if err != nil || r.Owners == nil {
+		return evs, err
 	}
 	out := evs[:0:0]
 	for _, e := range evs {
-		for _, o := range owners {
-			if e.Owner == o {
-				out = append(out, e)
-				break
-			}
+		if admits(r, e) {
+			out = append(out, e)
 		}
 	}
-	return out
+	return out, nil
 }

@@ -14,13 +14,13 @@ import (
 
 // TestAuthSubscriptionDelivery: a subscription delivers only the events
 // its owner may read, however broad its query, as `lotline serve` wires
-// it (subscribe.Config.Owners = api.OwnersVisibleTo).
+// it (subscribe.Config.Readers = api.ReadersFor).
 func TestAuthSubscriptionDelivery(t *testing.T) {
 	st := backends["sqlite"](t)
 	_, keyA := newKey(t, st, partyA)
 	_, keyB := newKey(t, st, partyB)
 	cfg := testConfig()
-	cfg.Owners = api.OwnersVisibleTo("")
+	cfg.Readers = api.ReadersFor(st, "")
 	svc, err := api.NewSubscriptions(st, cfg, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -246,7 +246,7 @@ func (s *Server) getEvent(c echo.Context) error {
 	evs, err := s.st.EventsByID(c.Request().Context(), id)
 	if err == nil {
 		// Another party's event is answered exactly like an unknown one.
-		if evs = s.visibleEvents(c, evs); len(evs) == 0 {
+		if evs, err = s.visibleEvents(c, evs); err == nil && len(evs) == 0 {
 			err = store.ErrNotFound
 		}
 	}

@@ -104,7 +104,11 @@ func (s *Server) getLotHistory(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	rec, err := lot.History(c.Request().Context(), s.st, id, lot.Options{Owners: s.visibleOwners(c)})
+	readers, err := s.readers(c)
+	if err != nil {
+		return err
+	}
+	rec, err := lot.History(c.Request().Context(), s.st, id, lot.Options{Readers: readers})
 	if err != nil {
 		return err
 	}
@@ -146,7 +150,11 @@ func (s *Server) getLotTrace(c echo.Context) error {
 		return err
 	}
 	params := c.Request().URL.Query()
-	opt := lot.TraceOptions{Direction: lot.Both, Depth: defaultTraceDepth, Options: lot.Options{Owners: s.visibleOwners(c)}}
+	readers, err := s.readers(c)
+	if err != nil {
+		return err
+	}
+	opt := lot.TraceOptions{Direction: lot.Both, Depth: defaultTraceDepth, Options: lot.Options{Readers: readers}}
 	if v, ok := params["direction"]; ok {
 		if len(v) != 1 || (v[0] != lot.Backward && v[0] != lot.Forward && v[0] != lot.Both) {
 			return paramError("direction", "must be given once, as backward, forward or both")
@@ -216,7 +224,11 @@ func (s *Server) getLotRecall(c echo.Context) error {
 	if err := onlyParams(c, "depth"); err != nil {
 		return err
 	}
-	opt := lot.RecallOptions{Depth: defaultTraceDepth, Options: lot.Options{Owners: s.visibleOwners(c)}}
+	readers, err := s.readers(c)
+	if err != nil {
+		return err
+	}
+	opt := lot.RecallOptions{Depth: defaultTraceDepth, Options: lot.Options{Readers: readers}}
 	if err := traceDepth(c.Request().URL.Query(), &opt.Depth); err != nil {
 		return err
 	}

@@ -106,7 +106,11 @@ func (s *Server) serveQuery(c echo.Context, fixed url.Values, ns map[string]stri
 		}
 		after = &cur.Pos
 	}
-	page, err := s.engine.Page(req.Context(), q, s.visibleOwners(c), after)
+	readers, err := s.readers(c)
+	if err != nil {
+		return err
+	}
+	page, err := s.engine.Page(req.Context(), q, readers, after)
 	if err != nil {
 		return err
 	}

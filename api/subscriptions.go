@@ -81,10 +81,10 @@ func NewSubscriptions(st store.Store, cfg subscribe.Config, prefixes *gs1.Prefix
 	}
 	cfg.Name = NameDocument
 	cfg.Compile = CompileNamedQuery
-	if cfg.Owners == nil {
+	if cfg.Readers == nil {
 		// Never everyone's events by default: a subscriber sees what a
 		// request of its party would (the open mode's local party all).
-		cfg.Owners = OwnersVisibleTo(DefaultConfig.Owner)
+		cfg.Readers = ReadersFor(st, DefaultConfig.Owner)
 	}
 	return subscribe.New(ss, cfg), nil
 }

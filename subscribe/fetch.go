@@ -2,6 +2,7 @@ package subscribe
 
 import (
 	"context"
+	"fmt"
 	"sort"
 	"strings"
 	"sync"
@@ -118,7 +119,7 @@ func (f *fetched) cover(a int64, ge, lt time.Time) (view, bool) {
 // which returns the horizon it read first and then the page. A shared
 // read carries its own horizon: a pass must clamp MinRecordTime with the
 // horizon read before its events, not after. qkey "" reads alone.
-func (s *Service) fetch(ctx context.Context, qkey string, owners []string, a int64, ge, lt time.Time, size int, read func(ge time.Time) (engine.Page, time.Time, error)) (view, error) {
+func (s *Service) fetch(ctx context.Context, qkey string, readers store.Readers, a int64, ge, lt time.Time, size int, read func(ge time.Time) (engine.Page, time.Time, error)) (view, error) {
 	alone := func() (view, error) {
 		p, h, err := read(ge)
 		return view{events: p.Events, more: p.Next != nil, horizon: h}, err
@@ -129,7 +130,8 @@ func (s *Service) fetch(ctx context.Context, qkey string, owners []string, a int
 	// A shared read starts at the second, so that passes whose windows
 	// start within it can share it.
 	geRead := ge.Truncate(time.Second)
-	g := fetchGroup{query: qkey, owners: strings.Join(owners, "\x00"), size: size}
+	// Passes share a read only when they read the same events.
+	g := fetchGroup{query: qkey, owners: strings.Join(readers.Owners, "\x00") + "\x01" + fmt.Sprint(readers.Grants), size: size}
 	now := s.now()
 	s.fmu.Lock()
 	list := s.fetches[g][:0:0]

@@ -75,9 +75,10 @@ type Config struct {
 	Name func(doc []byte, subscriptionID string) ([]byte, error)
 	// Compile turns a stored named query into the query it runs.
 	Compile func(nq *store.NamedQuery) (*query.Query, error)
-	// Owners returns the parties whose events a party may see; nil
-	// means all (open single-party mode).
-	Owners func(owner string) []string
+	// Readers returns what a party may read (store.Readers: its owners,
+	// nil for all in open single-party mode, and the grants sharing other
+	// parties' events with it); nil reads everything.
+	Readers func(owner string) store.Readers
 	// Engine runs the queries; nil makes one over the store.
 	Engine *engine.Engine
 	Log    *slog.Logger
@@ -555,9 +556,9 @@ func (s *Service) next(ctx context.Context, qkey string, q *query.Query, owner s
 	qq.Order = query.Order{}
 	qq.EventCountLimit, qq.MaxEventCount, qq.NextPageToken = 0, 0, ""
 	qq.PerPage = size
-	var owners []string
-	if s.cfg.Owners != nil {
-		owners = s.cfg.Owners(owner)
+	var readers store.Readers
+	if s.cfg.Readers != nil {
+		readers = s.cfg.Readers(owner)
 	}
 	ge := p.MinRecordTime
 	if q.RecordTime.GE.After(ge) {
@@ -594,13 +595,13 @@ func (s *Service) next(ctx context.Context, qkey string, q *query.Query, owner s
 			advance(cutoff, cutoff)
 			return chunk{progress: np}, nil
 		}
-		v, err := s.fetch(ctx, qkey, owners, p.AfterSeq, ge, lt, size, func(from time.Time) (engine.Page, time.Time, error) {
+		v, err := s.fetch(ctx, qkey, readers, p.AfterSeq, ge, lt, size, func(from time.Time) (engine.Page, time.Time, error) {
 			horizon, err := s.horizon(ctx)
 			if err != nil {
 				return engine.Page{}, time.Time{}, err
 			}
 			qq.RecordTime = query.TimeRange{GE: from, LT: lt}
-			page, err := s.eng.Page(ctx, &qq, owners, &engine.Position{Seq: p.AfterSeq})
+			page, err := s.eng.Page(ctx, &qq, readers, &engine.Position{Seq: p.AfterSeq})
 			return page, horizon, err
 		})
 		if epcis.KindOf(err) == epcis.KindQueryTooComplex && cutoff.Sub(ge) > time.Millisecond && ctx.Err() == nil {

@@ -365,7 +365,7 @@ func startServer(ctx context.Context, c *serveConfig, log *slog.Logger) (*server
 		lag = 5 * time.Second
 	}
 	subs, err := api.NewSubscriptions(st.Store, subscribe.Config{AllowPrivate: c.AllowPrivateWebhooks, VisibilityLag: lag,
-		SharedStore: st.shared, Engine: eng, Log: log, Owners: api.OwnersVisibleTo("")}, prefixes)
+		SharedStore: st.shared, Engine: eng, Log: log, Readers: api.ReadersFor(st.Store, "")}, prefixes)
 	if err != nil {
 		return fail(err)
 	}
@@ -394,7 +394,7 @@ func startServer(ctx context.Context, c *serveConfig, log *slog.Logger) (*server
 	audit := serveAudit(c, st.Store, log)
 	h := api.New(api.Config{MaxBodyBytes: c.MaxBodyBytes, MaxEventBytes: c.MaxEventBytes, CaptureSlots: c.CaptureSlots,
 		MaxPerPage: c.MaxPerPage, Engine: eng, Vendor: "lotline/" + version, TokenSecret: secret, Ready: st.ready, Prefixes: prefixes,
-		Subscriptions: subs, Auth: authn, Audit: audit}, st, cs, log, reg)
+		Subscriptions: subs, Auth: authn, Audit: audit}, st.Store, cs, log, reg)
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
 		audit.Close()

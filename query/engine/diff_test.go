@@ -256,7 +256,7 @@ func walkEngine(eng *engine.Engine, q *query.Query) walkResult {
 	var r walkResult
 	var after *engine.Position
 	for {
-		p, err := eng.Page(ctx, q, nil, after)
+		p, err := eng.Page(ctx, q, store.Readers{}, after)
 		if err != nil {
 			r.err = err
 			return r

@@ -171,8 +171,9 @@ type Page struct {
 }
 
 // Page returns the events of q (at most q.PerPage of them) that follow
-// after, or the first page when after is nil. owners restricts the events
-// to those captured by these parties; nil means every party's.
+// after, or the first page when after is nil. readers restricts the
+// events to those the reader may read (store.Readers: its owners, nil for
+// every party's, and the grants sharing others' events).
 //
 // The order is q.Order: eventTime or recordTime in its direction, an
 // extension field (events lacking it last, ties in capture order), or
@@ -182,13 +183,13 @@ type Page struct {
 // QueryTooComplexException when answering would examine more than
 // Config.MaxScan events or ctx's deadline passes; a nextPageToken error
 // when after does not fit q's order. Other errors come from the store.
-func (e *Engine) Page(ctx context.Context, q *query.Query, owners []string, after *Position) (Page, error) {
+func (e *Engine) Page(ctx context.Context, q *query.Query, readers store.Readers, after *Position) (Page, error) {
 	md, err := e.masterData(ctx, q)
 	if err != nil {
 		return Page{}, err
 	}
 	plan := query.Compile(q, md)
-	plan.Filter.Owners = owners
+	plan.Filter.Owners, plan.Filter.Grants = readers.Owners, readers.Grants
 	r := run{e: e, q: q, md: md, plan: plan, after: after}
 	if err := r.init(); err != nil {
 		return Page{}, err

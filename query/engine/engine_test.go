@@ -273,7 +273,7 @@ func walk(t *testing.T, e *Engine, st *memStore, q *query.Query, owners []string
 	exact := query.Compile(q, query.NewMasterData(st.md)).Exact
 	for range 1000 {
 		before := st.visits
-		p, err := e.Page(context.Background(), q, owners, after)
+		p, err := e.Page(context.Background(), q, store.Readers{Owners: owners}, after)
 		if err != nil {
 			return seqs, err
 		}
@@ -469,7 +469,7 @@ func TestContext(t *testing.T) {
 
 	ctx, cancel := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
 	defer cancel()
-	_, err := e.Page(ctx, q, nil, nil)
+	_, err := e.Page(ctx, q, store.Readers{}, nil)
 	var ee *epcis.Error
 	if !errors.As(err, &ee) || ee.Kind != epcis.KindQueryTooComplex || !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("past deadline: err = %v, want QueryTooComplexException wrapping the deadline", err)
@@ -477,7 +477,7 @@ func TestContext(t *testing.T) {
 
 	ctx, cancel = context.WithCancel(context.Background())
 	cancel()
-	if _, err := e.Page(ctx, q, nil, nil); !errors.Is(err, context.Canceled) || errors.As(err, &ee) {
+	if _, err := e.Page(ctx, q, store.Readers{}, nil); !errors.Is(err, context.Canceled) || errors.As(err, &ee) {
 		t.Errorf("canceled: err = %v, want context.Canceled as is", err)
 	}
 }
@@ -489,7 +489,7 @@ func TestPositionOfAnotherOrder(t *testing.T) {
 	for _, by := range []string{"", "orderBy=eventTime", "orderBy=" + rankIRI} {
 		q := parse(t, by)
 		q.PerPage = 2
-		p, err := e.Page(context.Background(), q, nil, nil)
+		p, err := e.Page(context.Background(), q, store.Readers{}, nil)
 		if err != nil || p.Next == nil {
 			t.Fatalf("%s: %v, next %v", by, err, p.Next)
 		}
@@ -500,7 +500,7 @@ func TestPositionOfAnotherOrder(t *testing.T) {
 			if from == to {
 				continue
 			}
-			_, err := e.Page(context.Background(), parse(t, to), nil, pos)
+			_, err := e.Page(context.Background(), parse(t, to), store.Readers{}, pos)
 			var ee *epcis.Error
 			if !errors.As(err, &ee) || ee.Kind != epcis.KindQueryParameter || ee.Param != "nextPageToken" {
 				t.Errorf("position of %q used with %q: err = %v, want a nextPageToken error", from, to, err)
@@ -518,7 +518,7 @@ func TestMasterDataCache(t *testing.T) {
 		t.Helper()
 		q := parse(t, raw)
 		q.PerPage = 100
-		p, err := e.Page(context.Background(), q, nil, nil)
+		p, err := e.Page(context.Background(), q, store.Readers{}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -578,7 +578,7 @@ func TestWalkWhileCapturing(t *testing.T) {
 			var got []int64
 			var after *Position
 			for i := 0; ; i++ {
-				p, err := e.Page(context.Background(), q, nil, after)
+				p, err := e.Page(context.Background(), q, store.Readers{}, after)
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -21,8 +21,9 @@ import (
 // Options bound the work of History and say whose events it may read.
 // Zero fields take the defaults.
 type Options struct {
-	// Owners, when not nil, keeps only events of these parties.
-	Owners []string
+	// Readers says whose events may be read (store.Readers: zero reads
+	// every event).
+	Readers store.Readers
 	// MaxEvents bounds the events read from the store, counting every
 	// event a lookup returns (default 100,000).
 	MaxEvents int
@@ -336,7 +337,7 @@ func (w *walker) lookup(ctx context.Context, and []string, terms []string, fn fu
 		n := min(len(terms), w.opt.ChunkTerms)
 		chunk := terms[:n]
 		terms = terms[n:]
-		f := store.Filter{Terms: [][]string{chunk}, Owners: w.opt.Owners}
+		f := store.Filter{Terms: [][]string{chunk}, Owners: w.opt.Readers.Owners, Grants: w.opt.Readers.Grants}
 		if and != nil {
 			f.Terms = [][]string{and, chunk}
 		}

@@ -304,7 +304,7 @@ func recall(ctx context.Context, st Store, id ID, opt RecallOptions) (*RecallRes
 // sameProduct assesses the other lots of the lot's GTIN.
 func (r *RecallResult) sameProduct(ctx context.Context, st Store, id ID, opt RecallOptions,
 	affected map[string]map[string]bool, kinds map[string]string, topt func(string) TraceOptions) error {
-	lots, total, err := lotsOfGTIN(ctx, st, id, opt.MaxOthers, opt.Owners)
+	lots, total, err := lotsOfGTIN(ctx, st, id, opt.MaxOthers, opt.Readers.Owners)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,315 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/lotline/lotline/auth"
+	"github.com/lotline/lotline/epcis"
+	"github.com/lotline/lotline/gs1"
+	"github.com/lotline/lotline/gs1/cbv"
+	"github.com/lotline/lotline/query"
+	"github.com/lotline/lotline/query/lot"
+	"github.com/lotline/lotline/store"
+)
+
+// Trading-partner sharing (issue 9, phase 2). A party reads the events it
+// captured, the events naming it as owning or possessing party in a
+// source or destination list, and the events its partners' sharing rules
+// grant it. The store applies all of it in the query path
+// (store.Filter.Grants); readersOf is the one place that says what a
+// party may read.
+
+// rulesTTL bounds how long a server keeps a party's granted rules: a rule
+// created or deleted on another server of a shared store takes effect
+// within it (at once on this one).
+const rulesTTL = 5 * time.Second
+
+// sharing caches the rules granting to each party.
+type sharing struct {
+	st  store.SharingRuleStore // nil when the store keeps no rules
+	mu  sync.Mutex
+	got map[string]cachedRules // grantee -> rules
+}
+
+type cachedRules struct {
+	rules []*store.SharingRule
+	at    time.Time
+}
+
+func newSharing(st store.Store) *sharing {
+	rs, _ := st.(store.SharingRuleStore)
+	return &sharing{st: rs, got: map[string]cachedRules{}}
+}
+
+// rulesFor returns the rules granting to party, from the cache when fresh.
+func (sh *sharing) rulesFor(ctx context.Context, party string) ([]*store.SharingRule, error) {
+	if sh == nil || sh.st == nil {
+		return nil, nil
+	}
+	sh.mu.Lock()
+	c, ok := sh.got[party]
+	sh.mu.Unlock()
+	if ok && time.Since(c.at) < rulesTTL {
+		return c.rules, nil
+	}
+	rules, err := sh.st.RulesFor(ctx, party)
+	if err != nil {
+		return nil, err
+	}
+	sh.mu.Lock()
+	if len(sh.got) > 10_000 {
+		clear(sh.got) // bounded: parties are few, but keys are not free
+	}
+	sh.got[party] = cachedRules{rules: rules, at: time.Now()}
+	sh.mu.Unlock()
+	return rules, nil
+}
+
+func (sh *sharing) forget(party string) {
+	if sh != nil {
+		sh.mu.Lock()
+		delete(sh.got, party)
+		sh.mu.Unlock()
+	}
+}
+
+// readersOf says what party may read: everything for the open mode's
+// local party; otherwise its own events, the events naming it, and those
+// its partners' rules grant.
+func readersOf(ctx context.Context, sh *sharing, party, local string) (store.Readers, error) {
+	owners := ownersVisibleTo(party, local)
+	if owners == nil {
+		return store.Readers{}, nil
+	}
+	r := store.Readers{Owners: owners, Grants: []store.Grant{{Terms: [][]string{query.PartyTerms(party)}}}}
+	rules, err := sh.rulesFor(ctx, party)
+	if err != nil {
+		return store.Readers{}, err
+	}
+	for _, rule := range rules {
+		r.Grants = append(r.Grants, query.RuleGrant(rule))
+	}
+	return r, nil
+}
+
+// readers is readersOf for the caller.
+func (s *Server) readers(c echo.Context) (store.Readers, error) {
+	return readersOf(c.Request().Context(), s.sharing, s.owner(c), s.cfg.Owner)
+}
+
+// ReadersFor returns the visibility rule for callers without a request
+// (the subscription service's Config.Readers) over st, given the local
+// party of open mode: the same rule as for requests. A store error while
+// reading rules leaves only the party's own events and those naming it.
+func ReadersFor(st store.Store, local string) func(party string) store.Readers {
+	if local == "" {
+		local = DefaultConfig.Owner
+	}
+	sh := newSharing(st)
+	return func(party string) store.Readers {
+		r, err := readersOf(context.Background(), sh, party, local)
+		if err != nil {
+			owners := ownersVisibleTo(party, local)
+			return store.Readers{Owners: owners, Grants: []store.Grant{{Terms: [][]string{query.PartyTerms(party)}}}}
+		}
+		return r
+	}
+}
+
+// admits reports whether the caller may read a stored event (reads by
+// eventID, which the store answers without a filter).
+func admits(r store.Readers, ev *store.Event) bool {
+	if r.Owners == nil || slices.Contains(r.Owners, ev.Owner) {
+		return true
+	}
+	dec := json.NewDecoder(bytes.NewReader(ev.Body))
+	dec.UseNumber()
+	var m map[string]any
+	if dec.Decode(&m) != nil {
+		return false
+	}
+	return r.Admits(ev.Owner, ev.EventTime, query.Terms(epcis.NewEvent(m)))
+}
+
+// sharingRuleBody is a sharing rule as the API takes and shows it.
+type sharingRuleBody struct {
+	ID        string   `json:"id,omitempty"`
+	Grantee   string   `json:"grantee"`
+	GTINs     []string `json:"gtins,omitempty"`
+	Lots      []string `json:"lots,omitempty"`
+	BizSteps  []string `json:"bizSteps,omitempty"`
+	From      string   `json:"from,omitempty"`
+	To        string   `json:"to,omitempty"`
+	CreatedAt string   `json:"createdAt,omitempty"`
+}
+
+func ruleView(r *store.SharingRule) sharingRuleBody {
+	v := sharingRuleBody{ID: r.ID, Grantee: r.Grantee, GTINs: r.GTINs, Lots: r.Lots, BizSteps: r.BizSteps,
+		CreatedAt: r.CreatedAt.UTC().Format(time.RFC3339Nano)}
+	if !r.From.IsZero() {
+		v.From = r.From.UTC().Format(time.RFC3339Nano)
+	}
+	if !r.To.IsZero() {
+		v.To = r.To.UTC().Format(time.RFC3339Nano)
+	}
+	return v
+}
+
+// sharingRoutes registers the sharing rules' admin API.
+func (s *Server) sharingRoutes(e *echo.Echo) []resource {
+	e.POST("/sharing-rules", s.createSharingRule)
+	e.GET("/sharing-rules", s.listSharingRules)
+	e.DELETE("/sharing-rules/:id", s.deleteSharingRule)
+	return []resource{{"/sharing-rules", []string{http.MethodGet, http.MethodPost}}, {"/sharing-rules/:id", []string{http.MethodDelete}}}
+}
+
+func (s *Server) ruleStore() (store.SharingRuleStore, error) {
+	if s.sharing == nil || s.sharing.st == nil {
+		return nil, epcis.Errorf(epcis.KindNoSuchResource, "this store keeps no sharing rules")
+	}
+	return s.sharing.st, nil
+}
+
+// createSharingRule is POST /sharing-rules: the caller shares some of its
+// events with another party.
+func (s *Server) createSharingRule(c echo.Context) error {
+	rs, err := s.ruleStore()
+	if err != nil {
+		return err
+	}
+	var b sharingRuleBody
+	dec := json.NewDecoder(http.MaxBytesReader(c.Response(), c.Request().Body, 64<<10))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&b); err != nil {
+		return epcis.Invalid("", "the body is not a sharing rule: %v", err)
+	}
+	r, err := parseRule(b)
+	if err != nil {
+		return err
+	}
+	r.Owner = s.owner(c)
+	id := make([]byte, 8)
+	if _, err := rand.Read(id); err != nil {
+		return err
+	}
+	r.ID = hex.EncodeToString(id)
+	if err := rs.CreateRule(c.Request().Context(), r); err != nil {
+		return err
+	}
+	s.sharing.forget(r.Grantee)
+	c.Response().Header().Set(echo.HeaderLocation, "/sharing-rules/"+r.ID)
+	return writeJSON(c, http.StatusCreated, ruleView(r))
+}
+
+// parseRule checks a rule's body: a grantee party, at least one product
+// or business step, valid identifiers and times.
+func parseRule(b sharingRuleBody) (*store.SharingRule, error) {
+	bad := func(ptr, format string, args ...any) error { return epcis.Invalid(ptr, format, args...) }
+	grantee, err := auth.ParseParty(b.Grantee)
+	if err != nil {
+		return nil, bad("/grantee", "grantee: %v", err)
+	}
+	r := &store.SharingRule{Grantee: grantee}
+	for i, g := range b.GTINs {
+		e, err := gs1.ParseEPC("https://id.gs1.org/01/" + g)
+		if err != nil || len(g) != 14 || strings.ContainsAny(g, "/?#") {
+			return nil, bad("/gtins/"+strconv.Itoa(i), "%q is not a GTIN-14 with a valid check digit", g)
+		}
+		r.GTINs = append(r.GTINs, e.GTIN())
+	}
+	for i, l := range b.Lots {
+		id, err := lot.Parse(l)
+		if err != nil {
+			return nil, bad("/lots/"+strconv.Itoa(i), "%q is not a lot (an LGTIN class URN or a GS1 Digital Link with a GTIN and a lot)", l)
+		}
+		r.Lots = append(r.Lots, id.Canonical())
+	}
+	for i, st := range b.BizSteps {
+		u, err := cbv.Normalize(cbv.BizStep, st)
+		if err != nil {
+			return nil, bad("/bizSteps/"+strconv.Itoa(i), "%q is not a CBV business step or a URI", st)
+		}
+		r.BizSteps = append(r.BizSteps, u)
+	}
+	if len(r.GTINs)+len(r.Lots)+len(r.BizSteps) == 0 {
+		return nil, bad("", "a sharing rule names at least one GTIN, lot or business step; it never shares everything")
+	}
+	for _, t := range []struct {
+		ptr, s string
+		to     *time.Time
+	}{{"/from", b.From, &r.From}, {"/to", b.To, &r.To}} {
+		if t.s == "" {
+			continue
+		}
+		v, err := epcis.ParseTime(t.s)
+		if err != nil {
+			return nil, bad(t.ptr, "%q is not a date and time with a time zone", t.s)
+		}
+		*t.to = v
+	}
+	if !r.From.IsZero() && !r.To.IsZero() && !r.From.Before(r.To) {
+		return nil, bad("/to", "to must be after from")
+	}
+	return r, nil
+}
+
+// listSharingRules is GET /sharing-rules: the rules the caller defined.
+func (s *Server) listSharingRules(c echo.Context) error {
+	rs, err := s.ruleStore()
+	if err != nil {
+		return err
+	}
+	if err := onlyParams(c); err != nil {
+		return err
+	}
+	rules, err := rs.RulesOf(c.Request().Context(), s.owner(c))
+	if err != nil {
+		return err
+	}
+	out := make([]sharingRuleBody, 0, len(rules))
+	for _, r := range rules {
+		out = append(out, ruleView(r))
+	}
+	return writeJSON(c, http.StatusOK, map[string]any{"rules": out})
+}
+
+// deleteSharingRule is DELETE /sharing-rules/{id}; another party's rule is
+// the 404 of an unknown one.
+func (s *Server) deleteSharingRule(c echo.Context) error {
+	rs, err := s.ruleStore()
+	if err != nil {
+		return err
+	}
+	id := c.Param("id")
+	owner := s.owner(c)
+	rules, err := rs.RulesOf(c.Request().Context(), owner)
+	if err != nil {
+		return err
+	}
+	err = rs.DeleteRule(c.Request().Context(), owner, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return epcis.Errorf(epcis.KindNoSuchResource, "no sharing rule %q", safeName(id))
+	}
+	if err != nil {
+		return err
+	}
+	for _, r := range rules {
+		if r.ID == id {
+			s.sharing.forget(r.Grantee)
+		}
+	}
+	return c.NoContent(http.StatusNoContent)
+}
