@@ -239,7 +239,7 @@ func (s *Service) render(ch chunk, now time.Time, d Delivery) ([]byte, error) {
 	if f == nil || s.cfg.Name == nil {
 		return s.cfg.Document(ch.events, now, d)
 	}
-	k := docKey{forms: Delivery{EPCFormat: d.EPCFormat, CBVFormat: d.CBVFormat}, from: ch.shared.from,
+	k := docKey{forms: Delivery{EPCFormat: d.EPCFormat, CBVFormat: d.CBVFormat, Reader: d.Reader}, from: ch.shared.from,
 		to: ch.shared.from + len(ch.events)}
 	f.mu.Lock()
 	body, ok := f.docs[k]

@@ -90,6 +90,9 @@ type Config struct {
 type Delivery struct {
 	SubscriptionID       string
 	EPCFormat, CBVFormat string
+	// Reader is the party the document goes to (the subscription's
+	// owner): other owners' events are redacted for it.
+	Reader string
 }
 
 // DefaultConfig holds the defaults.
@@ -507,7 +510,7 @@ func (s *Service) pass(ctx context.Context, sub *store.Subscription, qkey string
 			return
 		}
 		now := s.now()
-		body, err := s.render(ch, now, Delivery{SubscriptionID: sub.ID, EPCFormat: sub.EPCFormat, CBVFormat: sub.CBVFormat})
+		body, err := s.render(ch, now, Delivery{SubscriptionID: sub.ID, EPCFormat: sub.EPCFormat, CBVFormat: sub.CBVFormat, Reader: sub.Owner})
 		if err != nil {
 			s.fail(ctx, sub, err)
 			return

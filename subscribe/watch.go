@@ -133,7 +133,7 @@ func (w *Watcher) Run(ctx context.Context, q *query.Query, o WatchOptions, out c
 			if err := s.bucket(w.owner).wait(ctx, s.cfg); err != nil {
 				return err
 			}
-			body, err := s.cfg.Document(ch.events, s.now(), Delivery{EPCFormat: o.EPCFormat, CBVFormat: o.CBVFormat})
+			body, err := s.cfg.Document(ch.events, s.now(), Delivery{EPCFormat: o.EPCFormat, CBVFormat: o.CBVFormat, Reader: w.owner})
 			if err != nil {
 				return err
 			}
