@@ -54,6 +54,13 @@ func TestKeyContract(t *testing.T) {
 	})
 }
 
+func TestSharingContract(t *testing.T) {
+	uri := sharedURI(t)
+	storetest.RunSharing(t, func(t *testing.T) storetest.SharingBackend {
+		return openStore(t, withDB(t, uri))
+	})
+}
+
 func TestAuditContract(t *testing.T) {
 	uri := sharedURI(t)
 	storetest.RunAudit(t, func(t *testing.T) storetest.AuditBackend {

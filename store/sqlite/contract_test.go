@@ -57,3 +57,14 @@ func TestAuditContract(t *testing.T) {
 		return s
 	})
 }
+
+// TestSharingContract runs the sharing-rule contract on SQLite.
+func TestSharingContract(t *testing.T) {
+	storetest.RunSharing(t, func(t *testing.T) storetest.SharingBackend {
+		s, err := sqlitestore.Open(context.Background(), t.TempDir())
+		if err != nil {
+			t.Fatalf("sqlitestore.Open: %v", err)
+		}
+		return s
+	})
+}
