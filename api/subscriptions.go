@@ -69,15 +69,16 @@ func CompileNamedQuery(nq *store.NamedQuery) (*query.Query, error) {
 
 // NewSubscriptions returns the subscription service over st, which must
 // keep subscriptions, writing deliveries with QueryDocument (prefixes as
-// in Config.Prefixes) and running named queries with CompileNamedQuery.
+// in Config.Prefixes; cfg.Document, when set, instead: see
+// DeliveryDocument) and running named queries with CompileNamedQuery.
 // Start it, and pass it in Config.Subscriptions.
 func NewSubscriptions(st store.Store, cfg subscribe.Config, prefixes *gs1.PrefixTable) (*subscribe.Service, error) {
 	ss, ok := st.(subscribe.Store)
 	if !ok {
 		return nil, fmt.Errorf("api: the store %T keeps no subscriptions", st)
 	}
-	cfg.Document = func(evs []*store.Event, now time.Time, d subscribe.Delivery) ([]byte, error) {
-		return QueryDocument(evs, now, d, prefixes)
+	if cfg.Document == nil {
+		cfg.Document = DeliveryDocument(prefixes, nil, "")
 	}
 	cfg.Name = NameDocument
 	cfg.Compile = CompileNamedQuery

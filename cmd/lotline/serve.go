@@ -23,6 +23,7 @@ import (
 	"github.com/lotline/lotline/capture"
 	"github.com/lotline/lotline/gs1"
 	"github.com/lotline/lotline/query/engine"
+	"github.com/lotline/lotline/redact"
 	"github.com/lotline/lotline/schemas"
 	"github.com/lotline/lotline/store"
 	mongostore "github.com/lotline/lotline/store/mongo"
@@ -58,6 +59,9 @@ type serveConfig struct {
 	JWTKeys, JWTIssuer, JWTAudience, JWTPartyClaim string
 	InsecureNoAuth                                 bool
 	Audit                                          bool
+	// Confidential names the fields withheld from parties reading other
+	// parties' events (see docs/security.md, Redaction).
+	Confidential *redact.Policy
 }
 
 // flagSpec binds one setting to its flag, its environment variable and its
@@ -92,6 +96,7 @@ func serveFlags() []flagSpec {
 		{"jwt-audience", "LOTLINE_JWT_AUDIENCE", "required aud claim of bearer JWTs (recommended)", ""},
 		{"jwt-party-claim", "LOTLINE_JWT_PARTY_CLAIM", "JWT claim holding the caller's party (a GLN)", "sub"},
 		{"audit", "LOTLINE_AUDIT", "true: record every request in the audit log, which GET /audit shows each party", "true"},
+		{"confidential", "LOTLINE_CONFIDENTIAL", "comma-separated fields withheld from a party reading another party's events: namespace IRIs ending in '/', '#' or ':', field IRIs, or ilmd, sensorElementList, certificationInfo, persistentDisposition, bizTransactionList, sourceList, destinationList", ""},
 		{"insecure-no-auth", "LOTLINE_INSECURE_NO_AUTH", "true: listen on a non-loopback address although no API key or JWT issuer is configured (anyone who reaches the port reads and writes everything)", "false"},
 	}
 }
@@ -171,6 +176,9 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (*s
 	c.InsecureNoAuth = noAuth
 	if c.Audit, err = strconv.ParseBool(*vals["audit"]); err != nil {
 		errs = append(errs, fmt.Errorf("--audit: %q is not true or false", *vals["audit"]))
+	}
+	if c.Confidential, err = redact.ParseList(*vals["confidential"]); err != nil {
+		errs = append(errs, fmt.Errorf("--confidential: %w", err))
 	}
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		errs = append(errs, fmt.Errorf("--addr: %v", err))
@@ -365,7 +373,8 @@ func startServer(ctx context.Context, c *serveConfig, log *slog.Logger) (*server
 		lag = 5 * time.Second
 	}
 	subs, err := api.NewSubscriptions(st.Store, subscribe.Config{AllowPrivate: c.AllowPrivateWebhooks, VisibilityLag: lag,
-		SharedStore: st.shared, Engine: eng, Log: log, Readers: api.ReadersFor(st.Store, "")}, prefixes)
+		SharedStore: st.shared, Engine: eng, Log: log, Readers: api.ReadersFor(st.Store, ""),
+		Document: api.DeliveryDocument(prefixes, c.Confidential, "")}, prefixes)
 	if err != nil {
 		return fail(err)
 	}
@@ -394,7 +403,7 @@ func startServer(ctx context.Context, c *serveConfig, log *slog.Logger) (*server
 	audit := serveAudit(c, st.Store, log)
 	h := api.New(api.Config{MaxBodyBytes: c.MaxBodyBytes, MaxEventBytes: c.MaxEventBytes, CaptureSlots: c.CaptureSlots,
 		MaxPerPage: c.MaxPerPage, Engine: eng, Vendor: "lotline/" + version, TokenSecret: secret, Ready: st.ready, Prefixes: prefixes,
-		Subscriptions: subs, Auth: authn, Audit: audit}, st.Store, cs, log, reg)
+		Subscriptions: subs, Auth: authn, Audit: audit, Confidential: c.Confidential}, st.Store, cs, log, reg)
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
 		audit.Close()

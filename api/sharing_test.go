@@ -1,0 +1,153 @@
+package api_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The sharing scenario, captured by party A: a shipment naming party B as
+// destination, an inspection and the commissioning of lot L1, and an
+// event about another product.
+const (
+	shareLot   = "urn:epc:class:lgtin:4012345.011111.L1"
+	shareShip  = "urn:uuid:5a1e0000-0000-4000-8000-000000000001"
+	shareInsp  = "urn:uuid:5a1e0000-0000-4000-8000-000000000002"
+	shareMake  = "urn:uuid:5a1e0000-0000-4000-8000-000000000003"
+	shareOther = "urn:uuid:5a1e0000-0000-4000-8000-000000000004"
+	partyBURN  = "urn:epc:id:pgln:0614141.00001" // partyB's GLN 0614141000012
+	partyC     = "https://id.gs1.org/417/4000001000005"
+)
+
+func shareEvent(id, hhmm, body string) string {
+	return `{"type":"ObjectEvent","eventID":"` + id + `","eventTime":"2024-03-01T` + hhmm[:2] + `:` + hhmm[2:] +
+		`:00Z","eventTimeZoneOffset":"+00:00",` + body + `}`
+}
+
+var shareScenario = []string{
+	shareEvent(shareShip, "1000", `"action":"OBSERVE","bizStep":"shipping","epcList":["urn:epc:id:sscc:4012345.0000000077"],`+
+		`"destinationList":[{"type":"owning_party","destination":"`+partyBURN+`"}]`),
+	shareEvent(shareInsp, "0900", `"action":"OBSERVE","bizStep":"inspecting","disposition":"conformant",`+
+		`"quantityList":[{"epcClass":"`+shareLot+`","quantity":5}]`),
+	shareEvent(shareMake, "0800", `"action":"ADD","bizStep":"commissioning",`+
+		`"quantityList":[{"epcClass":"`+shareLot+`","quantity":5}]`),
+	shareEvent(shareOther, "0700", `"action":"OBSERVE","bizStep":"inspecting",`+
+		`"quantityList":[{"epcClass":"urn:epc:class:lgtin:4012345.022222.X9","quantity":1}]`),
+}
+
+// TestSharing: a party reads its events, those naming it, and those its
+// partner's rules share, on every read path; nothing else, and a stranger
+// nothing at all. Rules are managed by their owner only.
+func TestSharing(t *testing.T) {
+	for name, open := range backends {
+		t.Run(name, func(t *testing.T) {
+			st := open(t)
+			_, keyA := newKey(t, st, partyA)
+			_, keyB := newKey(t, st, partyB)
+			_, keyC := newKey(t, st, partyC)
+			s := authServer(t, st, time.Second, nil)
+			s.captureAs(t, keyA, document(shareScenario...))
+			sees := func(key string) []string {
+				t.Helper()
+				r := s.do(t, "GET", "/events?perPage=100", nil, bearer(key)...)
+				if r.status != http.StatusOK {
+					t.Fatalf("GET /events = %d %s", r.status, r.body)
+				}
+				ids := eventIDs(t, r)
+				slices.Sort(ids)
+				return ids
+			}
+			byID := func(key, id string) int {
+				return s.do(t, "GET", "/events/"+url.PathEscape(id), nil, bearer(key)...).status
+			}
+			if got := sees(keyB); !slices.Equal(got, []string{shareShip}) {
+				t.Errorf("B sees %q before any rule, want only the shipment naming B", got)
+			}
+			if got := sees(keyC); len(got) != 0 {
+				t.Errorf("a stranger sees %q", got)
+			}
+			if got := byID(keyB, shareShip); got != http.StatusOK {
+				t.Errorf("B's GET /events/{shipment naming B} = %d", got)
+			}
+
+			// A shares the inspections of lot L1 with B.
+			rule := `{"grantee":"` + partyBURN + `","lots":["` + shareLot + `"],"bizSteps":["inspecting"],"from":"2024-01-01T00:00:00Z"}`
+			r := s.do(t, "POST", "/sharing-rules", []byte(rule), append(bearer(keyA), "Content-Type", "application/json")...)
+			if r.status != http.StatusCreated || !strings.HasPrefix(r.header.Get("Location"), "/sharing-rules/") {
+				t.Fatalf("POST /sharing-rules = %d %s", r.status, r.body)
+			}
+			ruleID := r.json(t)["id"].(string)
+			if got := sees(keyB); !slices.Equal(got, []string{shareShip, shareInsp}) {
+				t.Errorf("B sees %q with the rule, want the shipment and the inspection", got)
+			}
+			for id, want := range map[string]int{shareInsp: 200, shareMake: 404, shareOther: 404} {
+				if got := byID(keyB, id); got != want {
+					t.Errorf("B's GET /events/%s = %d, want %d", id, got, want)
+				}
+			}
+			if got := byID(keyC, shareInsp); got != http.StatusNotFound {
+				t.Errorf("a stranger's GET /events/{shared inspection} = %d", got)
+			}
+			if got := sees(keyC); len(got) != 0 {
+				t.Errorf("a stranger sees %q after A shared with B", got)
+			}
+			// The lot's batch record for B holds the shared inspection only.
+			hist := s.do(t, "GET", "/lots/"+url.PathEscape(shareLot)+"/history", nil, bearer(keyB)...)
+			if hist.status != http.StatusOK || !strings.Contains(string(hist.body), shareInsp) || strings.Contains(string(hist.body), shareMake) {
+				t.Errorf("B's lot history = %d, want the inspection and not the commissioning:\n%s", hist.status, hist.body)
+			}
+			if r := s.do(t, "GET", "/lots/"+url.PathEscape(shareLot)+"/history", nil, bearer(keyC)...); r.status != http.StatusNotFound {
+				t.Errorf("a stranger's lot history = %d, want the 404 of an unknown lot", r.status)
+			}
+
+			// Rules belong to their owner.
+			var listed struct{ Rules []struct{ ID, Grantee string } }
+			if r := s.do(t, "GET", "/sharing-rules", nil, bearer(keyA)...); r.status != 200 || json.Unmarshal(r.body, &listed) != nil ||
+				len(listed.Rules) != 1 || listed.Rules[0].ID != ruleID || listed.Rules[0].Grantee != partyB {
+				t.Errorf("A's rules = %d %s", r.status, r.body)
+			}
+			if r := s.do(t, "GET", "/sharing-rules", nil, bearer(keyB)...); r.status != 200 || strings.Contains(string(r.body), ruleID) {
+				t.Errorf("B lists A's rule: %s", r.body)
+			}
+			if r := s.do(t, "DELETE", "/sharing-rules/"+ruleID, nil, bearer(keyB)...); r.status != http.StatusNotFound {
+				t.Errorf("B deletes A's rule: %d", r.status)
+			}
+			if r := s.do(t, "DELETE", "/sharing-rules/"+ruleID, nil, bearer(keyA)...); r.status != http.StatusNoContent {
+				t.Fatalf("A deletes its rule: %d %s", r.status, r.body)
+			}
+			if got := sees(keyB); !slices.Equal(got, []string{shareShip}) {
+				t.Errorf("B sees %q after the rule is gone", got)
+			}
+		})
+	}
+}
+
+// TestSharingRuleErrors: a rule must name a grantee and at least one
+// product or business step, with valid identifiers and times.
+func TestSharingRuleErrors(t *testing.T) {
+	st := backends["sqlite"](t)
+	_, keyA := newKey(t, st, partyA)
+	s := authServer(t, st, time.Second, nil)
+	for _, tt := range []struct{ body, pointer string }{
+		{`{"grantee":"` + partyBURN + `"}`, ""},
+		{`{"grantee":"` + partyBURN + `","from":"2024-01-01T00:00:00Z"}`, ""},
+		{`{"grantee":"nobody","bizSteps":["shipping"]}`, "/grantee"},
+		{`{"grantee":"` + partyBURN + `","lots":["L1"]}`, "/lots/0"},
+		{`{"grantee":"` + partyBURN + `","gtins":["04012345111119"]}`, "/gtins/0"},
+		{`{"grantee":"` + partyBURN + `","bizSteps":["not a step"]}`, "/bizSteps/0"},
+		{`{"grantee":"` + partyBURN + `","bizSteps":["shipping"],"from":"2024-02-01T00:00:00Z","to":"2024-01-01T00:00:00Z"}`, "/to"},
+		{`{"grantee":"` + partyBURN + `","bizSteps":["shipping"],"everything":true}`, ""},
+	} {
+		r := s.do(t, "POST", "/sharing-rules", []byte(tt.body), append(bearer(keyA), "Content-Type", "application/json")...)
+		if r.status != http.StatusBadRequest || r.json(t)["type"] != "epcisException:ValidationException" || r.json(t)["pointer"] != nil && r.json(t)["pointer"] != tt.pointer {
+			t.Errorf("POST /sharing-rules %s = %d %s, want a 400 at %q", tt.body, r.status, r.body, tt.pointer)
+		}
+	}
+	if r := s.do(t, "GET", "/sharing-rules", nil); r.status != http.StatusUnauthorized {
+		t.Errorf("GET /sharing-rules without credentials = %d", r.status)
+	}
+}
