@@ -105,7 +105,9 @@ func TestSharing(t *testing.T) {
 			}
 
 			// Rules belong to their owner.
-			var listed struct{ Rules []struct{ ID, Grantee string } }
+			var listed struct {
+				Rules []struct{ ID, Grantee string }
+			}
 			if r := s.do(t, "GET", "/sharing-rules", nil, bearer(keyA)...); r.status != 200 || json.Unmarshal(r.body, &listed) != nil ||
 				len(listed.Rules) != 1 || listed.Rules[0].ID != ruleID || listed.Rules[0].Grantee != partyB {
 				t.Errorf("A's rules = %d %s", r.status, r.body)
