@@ -144,8 +144,9 @@ func admits(r store.Readers, ev *store.Event) bool {
 	return r.Admits(ev.Owner, ev.EventTime, query.Terms(epcis.NewEvent(m)))
 }
 
-// sharingRuleBody is a sharing rule as the API takes and shows it.
-type sharingRuleBody struct {
+// SharingRuleSpec is a sharing rule as the API (and `lotline share`) takes
+// and shows it.
+type SharingRuleSpec struct {
 	ID        string   `json:"id,omitempty"`
 	Grantee   string   `json:"grantee"`
 	GTINs     []string `json:"gtins,omitempty"`
@@ -156,8 +157,9 @@ type sharingRuleBody struct {
 	CreatedAt string   `json:"createdAt,omitempty"`
 }
 
-func ruleView(r *store.SharingRule) sharingRuleBody {
-	v := sharingRuleBody{ID: r.ID, Grantee: r.Grantee, GTINs: r.GTINs, Lots: r.Lots, BizSteps: r.BizSteps,
+// RuleView is a stored rule as the API shows it.
+func RuleView(r *store.SharingRule) SharingRuleSpec {
+	v := SharingRuleSpec{ID: r.ID, Grantee: r.Grantee, GTINs: r.GTINs, Lots: r.Lots, BizSteps: r.BizSteps,
 		CreatedAt: r.CreatedAt.UTC().Format(time.RFC3339Nano)}
 	if !r.From.IsZero() {
 		v.From = r.From.UTC().Format(time.RFC3339Nano)
@@ -183,6 +185,13 @@ func (s *Server) ruleStore() (store.SharingRuleStore, error) {
 	return s.sharing.st, nil
 }
 
+// NewSharingRuleID returns a random rule ID (64 bits, hex).
+func NewSharingRuleID() string {
+	id := make([]byte, 8)
+	rand.Read(id) // never fails (crypto/rand)
+	return hex.EncodeToString(id)
+}
+
 // createSharingRule is POST /sharing-rules: the caller shares some of its
 // events with another party.
 func (s *Server) createSharingRule(c echo.Context) error {
@@ -190,33 +199,28 @@ func (s *Server) createSharingRule(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var b sharingRuleBody
+	var b SharingRuleSpec
 	dec := json.NewDecoder(http.MaxBytesReader(c.Response(), c.Request().Body, 64<<10))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&b); err != nil {
 		return epcis.Invalid("", "the body is not a sharing rule: %v", err)
 	}
-	r, err := parseRule(b)
+	r, err := ParseSharingRule(b)
 	if err != nil {
 		return err
 	}
-	r.Owner = s.owner(c)
-	id := make([]byte, 8)
-	if _, err := rand.Read(id); err != nil {
-		return err
-	}
-	r.ID = hex.EncodeToString(id)
+	r.Owner, r.ID = s.owner(c), NewSharingRuleID()
 	if err := rs.CreateRule(c.Request().Context(), r); err != nil {
 		return err
 	}
 	s.sharing.forget(r.Grantee)
 	c.Response().Header().Set(echo.HeaderLocation, "/sharing-rules/"+r.ID)
-	return writeJSON(c, http.StatusCreated, ruleView(r))
+	return writeJSON(c, http.StatusCreated, RuleView(r))
 }
 
-// parseRule checks a rule's body: a grantee party, at least one product
+// ParseSharingRule checks a rule's body: a grantee party, at least one product
 // or business step, valid identifiers and times.
-func parseRule(b sharingRuleBody) (*store.SharingRule, error) {
+func ParseSharingRule(b SharingRuleSpec) (*store.SharingRule, error) {
 	bad := func(ptr, format string, args ...any) error { return epcis.Invalid(ptr, format, args...) }
 	grantee, err := auth.ParseParty(b.Grantee)
 	if err != nil {
@@ -279,9 +283,9 @@ func (s *Server) listSharingRules(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := make([]sharingRuleBody, 0, len(rules))
+	out := make([]SharingRuleSpec, 0, len(rules))
 	for _, r := range rules {
-		out = append(out, ruleView(r))
+		out = append(out, RuleView(r))
 	}
 	return writeJSON(c, http.StatusOK, map[string]any{"rules": out})
 }

@@ -43,6 +43,7 @@ Usage:
   lotline serve [flags]        start the server (lotline serve -h for flags)
   lotline demo [flags]         start a server on a temporary store loaded with the demo scenario
   lotline keys create|list|revoke  manage API keys (lotline keys for details)
+  lotline share create|list|delete  share some of a party's events with another party (lotline share -h)
   lotline hash FILE...         print the CBV 2.0 event hash of every event in EPCIS documents
   lotline validate FILE...     validate EPCIS JSON-LD documents as capture would
   lotline convert FILE -o OUT  convert an EPCIS document between JSON-LD and XML (--to xml|json)
@@ -70,6 +71,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runDemo(ctx, args[1:], getenv, stdout, stderr)
 	case "keys":
 		return runKeys(ctx, args[1:], getenv, stdout, stderr)
+	case "share":
+		return runShare(ctx, args[1:], getenv, stdout, stderr)
 	case "hash":
 		return runHash(args[1:], stdout)
 	case "validate":

@@ -401,6 +401,11 @@ func startServer(ctx context.Context, c *serveConfig, log *slog.Logger) (*server
 		}
 	}
 	audit := serveAudit(c, st.Store, log)
+	if !c.Confidential.Empty() {
+		// Only authenticated parties reading others' events are redacted:
+		// in open single-party mode everything is read whole.
+		log.Info("confidential fields are withheld from parties reading other parties' events", "confidential", c.Confidential.String())
+	}
 	h := api.New(api.Config{MaxBodyBytes: c.MaxBodyBytes, MaxEventBytes: c.MaxEventBytes, CaptureSlots: c.CaptureSlots,
 		MaxPerPage: c.MaxPerPage, Engine: eng, Vendor: "lotline/" + version, TokenSecret: secret, Ready: st.ready, Prefixes: prefixes,
 		Subscriptions: subs, Auth: authn, Audit: audit, Confidential: c.Confidential}, st.Store, cs, log, reg)
