@@ -6,11 +6,14 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/lotline/lotline/gs1"
 	"github.com/lotline/lotline/redact"
 	"github.com/lotline/lotline/store"
+	"github.com/lotline/lotline/subscribe"
 )
 
 // Redaction (issue 9): a party that reads another party's event receives
@@ -39,13 +42,32 @@ func (s *Server) redactEvents(c echo.Context, evs []*store.Event) ([]*store.Even
 	return out, err
 }
 
+// DeliveryDocument returns the subscription service's Config.Document:
+// QueryDocument (prefixes as in Config.Prefixes), with the events of
+// owners other than the delivery's Reader redacted by p (Config.Confidential).
+// local is the open mode's local party, whose deliveries are whole (""
+// stands for DefaultConfig.Owner).
+func DeliveryDocument(prefixes *gs1.PrefixTable, p *redact.Policy, local string) func([]*store.Event, time.Time, subscribe.Delivery) ([]byte, error) {
+	if local == "" {
+		local = DefaultConfig.Owner
+	}
+	return func(evs []*store.Event, now time.Time, d subscribe.Delivery) ([]byte, error) {
+		evs, _, err := redactFor(evs, p, d.Reader, local)
+		if err != nil {
+			return nil, err
+		}
+		return QueryDocument(evs, now, d, prefixes)
+	}
+}
+
 // redactFor returns evs as reader may receive them, and how many were
 // redacted. Events reader owns are kept as they are, as is everything the
 // local party of open single-party mode reads (it stands for the whole
-// installation). A redacted event is a copy: evs and the events it points
-// to are not changed. Without anything to redact, evs itself is returned.
+// installation); an unknown reader ("") owns nothing. A redacted event is
+// a copy: evs and the events it points to are not changed. Without
+// anything to redact, evs itself is returned.
 func redactFor(evs []*store.Event, p *redact.Policy, reader, local string) ([]*store.Event, int, error) {
-	if p.Empty() || reader == "" || reader == local {
+	if p.Empty() || reader == local {
 		return evs, 0, nil
 	}
 	var out []*store.Event
