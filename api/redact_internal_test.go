@@ -17,6 +17,7 @@ import (
 	"github.com/lotline/lotline/epcis/epcisxml"
 	"github.com/lotline/lotline/redact"
 	"github.com/lotline/lotline/store"
+	"github.com/lotline/lotline/subscribe"
 )
 
 const (
@@ -183,7 +184,7 @@ func TestRedactFor(t *testing.T) {
 		{"stranger to A's event", p, partyB, 1, false},
 		{"owner of every event redacted", p, partyA, 1, false}, // B's event has acme:ovenTemp
 		{"local party", p, store.LocalOwner, 0, true},
-		{"no reader", p, "", 0, true},
+		{"unknown reader", p, "", 2, false},
 		{"nil policy", nil, partyB, 0, true},
 		{"policy that matches nothing", mustPolicy(t, "https://none.example/"), partyB, 0, true},
 	}
@@ -260,3 +261,49 @@ func expandKeys(ev map[string]any, ns map[string]string) map[string]any {
 	}
 	return out
 }
+
+func TestDeliveryDocument(t *testing.T) {
+	p := mustPolicy(t, "https://acme.example/process/,ilmd")
+	tests := []struct {
+		reader, local string
+		redacted      []string // eventIDs delivered redacted
+	}{
+		{partyB, "", []string{"ni:///sha-256;aaaa?ver=CBV2.0"}},
+		{partyA, "", []string{"ni:///sha-256;bbbb?ver=CBV2.0"}},
+		{store.LocalOwner, "", nil},
+		{partyA, partyA, nil}, // a configured local party
+	}
+	for _, tt := range tests {
+		doc := DeliveryDocument(nil, p, tt.local)
+		b, err := doc(redactTestEvents(), time.Now(), subscribe.Delivery{SubscriptionID: "s1", Reader: tt.reader})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var d struct {
+			EPCISBody struct {
+				QueryResults struct {
+					SubscriptionID string
+					ResultsBody    struct{ EventList []map[string]any }
+				}
+			}
+		}
+		if err := json.Unmarshal(b, &d); err != nil {
+			t.Fatalf("%v: %s", err, b)
+		}
+		var redacted []string
+		for _, ev := range d.EPCISBody.QueryResults.ResultsBody.EventList {
+			if _, ok := ev[WithheldIRI]; ok {
+				redacted = append(redacted, ev["eventID"].(string))
+				if _, ok := ev["acme:ovenTemp"]; ok {
+					t.Errorf("reader %s: acme:ovenTemp delivered in a redacted event", tt.reader)
+				}
+			}
+		}
+		if !reflect.DeepEqual(redacted, tt.redacted) || d.EPCISBody.QueryResults.SubscriptionID != "s1" {
+			t.Errorf("reader %s local %q: redacted %v (subscription %q), want %v", tt.reader, tt.local, redacted,
+				d.EPCISBody.QueryResults.SubscriptionID, tt.redacted)
+		}
+	}
+}
+
+func parsePolicy(list string) (*redact.Policy, error) { return redact.ParseList(list) }
