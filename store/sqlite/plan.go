@@ -83,7 +83,11 @@ func (s *Store) Events(ctx context.Context, sc store.Scan, fn func(*store.Event)
 		return s.queryErr(ctx, err)
 	}
 	defer conn.Close()
-	toks := tokenSets(f.Terms)
+	terms := f.Terms
+	if c := grantCandidates(f); c != nil {
+		terms = append(slices.Clone(terms), c)
+	}
+	toks := tokenSets(terms)
 	p, err := s.plan(ctx, conn, sc, toks)
 	if err != nil || p == nil {
 		return s.wrapQueryErr(ctx, err)
@@ -93,12 +97,35 @@ func (s *Store) Events(ctx context.Context, sc store.Scan, fn func(*store.Event)
 			return s.queryErr(ctx, err)
 		}
 	}
+	grants := map[grantArg][][]string{} // the token sets of the grants ownerCond tests
+	if f.Owners != nil {
+		for k, g := range f.Grants {
+			if grantAdmits(g) {
+				grants[grantArg(k)] = tokenSets(g.Terms)
+				if err := s.cacheTokens(ctx, conn, grants[grantArg(k)]); err != nil {
+					return s.queryErr(ctx, err)
+				}
+			}
+		}
+	}
 	tx, err := conn.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return s.queryErr(ctx, err)
 	}
 	defer tx.Rollback()
 	r := &scanRun{s: s, ctx: ctx, tx: tx, fn: fn}
+	for k, toks := range grants {
+		m, err := s.newMatcher(ctx, tx, toks, ftsQuery(toks))
+		if err != nil {
+			return s.queryErr(ctx, err)
+		}
+		if r.grants == nil {
+			r.grants = map[grantArg]int64{}
+		}
+		h := registerMatcher(m)
+		defer unregisterMatcher(h)
+		r.grants[k] = h
+	}
 	switch p.kind {
 	case planStream:
 		_, _, err = r.stream(p.sql, p.args)
@@ -135,6 +162,8 @@ type scanRun struct {
 	ctx context.Context
 	tx  *sql.Tx
 	fn  func(*store.Event) (bool, error)
+	// grants are the handles of the grants' matchers (see ownerCond).
+	grants map[grantArg]int64
 }
 
 func (r *scanRun) emit(e *store.Event) error {
@@ -151,7 +180,7 @@ func (r *scanRun) emit(e *store.Event) error {
 // stream passes each row of q to fn and returns how many it passed and
 // the last.
 func (r *scanRun) stream(q string, args []any) (int, *store.Event, error) {
-	rows, err := r.tx.QueryContext(r.ctx, q, args...)
+	rows, err := r.tx.QueryContext(r.ctx, q, bindGrants(args, r.grants)...)
 	if err != nil {
 		return 0, nil, err
 	}

@@ -1214,6 +1214,18 @@ func testEventsGrants(t *testing.T, st store.Store) {
 			decoy: func(e *store.Event) bool { return e.Owner == qAlice || !has(e, "bs=z") },
 		},
 		{
+			name: "only grants, two",
+			f: store.Filter{Owners: []string{}, Grants: []store.Grant{
+				{Owner: qBob, Terms: [][]string{{"bs=x", "bs=y"}, {"bl=L0"}}},
+				{Owner: qAlice, Terms: [][]string{{"e=q-05", "e=q-19", "e=q-20"}}, EventTime: store.TimeRange{GE: hour(1)}},
+				{Owner: qBob},
+			}},
+			decoy: func(e *store.Event) bool {
+				return (e.Owner == qBob && has(e, "bs=x", "bs=y") && !has(e, "bl=L0")) ||
+					(e.Owner == qAlice && !has(e, "e=q-05", "e=q-19", "e=q-20"))
+			},
+		},
+		{
 			name:  "only grants admitting nothing",
 			f:     store.Filter{Owners: []string{}, Grants: []store.Grant{{Owner: qBob}}},
 			decoy: func(e *store.Event) bool { return true },
