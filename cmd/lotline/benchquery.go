@@ -528,7 +528,7 @@ func loadEvents(ctx context.Context, c *benchQueryConfig, base string, stdout io
 func runQueries(ctx context.Context, c *benchQueryConfig, base string, s *querySamples) ([]queryResult, error) {
 	tr := &http.Transport{MaxIdleConnsPerHost: 2, DisableCompression: true}
 	defer tr.CloseIdleConnections()
-	hc := &http.Client{Transport: tr, Timeout: time.Minute}
+	hc := c.client(tr)
 	r := rand.New(rand.NewPCG(s.Seed, 99))
 	var out []queryResult
 	for _, q := range benchQueries {

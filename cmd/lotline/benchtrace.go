@@ -300,7 +300,7 @@ func runBenchTrace(ctx context.Context, args []string, stdout, stderr io.Writer)
 func runTraceQueries(ctx context.Context, c *benchTraceConfig, base string, s *traceSamples) ([]traceResult, error) {
 	tr := &http.Transport{MaxIdleConnsPerHost: 2, DisableCompression: true}
 	defer tr.CloseIdleConnections()
-	hc := &http.Client{Transport: tr, Timeout: time.Minute}
+	hc := c.client(tr)
 	r := rand.New(rand.NewPCG(s.Seed, 98))
 	var out []traceResult
 	for _, q := range traceQueries {

@@ -158,6 +158,9 @@ type benchRunFlags struct {
 	Only         []string
 	CPUProfile   string
 	JSON         string
+	// Key, when set, is the API key the timed requests carry (a store
+	// with keys requires one), to measure reads as a trading partner.
+	Key string
 
 	only string // --only as given
 }
@@ -176,6 +179,28 @@ func (b *benchRunFlags) register(fs *flag.FlagSet, runs, warmup int, runsHelp, r
 	fs.StringVar(&b.only, "only", "", "comma-separated names of the queries to run (default: all)")
 	fs.StringVar(&b.CPUProfile, "cpuprofile", "", "write a CPU profile of the query part to this file")
 	fs.StringVar(&b.JSON, "json", "", jsonHelp)
+	fs.StringVar(&b.Key, "key", "", "with --reuse of a store holding API keys: send this key with the timed requests (reads as its party, with its grants)")
+}
+
+// client is the HTTP client of the timed requests: over tr, with the
+// --key when one is given.
+func (b *benchRunFlags) client(tr http.RoundTripper) *http.Client {
+	if b.Key != "" {
+		tr = keyTransport{key: b.Key, base: tr}
+	}
+	return &http.Client{Transport: tr, Timeout: time.Minute}
+}
+
+// keyTransport sends an API key with every request.
+type keyTransport struct {
+	key  string
+	base http.RoundTripper
+}
+
+func (k keyTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("Authorization", "Bearer "+k.key)
+	return k.base.RoundTrip(r)
 }
 
 // check validates the shared flags after parsing, given the names of the
