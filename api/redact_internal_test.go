@@ -211,7 +211,7 @@ func TestRedactFor(t *testing.T) {
 }
 
 func TestRedactForCorruptBody(t *testing.T) {
-	evs := []*store.Event{{EventID: "x", Owner: partyA, Body: []byte(`{"type":`)}}
+	evs := []*store.Event{{EventID: "x", Owner: partyA, Body: []byte(`{"ilmd":{`)}}
 	if _, _, err := redactFor(evs, mustPolicy(t, "ilmd"), partyB, store.LocalOwner); err == nil || !strings.Contains(err.Error(), "stored event x is corrupt") {
 		t.Errorf("error %v, want a corrupt-event error", err)
 	}

@@ -11,7 +11,9 @@
 package redact
 
 import (
+	"bytes"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -52,6 +54,12 @@ type Policy struct {
 	namespaces []string        // IRIs ending in '/', '#' or ':'
 	fields     map[string]bool // full field IRIs
 	members    []string        // standard member names
+
+	// For MayWithhold.
+	memberKeys map[string][]byte // member -> `"member":`
+	iris       []string          // namespaces and fields
+	prefixes   map[string]bool   // proper prefixes of iris
+	riskyKeys  [][]byte          // `"p:` for standard prefixes p that may expand into iris
 }
 
 // Parse reads a policy from its entries. Each entry is one of:
@@ -96,6 +104,7 @@ func Parse(entries []string) (*Policy, error) {
 	}
 	sort.Strings(p.entries)
 	sort.Strings(p.members)
+	p.index()
 	return p, nil
 }
 
@@ -275,4 +284,77 @@ func (p *Policy) confidential(iri string) bool {
 		}
 	}
 	return false
+}
+
+// MayWithhold reports whether Apply could withhold anything from the event
+// whose JSON text is body, without decoding it: false guarantees that
+// Apply would withhold nothing, true may be wrong. It lets a caller skip
+// decoding events a policy cannot touch. The guarantee rests on reading
+// strings as written, so a body with any backslash escape is answered
+// true. A key is confidential through one of its readings (see Apply):
+// as written, in which case it contains a policy IRI; or through a base
+// IRI B (declared in a @context, where it is the whole string "B", or a
+// standard prefix's), in which case B contains a policy IRI or is a proper
+// prefix of one.
+func (p *Policy) MayWithhold(body []byte) bool {
+	if p.Empty() {
+		return false
+	}
+	if bytes.IndexByte(body, '\\') >= 0 {
+		return true
+	}
+	for _, m := range p.members {
+		if bytes.Contains(body, p.memberKeys[m]) {
+			return true
+		}
+	}
+	if len(p.namespaces)+len(p.fields) == 0 {
+		return false
+	}
+	for _, x := range p.iris {
+		if bytes.Contains(body, []byte(x)) {
+			return true
+		}
+	}
+	for _, k := range p.riskyKeys {
+		if bytes.Contains(body, k) {
+			return true
+		}
+	}
+	// Every string of body, as it is written: the declared bases are among
+	// them.
+	for rest := body; ; {
+		i := bytes.IndexByte(rest, '"')
+		if i < 0 {
+			return false
+		}
+		j := bytes.IndexByte(rest[i+1:], '"')
+		if j < 0 {
+			return true // not JSON
+		}
+		if p.prefixes[string(rest[i+1:i+1+j])] {
+			return true
+		}
+		rest = rest[i+1+j+1:]
+	}
+}
+
+// index fills the tables MayWithhold reads.
+func (p *Policy) index() {
+	p.memberKeys = map[string][]byte{}
+	for _, m := range p.members {
+		p.memberKeys[m] = []byte(`"` + m + `":`)
+	}
+	p.iris = append(slices.Clone(p.namespaces), slices.Sorted(maps.Keys(p.fields))...)
+	p.prefixes = map[string]bool{}
+	for _, x := range p.iris {
+		for i := 1; i < len(x); i++ {
+			p.prefixes[x[:i]] = true
+		}
+		for prefix, base := range standardPrefixes {
+			if strings.HasPrefix(base, x) || strings.HasPrefix(x, base) {
+				p.riskyKeys = append(p.riskyKeys, []byte(`"`+prefix+`:`))
+			}
+		}
+	}
 }

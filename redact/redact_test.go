@@ -152,7 +152,11 @@ func TestApply(t *testing.T) {
 				t.Fatal(err)
 			}
 			ev := decode(t, "{"+acmeCtx+","+head+tt.event+"}")
+			may := p.MayWithhold([]byte(canonical(t, ev)))
 			got := p.Apply(ev)
+			if got != nil && !may {
+				t.Errorf("MayWithhold false, Apply withheld %q", got)
+			}
 			if !reflect.DeepEqual(got, tt.withheld) {
 				t.Errorf("withheld %q, want %q", got, tt.withheld)
 			}
@@ -222,5 +226,38 @@ func TestParse(t *testing.T) {
 		if q, err := redact.ParseList(p.String()); err != nil || q.String() != p.String() {
 			t.Errorf("ParseList(String()) = %v, %v", q, err)
 		}
+	}
+}
+
+// TestMayWithholdSkips: MayWithhold answers false where a policy cannot
+// touch an event (that is what makes it worth asking).
+func TestMayWithholdSkips(t *testing.T) {
+	ev := []byte(`{` + acmeCtx + `,` + head + `,"acme:line":"L2","ilmd":{"cbvmda:lotNumber":"L1"},"readPoint":{"id":"urn:epc:id:sgln:4012345.00001.0"}}`)
+	tests := []struct {
+		policy string
+		want   bool
+	}{
+		{"", false},
+		{"https://secret.example/", false},
+		{"https://secret.example/a,sensorElementList,certificationInfo", false},
+		{"https://acme.example/process/", true},     // the declared namespace
+		{"https://acme.example/process/line", true}, // its base is a prefix
+		{"https://acme.example/", true},             // a prefix of its base
+		{"ilmd", true},
+		{"cbvmda:lotNumber", true}, // a standard prefix
+		{"https://gs1.org/voc/", false},
+	}
+	for _, tt := range tests {
+		p, err := redact.ParseList(tt.policy)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := p.MayWithhold(ev); got != tt.want {
+			t.Errorf("%q: MayWithhold = %v, want %v", tt.policy, got, tt.want)
+		}
+	}
+	p, _ := redact.ParseList("https://secret.example/")
+	if !p.MayWithhold([]byte(`{"a\u0022":1}`)) {
+		t.Error("a body with escapes must be answered true")
 	}
 }
