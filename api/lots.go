@@ -112,7 +112,7 @@ func (s *Server) getLotHistory(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	evs, err := s.redactEvents(c, rec.Events)
+	evs, err := s.redactHistory(c, rec)
 	if err != nil {
 		return err
 	}

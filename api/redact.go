@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/lotline/lotline/gs1"
+	"github.com/lotline/lotline/query/lot"
 	"github.com/lotline/lotline/redact"
 	"github.com/lotline/lotline/store"
 	"github.com/lotline/lotline/subscribe"
@@ -40,6 +41,43 @@ func (s *Server) redactEvents(c echo.Context, evs []*store.Event) ([]*store.Even
 		c.Response().Header().Set(WithheldHeader, strconv.Itoa(n))
 	}
 	return out, err
+}
+
+// redactHistory redacts the events of a lot history for the caller, and
+// clears the flags of its entries (sensorData, certification) that would
+// say a withheld member was there.
+func (s *Server) redactHistory(c echo.Context, rec *lot.Record) ([]*store.Event, error) {
+	evs, err := s.redactEvents(c, rec.Events)
+	if err != nil || len(evs) != len(rec.Events) {
+		return evs, err
+	}
+	p := s.cfg.Confidential
+	sensors, certs := p.WithholdsMember("sensorElementList"), p.WithholdsMember("certificationInfo")
+	if !sensors && !certs {
+		return evs, nil
+	}
+	redacted := map[string]bool{}
+	for i, e := range evs {
+		if e != rec.Events[i] {
+			redacted[e.EventID] = true
+		}
+	}
+	if len(redacted) == 0 {
+		return evs, nil
+	}
+	clear := func(list []lot.Entry) {
+		for i := range list {
+			if redacted[list[i].EventID] {
+				list[i].SensorData = list[i].SensorData && !sensors
+				list[i].Certification = list[i].Certification && !certs
+			}
+		}
+	}
+	g := &rec.Groups
+	for _, list := range [][]lot.Entry{rec.Entries, g.ProcessSteps, g.Inspections, g.Deviations, g.Release, g.Shipments, g.Containers} {
+		clear(list)
+	}
+	return evs, nil
 }
 
 // DeliveryDocument returns the subscription service's Config.Document:

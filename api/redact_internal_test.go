@@ -15,6 +15,7 @@ import (
 	"github.com/lotline/lotline/auth"
 	"github.com/lotline/lotline/epcis"
 	"github.com/lotline/lotline/epcis/epcisxml"
+	"github.com/lotline/lotline/query/lot"
 	"github.com/lotline/lotline/redact"
 	"github.com/lotline/lotline/store"
 	"github.com/lotline/lotline/subscribe"
@@ -307,3 +308,35 @@ func TestDeliveryDocument(t *testing.T) {
 }
 
 func parsePolicy(list string) (*redact.Policy, error) { return redact.ParseList(list) }
+
+// TestRedactHistory: a lot history's entries stop saying that a withheld
+// member was there; the owner's entries keep their flags.
+func TestRedactHistory(t *testing.T) {
+	sensorEvent := strings.Replace(eventA, `"acme:ovenTemp":210.50`, `"sensorElementList":[{"sensorReport":[{"type":"gs1:Temperature","value":21}]}],"certificationInfo":"https://cert.example/1"`, 1)
+	for _, tt := range []struct {
+		reader string
+		policy string
+		want   bool // flags kept
+	}{
+		{partyB, "sensorElementList,certificationInfo", false},
+		{partyB, "https://acme.example/process/", true}, // redacted, but the members are not withheld
+		{partyA, "sensorElementList,certificationInfo", true},
+	} {
+		evs := redactTestEvents()
+		evs[0].Body = []byte(sensorEvent)
+		entry := lot.Entry{EventID: evs[0].EventID, SensorData: true, Certification: true}
+		rec := &lot.Record{Events: evs, Entries: []lot.Entry{entry, {EventID: evs[1].EventID}},
+			Groups: lot.Groups{Inspections: []lot.Entry{entry}}}
+		s := &Server{cfg: Config{Owner: store.LocalOwner, Confidential: mustPolicy(t, tt.policy)}}
+		c := echo.New().NewContext(httptest.NewRequest(http.MethodGet, "/lots/x/history", nil), httptest.NewRecorder())
+		c.Set(principalKey, auth.Principal{Party: tt.reader})
+		if _, err := s.redactHistory(c, rec); err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range []lot.Entry{rec.Entries[0], rec.Groups.Inspections[0]} {
+			if e.SensorData != tt.want || e.Certification != tt.want {
+				t.Errorf("reader %s, policy %q: entry %+v, want flags %v", tt.reader, tt.policy, e, tt.want)
+			}
+		}
+	}
+}

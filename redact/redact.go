@@ -145,6 +145,12 @@ func (p *Policy) Empty() bool {
 	return p == nil || len(p.namespaces)+len(p.fields)+len(p.members) == 0
 }
 
+// WithholdsMember reports whether the policy withholds the standard
+// member name (one of Members) whole.
+func (p *Policy) WithholdsMember(name string) bool {
+	return p != nil && slices.Contains(p.members, name)
+}
+
 // Entries returns the policy's entries, normalised (standard prefixes
 // expanded) and sorted.
 func (p *Policy) Entries() []string {
