@@ -76,6 +76,40 @@ type termCache struct {
 	loading map[uint64]chan struct{}
 	bytes   int
 	clock   atomic.Uint64
+	// rare remembers tokens counted below cacheMinPostings, so that a
+	// scan asking for them again (a reader's grants, on every query) does
+	// not count them again until enough events came to make them frequent.
+	rare map[uint64]rareMark
+	last atomic.Int64 // the largest seq committed since the store opened
+}
+
+// rareMark is a token's count of postings when last counted, and the
+// largest seq committed then.
+type rareMark struct {
+	n  int
+	at int64
+}
+
+// maxRare bounds the remembered rare tokens (a few MB).
+const maxRare = 1 << 16
+
+// stillRare reports whether tok was counted rare and too few events came
+// since for it to have become frequent.
+func (c *termCache) stillRare(tok string) bool {
+	c.mu.RLock()
+	r, ok := c.rare[termHash(tok)]
+	c.mu.RUnlock()
+	return ok && int64(r.n)+(c.last.Load()-r.at) < int64(cacheMinPostings)
+}
+
+// markRare remembers that tok had n postings, fewer than cacheMinPostings.
+func (c *termCache) markRare(tok string, n int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.rare == nil || len(c.rare) >= maxRare {
+		c.rare = map[uint64]rareMark{}
+	}
+	c.rare[termHash(tok)] = rareMark{n: n, at: c.last.Load()}
 }
 
 // postings is what a query needs of one token: its bitmap up to a mark,
@@ -222,6 +256,7 @@ func readPostings(ctx context.Context, db *sql.Conn, tok string, after int64, fn
 // the largest seq committed before it, last the largest after. A bitmap
 // complete up to prev becomes complete up to last.
 func (c *termCache) committed(evs []committedEvent, prev, last int64) {
+	c.last.Store(last)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if len(c.m) == 0 {
@@ -248,7 +283,7 @@ func (c *termCache) committed(evs []committedEvent, prev, last int64) {
 func (c *termCache) forget() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.m, c.bytes = nil, 0
+	c.m, c.bytes, c.rare = nil, 0, nil
 }
 
 type committedEvent struct {
@@ -304,14 +339,16 @@ func tokenSets(terms [][]string) [][]string {
 func (s *Store) cacheTokens(ctx context.Context, conn *sql.Conn, toks [][]string) error {
 	for _, alts := range toks {
 		for _, tok := range alts {
-			if _, ok := s.terms.get(tok); ok {
+			if _, ok := s.terms.get(tok); ok || s.terms.stillRare(tok) {
 				continue
 			}
 			n, err := countCapped(ctx, conn, `SELECT 1 FROM terms WHERE terms MATCH ?`, cacheMinPostings, tok)
 			if err != nil {
 				return err
 			}
-			if n >= cacheMinPostings {
+			if n < cacheMinPostings {
+				s.terms.markRare(tok, n)
+			} else {
 				if _, err := s.terms.load(ctx, conn, tok); err != nil {
 					return err
 				}

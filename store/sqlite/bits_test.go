@@ -246,3 +246,30 @@ func BenchmarkCommittedBitmaps(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(evs)), "ns/event")
 }
+
+// TestRareTokens: a token counted rare is not counted again until enough
+// events were committed since to make it frequent.
+func TestRareTokens(t *testing.T) {
+	var c termCache
+	if c.stillRare("t1") {
+		t.Fatal("an uncounted token is rare")
+	}
+	c.committed(nil, 0, 100)
+	c.markRare("t1", cacheMinPostings-10)
+	if !c.stillRare("t1") {
+		t.Error("a token just counted rare is not")
+	}
+	c.committed(nil, 100, 105)
+	if !c.stillRare("t1") {
+		t.Error("5 new events cannot make a token 10 short of frequent")
+	}
+	c.committed(nil, 105, 110)
+	if c.stillRare("t1") {
+		t.Error("10 new events may make it frequent: it must be counted again")
+	}
+	c.markRare("t2", 0)
+	c.forget()
+	if c.stillRare("t2") {
+		t.Error("forget keeps rare tokens")
+	}
+}
