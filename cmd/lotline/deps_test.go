@@ -26,6 +26,7 @@ func TestDependencyDirection(t *testing.T) {
 		"conformance": {"conformance"},
 		"subscribe":   {"epcis", "query", "store"},
 		"auth":        {"gs1", "store"},
+		"redact":      {"epcis"},
 	}
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
 		fields := strings.Fields(line)
