@@ -364,6 +364,25 @@ func (s *Store) cacheTokens(ctx context.Context, conn *sql.Conn, toks [][]string
 // above the bitmaps' mark read in q.
 func (s *Store) newMatcher(ctx context.Context, q querier, toks [][]string, match string) (*matcher, error) {
 	m := &matcher{mark: 1<<63 - 1}
+	// When no token is cached, one FTS5 query of the whole expression
+	// gives the matching seqs at once, instead of one query per token (a
+	// reader's grants are asked on every scan).
+	cached := false
+	for _, alts := range toks {
+		for _, tok := range alts {
+			if _, ok := s.terms.get(tok); ok {
+				cached = true
+			}
+		}
+	}
+	if !cached {
+		list, err := seqs(ctx, q, `SELECT rowid FROM terms WHERE terms MATCH ? ORDER BY rowid`, match)
+		if err != nil {
+			return nil, err
+		}
+		m.conj = [][]*postings{{{list: list}}}
+		return m, nil
+	}
 	for _, alts := range toks {
 		var ps []*postings
 		for _, tok := range alts {
