@@ -79,8 +79,9 @@ type termCache struct {
 	// rare remembers tokens counted below cacheMinPostings, so that a
 	// scan asking for them again (a reader's grants, on every query) does
 	// not count them again until enough events came to make them frequent.
-	rare map[uint64]rareMark
-	last atomic.Int64 // the largest seq committed since the store opened
+	rare  map[uint64]rareMark
+	exprs map[string]exprMemo // see rareSeqs
+	last  atomic.Int64        // the largest seq committed since the store opened
 }
 
 // rareMark is a token's count of postings when last counted, and the
@@ -92,6 +93,59 @@ type rareMark struct {
 
 // maxRare bounds the remembered rare tokens (a few MB).
 const maxRare = 1 << 16
+
+// exprMemo is the seqs matching an FTS5 expression of rare tokens, all
+// of them up to upTo.
+type exprMemo struct {
+	seqs []int64
+	upTo int64
+}
+
+// Bounds of the expression memo: expressions (a reader's grants) and the
+// seqs of one (a grant of a rare term matches few events).
+const (
+	maxExprs    = 1024
+	maxExprSeqs = 1 << 16
+)
+
+// rareSeqs returns the seqs matching an expression of rare tokens in q's
+// snapshot: from the memo, with only the seqs committed since read from
+// FTS5, so that a reader's grants cost one index read per commit rather
+// than per scan. A memo newer than the snapshot serves as it is: the
+// seqs beyond the snapshot are never asked about.
+func (s *Store) rareSeqs(ctx context.Context, q querier, match string) ([]int64, error) {
+	var last sql.NullInt64
+	if err := q.QueryRowContext(ctx, `SELECT MAX(seq) FROM events`).Scan(&last); err != nil {
+		return nil, err
+	}
+	c := &s.terms
+	c.mu.RLock()
+	memo, ok := c.exprs[match]
+	c.mu.RUnlock()
+	if ok && memo.upTo >= last.Int64 {
+		return memo.seqs, nil
+	}
+	from := int64(0)
+	if ok {
+		from = memo.upTo
+	}
+	tail, err := seqs(ctx, q, `SELECT rowid FROM terms WHERE terms MATCH ? AND rowid > ? ORDER BY rowid`, match, from)
+	if err != nil {
+		return nil, err
+	}
+	list := append(slices.Clip(memo.seqs), tail...)
+	if len(list) <= maxExprSeqs {
+		c.mu.Lock()
+		if c.exprs == nil || len(c.exprs) >= maxExprs {
+			c.exprs = map[string]exprMemo{}
+		}
+		if old, ok := c.exprs[match]; !ok || old.upTo < last.Int64 {
+			c.exprs[match] = exprMemo{seqs: list, upTo: last.Int64}
+		}
+		c.mu.Unlock()
+	}
+	return list, nil
+}
 
 // stillRare reports whether tok was counted rare and too few events came
 // since for it to have become frequent.
@@ -283,7 +337,7 @@ func (c *termCache) committed(evs []committedEvent, prev, last int64) {
 func (c *termCache) forget() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.m, c.bytes, c.rare = nil, 0, nil
+	c.m, c.bytes, c.rare, c.exprs = nil, 0, nil, nil
 }
 
 type committedEvent struct {
@@ -376,7 +430,7 @@ func (s *Store) newMatcher(ctx context.Context, q querier, toks [][]string, matc
 		}
 	}
 	if !cached {
-		list, err := seqs(ctx, q, `SELECT rowid FROM terms WHERE terms MATCH ? ORDER BY rowid`, match)
+		list, err := s.rareSeqs(ctx, q, match)
 		if err != nil {
 			return nil, err
 		}

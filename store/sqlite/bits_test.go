@@ -273,3 +273,34 @@ func TestRareTokens(t *testing.T) {
 		t.Error("forget keeps rare tokens")
 	}
 }
+
+// TestGrantMemo: a grant of rare tokens asked again after new events
+// finds them (the memo reads what was committed since).
+func TestGrantMemo(t *testing.T) {
+	st, err := Open(context.Background(), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	addX(t, st, 0, 10)
+	f := store.Filter{Owners: []string{"nobody"}, Grants: []store.Grant{{Terms: [][]string{{"t=x-1", "t=x-21"}}}}}
+	ids := func() []string {
+		var out []string
+		if err := st.Events(context.Background(), store.Scan{Filter: f}, func(e *store.Event) (bool, error) {
+			out = append(out, e.EventID)
+			return true, nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	for range 2 { // the second time from the memo
+		if got := ids(); len(got) != 1 || got[0] != "x-1" {
+			t.Fatalf("grant finds %q, want x-1", got)
+		}
+	}
+	addX(t, st, 10, 20)
+	if got := ids(); len(got) != 2 || got[1] != "x-21" {
+		t.Errorf("after x-21 was added the grant finds %q", got)
+	}
+}
