@@ -105,24 +105,20 @@ type exprMemo struct {
 // seqs of one (a grant of a rare term matches few events).
 const (
 	maxExprs    = 1024
-	maxExprSeqs = 1 << 16
+	maxExprSeqs = 4096 // so at most 32 MB in all
 )
 
-// rareSeqs returns the seqs matching an expression of rare tokens in q's
-// snapshot: from the memo, with only the seqs committed since read from
+// rareSeqs returns the seqs matching an expression of rare tokens (or one
+// rare token) in q's snapshot, whose largest seq is last: from the memo, with only the seqs committed since read from
 // FTS5, so that a reader's grants cost one index read per commit rather
 // than per scan. A memo newer than the snapshot serves as it is: the
 // seqs beyond the snapshot are never asked about.
-func (s *Store) rareSeqs(ctx context.Context, q querier, match string) ([]int64, error) {
-	var last sql.NullInt64
-	if err := q.QueryRowContext(ctx, `SELECT MAX(seq) FROM events`).Scan(&last); err != nil {
-		return nil, err
-	}
+func (s *Store) rareSeqs(ctx context.Context, q querier, match string, last int64) ([]int64, error) {
 	c := &s.terms
 	c.mu.RLock()
 	memo, ok := c.exprs[match]
 	c.mu.RUnlock()
-	if ok && memo.upTo >= last.Int64 {
+	if ok && memo.upTo >= last {
 		return memo.seqs, nil
 	}
 	from := int64(0)
@@ -139,8 +135,8 @@ func (s *Store) rareSeqs(ctx context.Context, q querier, match string) ([]int64,
 		if c.exprs == nil || len(c.exprs) >= maxExprs {
 			c.exprs = map[string]exprMemo{}
 		}
-		if old, ok := c.exprs[match]; !ok || old.upTo < last.Int64 {
-			c.exprs[match] = exprMemo{seqs: list, upTo: last.Int64}
+		if old, ok := c.exprs[match]; !ok || old.upTo < last {
+			c.exprs[match] = exprMemo{seqs: list, upTo: last}
 		}
 		c.mu.Unlock()
 	}
@@ -429,8 +425,12 @@ func (s *Store) newMatcher(ctx context.Context, q querier, toks [][]string, matc
 			}
 		}
 	}
+	var last sql.NullInt64
+	if err := q.QueryRowContext(ctx, `SELECT MAX(seq) FROM events`).Scan(&last); err != nil {
+		return nil, err
+	}
 	if !cached {
-		list, err := s.rareSeqs(ctx, q, match)
+		list, err := s.rareSeqs(ctx, q, match, last.Int64)
 		if err != nil {
 			return nil, err
 		}
@@ -443,8 +443,7 @@ func (s *Store) newMatcher(ctx context.Context, q querier, toks [][]string, matc
 			p, ok := s.terms.get(tok)
 			if !ok {
 				var err error
-				p.list, err = seqs(ctx, q, `SELECT rowid FROM terms WHERE terms MATCH ? ORDER BY rowid`, tok)
-				if err != nil {
+				if p.list, err = s.rareSeqs(ctx, q, tok, last.Int64); err != nil {
 					return nil, err
 				}
 			} else {
@@ -459,10 +458,6 @@ func (s *Store) newMatcher(ctx context.Context, q querier, toks [][]string, matc
 	}
 	// FTS5 takes a while to find nothing above the mark: ask only when the
 	// snapshot has seqs above it.
-	var last sql.NullInt64
-	if err := q.QueryRowContext(ctx, `SELECT MAX(seq) FROM events`).Scan(&last); err != nil {
-		return nil, err
-	}
 	if last.Int64 > m.mark {
 		var err error
 		m.tail, err = seqs(ctx, q, `SELECT rowid FROM terms WHERE terms MATCH ? AND rowid > ? ORDER BY rowid`, match, m.mark)
