@@ -8,6 +8,11 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/lotline/lotline/api"
+	"github.com/lotline/lotline/auth"
+	"github.com/lotline/lotline/capture"
+	"github.com/lotline/lotline/redact"
 )
 
 // The sharing scenario, captured by party A: a shipment naming party B as
@@ -151,5 +156,125 @@ func TestSharingRuleErrors(t *testing.T) {
 	}
 	if r := s.do(t, "GET", "/sharing-rules", nil); r.status != http.StatusUnauthorized {
 		t.Errorf("GET /sharing-rules without credentials = %d", r.status)
+	}
+}
+
+// TestSharingMatrix calls every read path as the owner, as a partner with
+// a sharing rule, as a partner only named in a shipment, as a stranger and
+// without credentials, and checks what each gets: the events it may read,
+// with confidential fields withheld from all but the owner, and nothing of
+// the others (not in bodies, counts or listings).
+func TestSharingMatrix(t *testing.T) {
+	const partyD = "https://id.gs1.org/417/4000002000004" // named in the shipment only
+	const secret = "batch-temperature-secret"
+	policy, err := redact.ParseList("https://ns.example.com/epcis/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, open := range backends {
+		t.Run(name, func(t *testing.T) {
+			st := open(t)
+			_, keyA := newKey(t, st, partyA)
+			_, keyB := newKey(t, st, partyB)
+			_, keyC := newKey(t, st, partyC)
+			_, keyD := newKey(t, st, partyD)
+			a, err := auth.New(auth.Config{Keys: st.(auth.KeyStore), CacheTTL: time.Second})
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := startServer(t, st, capture.Config{}, api.Config{Auth: a, Confidential: policy})
+			withSecret := func(ev string) string {
+				return strings.Replace(ev, `"action"`, `"ex:process":"`+secret+`","action"`, 1)
+			}
+			ship := strings.Replace(shareScenario[0], partyBURN, "urn:epc:id:pgln:4000002.00000", 1)
+			s.captureAs(t, keyA, document(ship, withSecret(shareScenario[1]), withSecret(shareScenario[2]), shareScenario[3]))
+			rule := `{"grantee":"` + partyBURN + `","lots":["` + shareLot + `"],"bizSteps":["inspecting"]}`
+			if r := s.do(t, "POST", "/sharing-rules", []byte(rule), append(bearer(keyA), "Content-Type", "application/json")...); r.status != 201 {
+				t.Fatalf("POST /sharing-rules = %d %s", r.status, r.body)
+			}
+			if r := s.do(t, "POST", "/queries", definitionBody("all", `{"eventType":["ObjectEvent"]}`), bearer(keyB)...); r.status != 201 {
+				t.Fatalf("B's POST /queries = %d %s", r.status, r.body)
+			}
+			lotPath := "/lots/" + url.PathEscape(shareLot)
+			type role struct {
+				name string
+				key  string
+				sees []string // event IDs readable
+			}
+			roles := []role{
+				{"owner", keyA, []string{shareShip, shareInsp, shareMake, shareOther}},
+				{"partner with a rule", keyB, []string{shareInsp}},
+				{"partner named in a shipment", keyD, []string{shareShip}},
+				{"stranger", keyC, nil},
+			}
+			all := []string{shareShip, shareInsp, shareMake, shareOther}
+			for _, ro := range roles {
+				// asked is the event a request names itself, which its
+				// answer may echo.
+				bodyOK := func(path string, r response, asked ...string) {
+					t.Helper()
+					for _, id := range all {
+						if !slices.Contains(ro.sees, id) && !slices.Contains(asked, id) && strings.Contains(string(r.body), id) {
+							t.Errorf("%s: %s leaks event %s", ro.name, path, id)
+						}
+					}
+					if ro.key != keyA && strings.Contains(string(r.body), secret) {
+						t.Errorf("%s: %s leaks the confidential field", ro.name, path)
+					}
+				}
+				// Event lists: exactly the readable events.
+				for _, path := range []string{"/events?perPage=100", "/eventTypes/ObjectEvent/events?perPage=100"} {
+					r := s.do(t, "GET", path, nil, bearer(ro.key)...)
+					got := eventIDs(t, r)
+					slices.Sort(got)
+					want := slices.Clone(ro.sees)
+					slices.Sort(want)
+					if !slices.Equal(got, want) && !(len(got) == 0 && len(want) == 0) {
+						t.Errorf("%s: %s = %q, want %q", ro.name, path, got, want)
+					}
+					bodyOK(path, r)
+				}
+				// Events by ID: readable ones 200, the others the 404 of an unknown one.
+				for _, id := range all {
+					r := s.do(t, "GET", "/events/"+url.PathEscape(id), nil, bearer(ro.key)...)
+					if want := slices.Contains(ro.sees, id); (r.status == 200) != want || (!want && r.status != 404) {
+						t.Errorf("%s: GET /events/%s = %d, readable %v", ro.name, id, r.status, want)
+					}
+					bodyOK("/events/{id}", r, id)
+				}
+				// Lot history, trace and recall (and its CSV) show no more.
+				for _, path := range []string{lotPath + "/history", lotPath + "/trace", lotPath + "/recall"} {
+					r := s.do(t, "GET", path, nil, bearer(ro.key)...)
+					bodyOK(path, r)
+				}
+				r := s.do(t, "GET", lotPath+"/recall", nil, append(bearer(ro.key), "Accept", "text/csv")...)
+				bodyOK("recall CSV", r)
+				// Listings never show another party's values.
+				for _, path := range []string{"/epcs?perPage=1000", "/lots?perPage=1000", "/bizLocations"} {
+					r := s.do(t, "GET", path, nil, bearer(ro.key)...)
+					if ro.key != keyA && (strings.Contains(string(r.body), "4012345") || strings.Contains(string(r.body), "L1")) {
+						t.Errorf("%s: %s lists the owner's values: %s", ro.name, path, r.body)
+					}
+				}
+			}
+			// A named query of the partner runs over what the partner may read.
+			r := s.do(t, "GET", "/queries/all/events", nil, bearer(keyB)...)
+			if got := eventIDs(t, r); !slices.Equal(got, []string{shareInsp}) {
+				t.Errorf("B's named query = %q, want the shared inspection", got)
+			}
+			if strings.Contains(string(r.body), secret) || r.header.Get("Lotline-Withheld") != "1" {
+				t.Errorf("B's named query: confidential field or withheld header wrong (%q): %s", r.header.Get("Lotline-Withheld"), r.body)
+			}
+			// The owner reads its events whole.
+			if r := s.do(t, "GET", "/events/"+url.PathEscape(shareInsp), nil, bearer(keyA)...); !strings.Contains(string(r.body), secret) {
+				t.Errorf("the owner does not read its confidential field: %s", r.body)
+			}
+			// Without credentials: 401 on every read path.
+			for _, path := range []string{"/events", "/events/" + url.PathEscape(shareInsp), lotPath + "/history", "/sharing-rules", "/epcs", "/queries"} {
+				if r := s.do(t, "GET", path, nil); r.status != http.StatusUnauthorized || strings.Contains(string(r.body), secret) {
+					t.Errorf("no credentials: GET %s = %d", path, r.status)
+				}
+			}
+		})
 	}
 }
