@@ -27,8 +27,9 @@ import (
 
 // Trading-partner sharing (issue 9, phase 2). A party reads the events it
 // captured, the events naming it as owning or possessing party in a
-// source or destination list, and the events its partners' sharing rules
-// grant it. The store applies all of it in the query path
+// source or destination list, the events at the locations it owns
+// according to master data (query.OwningPartyAttr), and the events its
+// partners' sharing rules grant it. The store applies all of it in the query path
 // (store.Filter.Grants); readersOf is the one place that says what a
 // party may read.
 
@@ -40,42 +41,83 @@ const rulesTTL = 5 * time.Second
 // sharing caches the rules granting to each party.
 type sharing struct {
 	st  store.SharingRuleStore // nil when the store keeps no rules
+	md  store.MasterDataStore  // nil when it keeps no master data
 	mu  sync.Mutex
 	got map[string]cachedRules // grantee -> rules
 }
 
 type cachedRules struct {
-	rules []*store.SharingRule
-	at    time.Time
+	rules     []*store.SharingRule
+	locations []string // terms of the locations the party owns
+	at        time.Time
 }
 
 func newSharing(st store.Store) *sharing {
 	rs, _ := st.(store.SharingRuleStore)
-	return &sharing{st: rs, got: map[string]cachedRules{}}
+	md, _ := st.(store.MasterDataStore)
+	return &sharing{st: rs, md: md, got: map[string]cachedRules{}}
 }
 
-// rulesFor returns the rules granting to party, from the cache when fresh.
-func (sh *sharing) rulesFor(ctx context.Context, party string) ([]*store.SharingRule, error) {
-	if sh == nil || sh.st == nil {
+// ownedLocations returns the terms of the events at the locations whose
+// master data names party as owner (query.OwningPartyAttr), and below
+// them.
+func (sh *sharing) ownedLocations(ctx context.Context, party string) ([]string, error) {
+	if sh.md == nil {
 		return nil, nil
+	}
+	elems, err := sh.md.MasterData(ctx, query.VocabBusinessLocation, query.VocabReadPoint)
+	if err != nil {
+		return nil, err
+	}
+	var owned []string
+	for _, el := range elems {
+		for _, a := range el.Attributes {
+			var v string
+			if a.ID != query.OwningPartyAttr || json.Unmarshal(a.Value, &v) != nil {
+				continue
+			}
+			if p, err := auth.ParseParty(v); err == nil && p == party && !slices.Contains(owned, el.ID) {
+				owned = append(owned, el.ID)
+			}
+		}
+	}
+	if len(owned) == 0 {
+		return nil, nil
+	}
+	return query.LocationTerms(query.NewMasterData(elems), owned), nil
+}
+
+// grantsOf returns the rules granting to party and the terms of its
+// locations, from the cache when fresh.
+func (sh *sharing) grantsOf(ctx context.Context, party string) (cachedRules, error) {
+	if sh == nil {
+		return cachedRules{}, nil
 	}
 	sh.mu.Lock()
 	c, ok := sh.got[party]
 	sh.mu.Unlock()
 	if ok && time.Since(c.at) < rulesTTL {
-		return c.rules, nil
+		return c, nil
 	}
-	rules, err := sh.st.RulesFor(ctx, party)
+	c = cachedRules{at: time.Now()}
+	if sh.st != nil {
+		var err error
+		if c.rules, err = sh.st.RulesFor(ctx, party); err != nil {
+			return cachedRules{}, err
+		}
+	}
+	locs, err := sh.ownedLocations(ctx, party)
 	if err != nil {
-		return nil, err
+		return cachedRules{}, err
 	}
+	c.locations = locs
 	sh.mu.Lock()
 	if len(sh.got) > 10_000 {
 		clear(sh.got) // bounded: parties are few, but keys are not free
 	}
-	sh.got[party] = cachedRules{rules: rules, at: time.Now()}
+	sh.got[party] = c
 	sh.mu.Unlock()
-	return rules, nil
+	return c, nil
 }
 
 func (sh *sharing) forget(party string) {
@@ -95,11 +137,14 @@ func readersOf(ctx context.Context, sh *sharing, party, local string) (store.Rea
 		return store.Readers{}, nil
 	}
 	r := store.Readers{Owners: owners, Grants: []store.Grant{{Terms: [][]string{query.PartyTerms(party)}}}}
-	rules, err := sh.rulesFor(ctx, party)
+	g, err := sh.grantsOf(ctx, party)
 	if err != nil {
 		return store.Readers{}, err
 	}
-	for _, rule := range rules {
+	if len(g.locations) > 0 {
+		r.Grants = append(r.Grants, store.Grant{Terms: [][]string{g.locations}})
+	}
+	for _, rule := range g.rules {
 		r.Grants = append(r.Grants, query.RuleGrant(rule))
 	}
 	return r, nil

@@ -278,3 +278,45 @@ func TestSharingMatrix(t *testing.T) {
 		})
 	}
 }
+
+// TestSharingOwnedLocations: a party reads the events at the locations
+// master data says it owns (https://lotline.dev/ns/owningParty), and
+// below them, whoever captured them.
+func TestSharingOwnedLocations(t *testing.T) {
+	const (
+		site = "urn:epc:id:sgln:4000001.00001.0" // partyC's warehouse
+		dock = "urn:epc:id:sgln:4000001.00001.dock"
+		away = "urn:epc:id:sgln:4012345.00001.0"
+		atC  = "urn:uuid:5a1e0000-0000-4000-8000-0000000000c1"
+		atA  = "urn:uuid:5a1e0000-0000-4000-8000-0000000000c2"
+	)
+	md := `"epcisHeader":{"epcisMasterData":{"vocabularyList":[{"type":"urn:epcglobal:epcis:vtype:BusinessLocation",` +
+		`"vocabularyElementList":[{"id":"` + site + `","attributes":[{"id":"https://lotline.dev/ns/owningParty","attribute":"4000001000005"}],` +
+		`"children":["` + dock + `"]}]}]}},"epcisBody"`
+	for name, open := range backends {
+		t.Run(name, func(t *testing.T) {
+			st := open(t)
+			_, keyA := newKey(t, st, partyA)
+			_, keyB := newKey(t, st, partyB)
+			_, keyC := newKey(t, st, partyC)
+			s := authServer(t, st, time.Second, nil)
+			doc := strings.Replace(string(document(
+				shareEvent(atC, "1100", `"action":"OBSERVE","bizStep":"receiving","epcList":["urn:epc:id:sscc:4012345.0000000077"],"bizLocation":{"id":"`+dock+`"}`),
+				shareEvent(atA, "1000", `"action":"OBSERVE","bizStep":"shipping","epcList":["urn:epc:id:sscc:4012345.0000000077"],"bizLocation":{"id":"`+away+`"}`),
+			)), `"epcisBody"`, md, 1)
+			s.captureAs(t, keyA, []byte(doc))
+			ids := func(key string) []string {
+				return eventIDs(t, s.do(t, "GET", "/events", nil, bearer(key)...))
+			}
+			if got := ids(keyC); !slices.Equal(got, []string{atC}) {
+				t.Errorf("the location's owner sees %q, want the event at its dock", got)
+			}
+			if got := ids(keyB); len(got) != 0 {
+				t.Errorf("another party sees %q", got)
+			}
+			if got := ids(keyA); len(got) != 2 {
+				t.Errorf("the capturing party sees %q", got)
+			}
+		})
+	}
+}

@@ -80,3 +80,27 @@ func lotOf(lgtin string) (gtin, lot string, ok bool) {
 	}
 	return e.GTIN(), e.Lot(), true
 }
+
+// OwningPartyAttr is the master-data attribute of a business location or
+// read point naming the party that owns it (a GLN in any form). CBV has
+// no such attribute; this one is Lotline's.
+const OwningPartyAttr = "https://lotline.dev/ns/owningParty"
+
+// LocationTerms are the terms of events whose readPoint or bizLocation is
+// one of the locations or below one of them in the master data's
+// hierarchy.
+func LocationTerms(md *StoredMasterData, locations []string) []string {
+	seen := map[string]bool{}
+	var terms []string
+	for _, loc := range locations {
+		for _, vocab := range []string{VocabBusinessLocation, VocabReadPoint} {
+			for _, id := range append([]string{CanonicalID(loc)}, md.Descendants(vocab, loc)...) {
+				if c := Compact(CanonicalID(id)); !seen[c] {
+					seen[c] = true
+					terms = append(terms, TermBizLocation+"="+c, TermReadPoint+"="+c)
+				}
+			}
+		}
+	}
+	return terms
+}
