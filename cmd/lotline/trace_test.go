@@ -112,19 +112,19 @@ func TestTrace(t *testing.T) {
 		want []string // lines in this order, each a prefix of a line (after trimming the eventIDs)
 	}{
 		{"both ways from the raw lot", []string{"--url", base, raw}, []string{
-			"lot 04012345111118 lot RAW1",
+			"lot RAW1 (GTIN 04012345111118)",
 			"  " + rawDL,
 			"backward (made from), depth 10:",
 			"  supplied by party https://id.gs1.org/417/4012345000092",
 			"forward (went into, packed into, shipped to, received at), depth 10:",
-			"  went into lot 04012345444445 lot FIN1",
+			"  went into lot FIN1 (GTIN 04012345444445)",
 			"    packed into container https://id.gs1.org/00/040123450000000115",
 			"      shipped to party https://id.gs1.org/417/4012345000214",
 			"  received at location https://id.gs1.org/414/4012345000016",
 			"6 nodes, 5 edges",
 		}},
 		{"forward from the finished lot", []string{"--url", base, "--direction", "forward", fin}, []string{
-			"lot 04012345444445 lot FIN1",
+			"lot FIN1 (GTIN 04012345444445)",
 			"forward (went into, packed into, shipped to, received at), depth 10:",
 			"  packed into container https://id.gs1.org/00/040123450000000115",
 			"    shipped to party https://id.gs1.org/417/4012345000214",
@@ -132,9 +132,9 @@ func TestTrace(t *testing.T) {
 		// Upstream material shows where it came from and where it was
 		// received, as leaves.
 		{"backward one hop by Digital Link", []string{"--url", base, "--direction", "backward", "--depth", "1", finDL}, []string{
-			"lot 04012345444445 lot FIN1",
+			"lot FIN1 (GTIN 04012345444445)",
 			"backward (made from), depth 1:",
-			"  made from lot 04012345111118 lot RAW1",
+			"  made from lot RAW1 (GTIN 04012345111118)",
 			"    supplied by party https://id.gs1.org/417/4012345000092",
 			"    received at location https://id.gs1.org/414/4012345000016",
 			"4 nodes, 3 edges",

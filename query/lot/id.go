@@ -50,3 +50,6 @@ func (id ID) Canonical() string { return id.class().Canonical() }
 
 // String is Canonical.
 func (id ID) String() string { return id.Canonical() }
+
+// lotLabel is how a lot node reads in a graph: "FIN1 (GTIN 04012345444445)".
+func lotLabel(id ID) string { return id.Lot + " (GTIN " + id.GTIN + ")" }

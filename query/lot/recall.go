@@ -273,7 +273,7 @@ func recall(ctx context.Context, st Store, id ID, opt RecallOptions) (*RecallRes
 	for _, n := range sortedKeys(evs) {
 		an := AffectedNode{ID: n, Label: labels[n], EventIDs: sortedKeys(evs[n])}
 		if an.Label == "" {
-			an.Label = id.GTIN + " lot " + id.Lot
+			an.Label = lotLabel(id)
 		}
 		switch kinds[n] {
 		case NodeLot, "":

@@ -343,7 +343,7 @@ func (t *tracer) lotNode(l ID) string {
 	c := l.Canonical()
 	t.lots[c] = l
 	t.kinds[c] = NodeLot
-	t.labels[c] = l.GTIN + " lot " + l.Lot
+	t.labels[c] = lotLabel(l)
 	return c
 }
 
