@@ -112,7 +112,7 @@
 //
 //	{"lot": "https://id.gs1.org/01/04012345444445/10/FIN1",
 //	 "direction": "both", "depth": 10,
-//	 "nodes": [{"kind": "lot", "id": "https://id.gs1.org/01/...", "label": "04012345444445 lot FIN1"},
+//	 "nodes": [{"kind": "lot", "id": "https://id.gs1.org/01/...", "label": "FIN1 (GTIN 04012345444445)"},
 //	           {"kind": "container" | "item" | "location" | "party", "id": "...", "label": "..."}],
 //	 "edges": [{"kind": "consumed-into", "from": "...", "to": "...", "eventIDs": ["urn:uuid:..."]}],
 //	 "counts": {"nodes": 13, "edges": 16, "lot": 4, "packed-into": 3, ...}}
