@@ -37,28 +37,12 @@ func runKeys(ctx context.Context, args []string, getenv func(string) string, std
 	fs := flag.NewFlagSet("lotline keys "+sub, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, keysUsage) }
-	env := func(k, def string) string {
-		if v := getenv(k); v != "" {
-			return v
-		}
-		return def
-	}
-	data := fs.String("data", env("LOTLINE_DATA", "lotline-data"), "data directory of the embedded store ($LOTLINE_DATA)")
-	uri := fs.String("store", env("LOTLINE_STORE", ""), "store URI, as for serve ($LOTLINE_STORE)")
+	data, uri := storeFlags(fs, getenv)
 	party := fs.String("party", "", "the party the key authenticates: a GLN (13 digits, PGLN/SGLN URN or Digital Link)")
 	name := fs.String("name", "", "a label for the key (who or what uses it)")
-	// Flags may come before or after the key ID.
-	var pos []string
-	rest := args[1:]
-	for {
-		if err := fs.Parse(rest); err != nil {
-			return &exitError{2, err}
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		pos = append(pos, fs.Arg(0))
-		rest = fs.Args()[1:]
+	pos, err := parseInterleaved(fs, args[1:])
+	if err != nil {
+		return err
 	}
 	want := map[string]int{"create": 0, "list": 0, "revoke": 1}
 	n, ok := want[sub]
@@ -145,4 +129,34 @@ func listKeys(ctx context.Context, ks store.KeyStore, stdout io.Writer) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", k.ID, k.Party, name, k.CreatedAt.Format(time.RFC3339), revoked)
 	}
 	return tw.Flush()
+}
+
+// storeFlags defines --data and --store on fs, with serve's defaults and
+// environment variables, for the commands that work on a store directly.
+func storeFlags(fs *flag.FlagSet, getenv func(string) string) (data, uri *string) {
+	env := func(k, def string) string {
+		if v := getenv(k); v != "" {
+			return v
+		}
+		return def
+	}
+	data = fs.String("data", env("LOTLINE_DATA", "lotline-data"), "data directory of the embedded store ($LOTLINE_DATA)")
+	uri = fs.String("store", env("LOTLINE_STORE", ""), "store URI, as for serve ($LOTLINE_STORE)")
+	return data, uri
+}
+
+// parseInterleaved parses args whose flags may come before or after the
+// positional arguments, which it returns.
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, &exitError{2, err}
+		}
+		if fs.NArg() == 0 {
+			return pos, nil
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
 }

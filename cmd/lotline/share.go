@@ -47,14 +47,7 @@ func runShare(ctx context.Context, args []string, getenv func(string) string, st
 	fs := flag.NewFlagSet("lotline share "+sub, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, shareUsage) }
-	env := func(k, def string) string {
-		if v := getenv(k); v != "" {
-			return v
-		}
-		return def
-	}
-	data := fs.String("data", env("LOTLINE_DATA", "lotline-data"), "data directory of the embedded store ($LOTLINE_DATA)")
-	uri := fs.String("store", env("LOTLINE_STORE", ""), "store URI, as for serve ($LOTLINE_STORE)")
+	data, uri := storeFlags(fs, getenv)
 	owner := fs.String("owner", "", `the party sharing its events: a GLN, or "local"`)
 	var spec api.SharingRuleSpec
 	var gtins, lots, steps listFlag
@@ -64,17 +57,9 @@ func runShare(ctx context.Context, args []string, getenv func(string) string, st
 	fs.Var(&steps, "bizstep", "a business step whose events are shared (repeatable)")
 	fs.StringVar(&spec.From, "from", "", "share events from this eventTime on (RFC 3339 with a zone)")
 	fs.StringVar(&spec.To, "to", "", "share events before this eventTime")
-	var pos []string
-	rest := args[1:]
-	for {
-		if err := fs.Parse(rest); err != nil {
-			return &exitError{2, err}
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		pos = append(pos, fs.Arg(0))
-		rest = fs.Args()[1:]
+	pos, err := parseInterleaved(fs, args[1:])
+	if err != nil {
+		return err
 	}
 	want := map[string]int{"create": 0, "list": 0, "delete": 1}
 	n, ok := want[sub]
