@@ -347,7 +347,7 @@ func (s *Server) createQuery(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	err = s.st.CreateQuery(c.Request().Context(), &store.NamedQuery{Name: def.Name, Owner: s.owner(c), Body: stored})
+	err = s.st.CreateQuery(c.Request().Context(), &store.NamedQuery{Name: s.storedName(c, def.Name), Owner: s.owner(c), Body: stored})
 	var dup *store.DuplicateError
 	if errors.As(err, &dup) {
 		return epcis.Errorf(epcis.KindResourceAlreadyExists, "a query named %q already exists", def.Name)
@@ -357,6 +357,22 @@ func (s *Server) createQuery(c echo.Context) error {
 	}
 	c.Response().Header().Set(echo.HeaderLocation, "/queries/"+url.PathEscape(def.Name))
 	return c.NoContent(http.StatusCreated)
+}
+
+// storedName is the store's key of the caller's named query: each party
+// names its queries for itself, so that a name another party took is
+// neither refused nor revealed (the open mode's local party keeps the
+// plain name). Query names never hold the separator.
+func (s *Server) storedName(c echo.Context, name string) string {
+	if o := s.owner(c); o != s.cfg.Owner {
+		return o + "\x1f" + name
+	}
+	return name
+}
+
+// shownName is the name the client gave a stored query.
+func shownName(stored string) string {
+	return stored[strings.LastIndexByte(stored, '\x1f')+1:]
 }
 
 // ownQuery returns the caller's named query from the path, or a
@@ -370,7 +386,7 @@ func (s *Server) ownQuery(c echo.Context) (*store.NamedQuery, *definition, error
 	if !validQueryName(name) {
 		return nil, nil, notFound
 	}
-	nq, err := s.st.Query(c.Request().Context(), name)
+	nq, err := s.st.Query(c.Request().Context(), s.storedName(c, name))
 	if errors.Is(err, store.ErrNotFound) || (err == nil && nq.Owner != s.owner(c)) {
 		return nil, nil, notFound
 	}
@@ -398,7 +414,7 @@ func marshal(v any) ([]byte, error) {
 
 func decodeDefinition(nq *store.NamedQuery) (*definition, error) {
 	var def definition
-	if err := json.Unmarshal(nq.Body, &def); err != nil || def.Name != nq.Name || len(def.Query) == 0 {
+	if err := json.Unmarshal(nq.Body, &def); err != nil || def.Name != shownName(nq.Name) || len(def.Query) == 0 {
 		return nil, fmt.Errorf("api: stored query %q is corrupt: %v", nq.Name, err)
 	}
 	return &def, nil
@@ -428,7 +444,7 @@ func (s *Server) deleteQuery(c echo.Context) error {
 	}
 	err = s.st.DeleteQuery(c.Request().Context(), nq.Name)
 	if errors.Is(err, store.ErrNotFound) {
-		return epcis.Errorf(epcis.KindNoSuchResource, "no query named %q", nq.Name)
+		return epcis.Errorf(epcis.KindNoSuchResource, "no query named %q", shownName(nq.Name))
 	}
 	if err != nil {
 		return err

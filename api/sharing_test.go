@@ -320,3 +320,53 @@ func TestSharingOwnedLocations(t *testing.T) {
 		})
 	}
 }
+
+// TestNamesPerParty: eventIDs and named-query names are each party's, so
+// a party neither is refused for nor learns of another party's use of
+// one; within a party they stay unique.
+func TestNamesPerParty(t *testing.T) {
+	for name, open := range backends {
+		t.Run(name, func(t *testing.T) {
+			st := open(t)
+			_, keyA := newKey(t, st, partyA)
+			_, keyB := newKey(t, st, partyB)
+			s := authServer(t, st, time.Second, nil)
+			const id = "urn:uuid:5a1e0000-0000-4000-8000-0000000000d1"
+			ev := []byte(`{` + ctxPrefix + `,` + strings.TrimPrefix(objectEvent(id, "77"), "{"))
+			for _, tt := range []struct {
+				key    string
+				status int
+			}{{keyA, 201}, {keyB, 201}, {keyB, 409}, {keyA, 409}} {
+				if r := s.do(t, "POST", "/events", ev, bearer(tt.key)...); r.status != tt.status {
+					t.Errorf("POST /events = %d, want %d\n%s", r.status, tt.status, r.body)
+				}
+			}
+			for _, key := range []string{keyA, keyB} {
+				r := s.do(t, "GET", "/events/"+url.PathEscape(id), nil, bearer(key)...)
+				if got := eventIDs(t, r); len(got) != 1 {
+					t.Errorf("GET /events/{id} = %d events, want the party's own one", len(got))
+				}
+			}
+			for _, tt := range []struct {
+				key, query string
+				status     int
+			}{{keyA, `{"eventType":["ObjectEvent"]}`, 201}, {keyB, `{"EQ_bizStep":["shipping"]}`, 201}, {keyB, `{"eventType":["ObjectEvent"]}`, 409}} {
+				if r := s.do(t, "POST", "/queries", definitionBody("q1", tt.query), bearer(tt.key)...); r.status != tt.status {
+					t.Errorf("POST /queries q1 = %d, want %d\n%s", r.status, tt.status, r.body)
+				}
+			}
+			if r := s.do(t, "GET", "/queries/q1", nil, bearer(keyB)...); !strings.Contains(string(r.body), "EQ_bizStep") || strings.Contains(string(r.body), "eventType") {
+				t.Errorf("B's q1 = %s, want B's definition", r.body)
+			}
+			if r := s.do(t, "GET", "/queries", nil, bearer(keyA)...); strings.Count(string(r.body), `"q1"`) != 1 || strings.Contains(string(r.body), "EQ_bizStep") {
+				t.Errorf("A's /queries = %s", r.body)
+			}
+			if r := s.do(t, "DELETE", "/queries/q1", nil, bearer(keyB)...); r.status != 204 {
+				t.Fatalf("B's DELETE q1 = %d", r.status)
+			}
+			if r := s.do(t, "GET", "/queries/q1/events", nil, bearer(keyA)...); r.status != 200 || len(eventIDs(t, r)) != 1 {
+				t.Errorf("A's q1 after B deleted its own = %d %s", r.status, r.body)
+			}
+		})
+	}
+}

@@ -326,7 +326,7 @@ func (s *Server) createSubscription(c echo.Context) error {
 	if err := svc.Create(c.Request().Context(), sub); err != nil {
 		return err
 	}
-	loc := "/queries/" + url.PathEscape(nq.Name) + "/subscriptions/" + sub.ID
+	loc := "/queries/" + url.PathEscape(shownName(nq.Name)) + "/subscriptions/" + sub.ID
 	c.Response().Header().Set(echo.HeaderLocation, loc)
 	c.Response().Header().Set("GS1-Query-Min-Record-Time", fmtTime(sub.MinRecordTime))
 	return writeJSON(c, http.StatusCreated, viewOf(sub))
@@ -348,7 +348,7 @@ func (s *Server) ownSubscription(c echo.Context) (*subscribe.Service, *store.Sub
 	if err != nil {
 		return nil, nil, err
 	}
-	notFound := epcis.Errorf(epcis.KindNoSuchResource, "query %q has no subscription %q", nq.Name, safeName(id))
+	notFound := epcis.Errorf(epcis.KindNoSuchResource, "query %q has no subscription %q", shownName(nq.Name), safeName(id))
 	sub, err := svc.Subscription(c.Request().Context(), id)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && (sub.QueryName != nq.Name || sub.Owner != s.owner(c))) {
 		return nil, nil, notFound
@@ -376,7 +376,7 @@ func (s *Server) deleteSubscription(c echo.Context) error {
 	}
 	err = svc.Delete(c.Request().Context(), sub.ID)
 	if errors.Is(err, store.ErrNotFound) {
-		return epcis.Errorf(epcis.KindNoSuchResource, "query %q has no subscription %q", sub.QueryName, sub.ID)
+		return epcis.Errorf(epcis.KindNoSuchResource, "query %q has no subscription %q", shownName(sub.QueryName), sub.ID)
 	}
 	if err != nil {
 		return err

@@ -51,7 +51,7 @@ func prepareEvent(m map[string]any, ns map[string]string, base string, violation
 		return nil, epcis.Errors{epcis.Invalid(base, "cannot encode the event: %v", err)}
 	}
 	se := &store.Event{
-		UniqueKey: UniqueKey(ev),
+		UniqueKey: ownedKey(owner, UniqueKey(ev)),
 		EventID:   ev.EventID,
 		Type:      ev.Type,
 		EventTime: ev.EventTime,
@@ -78,6 +78,17 @@ func learnPrefixes(ev *epcis.Event, t *gs1.PrefixTable) {
 			t.LearnURN(q.EPCClass)
 		}
 	}
+}
+
+// ownedKey makes an event's unique key the capturing party's: two parties
+// may each capture an event with one eventID (a shipment both sides
+// record), and a party learns nothing of another's events from a refusal.
+// The open mode's local party keeps the plain key.
+func ownedKey(owner, key string) string {
+	if owner == store.LocalOwner || owner == "" {
+		return key
+	}
+	return key + "\x1f" + owner // after the key, so a store finds it by eventID prefix
 }
 
 // UniqueKey is the idempotency key of an event: its eventID, or for an

@@ -41,8 +41,11 @@ type Event struct {
 	// UniqueKey identifies the event for idempotency. It is the EventID for
 	// ordinary events and, for an event carrying an errorDeclaration, the
 	// EventID followed by '#' and a suffix naming the declaration, so that
-	// a declaration is stored beside the event it corrects (and a backend
-	// may find all events of an EventID by a range over UniqueKey).
+	// a declaration is stored beside the event it corrects; either may be
+	// followed by "\x1f" and the owner when the owner is not LocalOwner, so
+	// that each party's eventIDs are its own. It always begins with the
+	// EventID, and whatever follows sorts below '$', so a backend may find
+	// all events of an EventID by the range [EventID, EventID+"$").
 	UniqueKey string
 	EventID   string
 	Type      string // ObjectEvent, AggregationEvent, ...

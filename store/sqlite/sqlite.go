@@ -398,8 +398,8 @@ func (st *batchStmts) write(ctx context.Context, tx *sql.Tx, p *pendingBatch, rt
 // EventsByID implements store.Store.
 func (s *Store) EventsByID(ctx context.Context, eventID string) ([]*store.Event, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT seq, ukey, event_id, type, event_time, record_time,
-		owner, capture_id, body FROM events WHERE (ukey = ?1 OR (ukey > ?2 AND ukey < ?3)) AND event_id = ?1
-		ORDER BY seq`, eventID, eventID+"#", eventID+"$")
+		owner, capture_id, body FROM events WHERE ukey >= ?1 AND ukey < ?2 AND event_id = ?1
+		ORDER BY seq`, eventID, eventID+"$")
 	if err != nil {
 		return nil, s.readErr(err)
 	}
