@@ -51,7 +51,7 @@ func prepareEvent(m map[string]any, ns map[string]string, base string, violation
 		return nil, epcis.Errors{epcis.Invalid(base, "cannot encode the event: %v", err)}
 	}
 	se := &store.Event{
-		UniqueKey: ownedKey(owner, UniqueKey(ev)),
+		UniqueKey: StoredKey(owner, ev),
 		EventID:   ev.EventID,
 		Type:      ev.Type,
 		EventTime: ev.EventTime,
@@ -80,11 +80,13 @@ func learnPrefixes(ev *epcis.Event, t *gs1.PrefixTable) {
 	}
 }
 
-// ownedKey makes an event's unique key the capturing party's: two parties
-// may each capture an event with one eventID (a shipment both sides
-// record), and a party learns nothing of another's events from a refusal.
-// The open mode's local party keeps the plain key.
-func ownedKey(owner, key string) string {
+// StoredKey is the store's unique key of an event captured by owner: its
+// UniqueKey made the capturing party's, so that two parties may each
+// capture an event with one eventID (a shipment both sides record) and a
+// party learns nothing of another's events from a refusal. The open
+// mode's local party keeps the plain key.
+func StoredKey(owner string, ev *epcis.Event) string {
+	key := UniqueKey(ev)
 	if owner == store.LocalOwner || owner == "" {
 		return key
 	}

@@ -122,7 +122,7 @@ func pageEvents(body []byte, fx *diffFixture) ([]*store.Event, error) {
 			return nil, err
 		}
 		ev := epcis.NewEvent(m)
-		key := capture.UniqueKey(ev)
+		key := capture.StoredKey(diffOwner, ev)
 		s, ok := fx.byKey[key]
 		if !ok {
 			return nil, fmt.Errorf("event %s is not one of the stored events: %s", key, raw)
