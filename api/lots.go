@@ -44,37 +44,13 @@ func (s *Server) listLots(c echo.Context) error {
 		}
 		prefix = query.LotClass(epc.GTIN(), "")
 	}
-	tokenKind := "lots/" + prefix
-	var cur valueCursor
-	if tok := c.QueryParam("nextPageToken"); tok != "" {
-		if err := s.tokens.open(tokenKind, tok, &cur); err != nil {
-			return badToken()
-		}
-	}
 	kind, err := s.listing(c, store.ValueLot)
 	if err != nil {
 		return err
 	}
-	vals, err := s.st.Values(c.Request().Context(), store.ValuePage{Kind: kind, Prefix: prefix, After: cur.After, Limit: perPage + 1})
-	if err != nil {
-		return err
-	}
-	if len(vals) > perPage {
-		vals = vals[:perPage]
-		if err := s.nextLink(c, tokenKind, valueCursor{After: vals[perPage-1]}, perPage); err != nil {
-			return err
-		}
-	}
-	members := make([]string, len(vals))
-	for i, v := range vals {
-		members[i] = tr.ID(v)
-	}
-	h := c.Response().Header()
-	h.Set("GS1-EPC-Format", string(tr.EPC))
-	if tr.Untranslated > 0 {
-		h.Set("Lotline-Untranslated-EPCs", strconv.Itoa(tr.Untranslated))
-	}
-	return writeJSON(c, http.StatusOK, collection(members))
+	return s.writeListing(c, "lots/"+prefix, perPage, tr, func(after string, limit int) ([]string, error) {
+		return s.st.Values(c.Request().Context(), store.ValuePage{Kind: kind, Prefix: prefix, After: after, Limit: limit})
+	}, tr.ID)
 }
 
 // lotHistory is the answer of GET /lots/{lot}/history: the batch record

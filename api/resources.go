@@ -252,6 +252,41 @@ func (s *Server) listingRequest(c echo.Context, extra ...string) (int, *epcis.Tr
 	return perPage, tr, err
 }
 
+// writeListing answers one page of a listing as a Collection: the values
+// page reads after the page token's position (limit of them, one more
+// than a page, to know whether another follows), shown in the forms tr
+// asks for, with a Link to the next page.
+func (s *Server) writeListing(c echo.Context, tokenKind string, perPage int, tr *epcis.Translator,
+	page func(after string, limit int) ([]string, error), show func(string) string) error {
+	var cur valueCursor
+	if tok := c.QueryParam("nextPageToken"); tok != "" {
+		if err := s.tokens.open(tokenKind, tok, &cur); err != nil {
+			return badToken()
+		}
+	}
+	vals, err := page(cur.After, perPage+1)
+	if err != nil {
+		return err
+	}
+	if len(vals) > perPage {
+		vals = vals[:perPage]
+		if err := s.nextLink(c, tokenKind, valueCursor{After: vals[perPage-1]}, perPage); err != nil {
+			return err
+		}
+	}
+	members := make([]string, len(vals))
+	for i, v := range vals {
+		members[i] = show(v)
+	}
+	h := c.Response().Header()
+	h.Set("GS1-EPC-Format", string(tr.EPC))
+	h.Set("GS1-CBV-XML-Format", string(tr.CBV))
+	if tr.Untranslated > 0 {
+		h.Set("Lotline-Untranslated-EPCs", strconv.Itoa(tr.Untranslated))
+	}
+	return writeJSON(c, http.StatusOK, collection(members))
+}
+
 // listValues is GET /{resource}: the known values, in ascending order,
 // paginated.
 func (s *Server) listValues(r valueResource) echo.HandlerFunc {
@@ -261,33 +296,9 @@ func (s *Server) listValues(r valueResource) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		var cur valueCursor
-		if tok := c.QueryParam("nextPageToken"); tok != "" {
-			if err := s.tokens.open(tokenKind, tok, &cur); err != nil {
-				return badToken()
-			}
-		}
-		vals, err := s.pageValues(c, r, cur.After, perPage+1)
-		if err != nil {
-			return err
-		}
-		if len(vals) > perPage {
-			vals = vals[:perPage]
-			if err := s.nextLink(c, tokenKind, valueCursor{After: vals[perPage-1]}, perPage); err != nil {
-				return err
-			}
-		}
-		members := make([]string, len(vals))
-		for i, v := range vals {
-			members[i] = r.show(tr, v)
-		}
-		h := c.Response().Header()
-		h.Set("GS1-EPC-Format", string(tr.EPC))
-		h.Set("GS1-CBV-XML-Format", string(tr.CBV))
-		if tr.Untranslated > 0 {
-			h.Set("Lotline-Untranslated-EPCs", strconv.Itoa(tr.Untranslated))
-		}
-		return writeJSON(c, http.StatusOK, collection(members))
+		return s.writeListing(c, tokenKind, perPage, tr, func(after string, limit int) ([]string, error) {
+			return s.pageValues(c, r, after, limit)
+		}, func(v string) string { return r.show(tr, v) })
 	}
 }
 

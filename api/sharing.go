@@ -120,10 +120,11 @@ func (sh *sharing) grantsOf(ctx context.Context, party string) (cachedRules, err
 	return c, nil
 }
 
-func (sh *sharing) forget(party string) {
+// forget drops what is cached for every party, after a rule changed.
+func (sh *sharing) forget() {
 	if sh != nil {
 		sh.mu.Lock()
-		delete(sh.got, party)
+		clear(sh.got)
 		sh.mu.Unlock()
 	}
 }
@@ -132,11 +133,10 @@ func (sh *sharing) forget(party string) {
 // local party; otherwise its own events, the events naming it, and those
 // its partners' rules grant.
 func readersOf(ctx context.Context, sh *sharing, party, local string) (store.Readers, error) {
-	owners := ownersVisibleTo(party, local)
-	if owners == nil {
-		return store.Readers{}, nil
+	r := ownReaders(party, local)
+	if r.Owners == nil {
+		return r, nil
 	}
-	r := store.Readers{Owners: owners, Grants: []store.Grant{{Terms: [][]string{query.PartyTerms(party)}}}}
 	g, err := sh.grantsOf(ctx, party)
 	if err != nil {
 		return store.Readers{}, err
@@ -148,6 +148,16 @@ func readersOf(ctx context.Context, sh *sharing, party, local string) (store.Rea
 		r.Grants = append(r.Grants, query.RuleGrant(rule))
 	}
 	return r, nil
+}
+
+// ownReaders is what party reads without sharing rules or master data:
+// its own events and those naming it (everything for the local party).
+func ownReaders(party, local string) store.Readers {
+	owners := ownersVisibleTo(party, local)
+	if owners == nil {
+		return store.Readers{}
+	}
+	return store.Readers{Owners: owners, Grants: []store.Grant{{Terms: [][]string{query.PartyTerms(party)}}}}
 }
 
 // readers is readersOf for the caller.
@@ -167,8 +177,7 @@ func ReadersFor(st store.Store, local string) func(party string) store.Readers {
 	return func(party string) store.Readers {
 		r, err := readersOf(context.Background(), sh, party, local)
 		if err != nil {
-			owners := ownersVisibleTo(party, local)
-			return store.Readers{Owners: owners, Grants: []store.Grant{{Terms: [][]string{query.PartyTerms(party)}}}}
+			return ownReaders(party, local)
 		}
 		return r
 	}
@@ -258,7 +267,7 @@ func (s *Server) createSharingRule(c echo.Context) error {
 	if err := rs.CreateRule(c.Request().Context(), r); err != nil {
 		return err
 	}
-	s.sharing.forget(r.Grantee)
+	s.sharing.forget()
 	c.Response().Header().Set(echo.HeaderLocation, "/sharing-rules/"+r.ID)
 	return writeJSON(c, http.StatusCreated, RuleView(r))
 }
@@ -343,22 +352,13 @@ func (s *Server) deleteSharingRule(c echo.Context) error {
 		return err
 	}
 	id := c.Param("id")
-	owner := s.owner(c)
-	rules, err := rs.RulesOf(c.Request().Context(), owner)
-	if err != nil {
-		return err
-	}
-	err = rs.DeleteRule(c.Request().Context(), owner, id)
+	err = rs.DeleteRule(c.Request().Context(), s.owner(c), id)
 	if errors.Is(err, store.ErrNotFound) {
 		return epcis.Errorf(epcis.KindNoSuchResource, "no sharing rule %q", safeName(id))
 	}
 	if err != nil {
 		return err
 	}
-	for _, r := range rules {
-		if r.ID == id {
-			s.sharing.forget(r.Grantee)
-		}
-	}
+	s.sharing.forget()
 	return c.NoContent(http.StatusNoContent)
 }

@@ -35,8 +35,7 @@ type compaction struct {
 	wg        sync.WaitGroup
 
 	mu          sync.Mutex
-	compactedAt int64     // lastSeq when the index was last one segment
-	done        chan bool // closed and replaced when a compaction ends
+	compactedAt int64 // lastSeq when the index was last one segment
 	running     bool
 }
 
@@ -54,7 +53,6 @@ func (s *Store) startCompactor() {
 		c.idle, c.pages, c.growth = compactIdle, compactPages, compactGrowth
 	}
 	c.stop = make(chan struct{})
-	c.done = make(chan bool)
 	c.lastWrite.Store(time.Now().UnixNano())
 	c.wg.Add(1)
 	go func() {
@@ -118,8 +116,6 @@ func (s *Store) compactWhenIdle() {
 		c.running = false
 		if finished {
 			c.compactedAt = lastSeq
-			close(c.done)
-			c.done = make(chan bool)
 		}
 		c.mu.Unlock()
 	}()
@@ -188,13 +184,12 @@ func (s *Store) WaitCompacted(ctx context.Context) error {
 		lastSeq := s.lastSeq
 		s.mu.Unlock()
 		c.mu.Lock()
-		running, done := c.running, c.done
+		running := c.running
 		c.mu.Unlock()
 		if !running && !c.due(lastSeq) {
 			return nil
 		}
 		select {
-		case <-done:
 		case <-time.After(c.idle / 4):
 		case <-ctx.Done():
 			return ctx.Err()
