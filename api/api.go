@@ -85,6 +85,14 @@ type Config struct {
 	// Confidential names the fields withheld from a party reading another
 	// party's events (see api/redact.go); nil withholds nothing.
 	Confidential *redact.Policy
+	// Limits rate-limits failed authentications and sets request quotas
+	// (api/ratelimit.go).
+	Limits RateLimits
+	// NoHierarchyInference turns off linking the packaging levels of a
+	// production lot by the GTIN indicator-digit convention in the lot
+	// answers (lotline serve --infer-hierarchy=false): only master data
+	// and events then link them (see query/lot Family).
+	NoHierarchyInference bool
 }
 
 // DefaultConfig holds the limits documented in docs/server.md.
@@ -111,6 +119,7 @@ type Server struct {
 	slots   chan struct{} // capture requests being decoded and validated
 	engine  *engine.Engine
 	sharing *sharing // sharing rules granted to each party (sharing.go)
+	limits  *rateLimiters
 }
 
 // New builds the HTTP handler. reg receives the server's metrics and is
@@ -149,14 +158,14 @@ func New(cfg Config, st store.Store, cs *capture.Service, log *slog.Logger, reg 
 	}
 	s := &Server{cfg: cfg, st: st, cap: cs, log: log, reg: reg, metrics: newMetrics(reg),
 		tokens: tokenSigner{secret: cfg.TokenSecret}, slots: make(chan struct{}, cfg.CaptureSlots),
-		engine: cfg.Engine, sharing: newSharing(st)}
+		engine: cfg.Engine, sharing: newSharing(st), limits: newRateLimiters(cfg.Limits)}
 	if s.engine == nil {
 		s.engine = engine.New(st, cfg.Query)
 	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
-	e.Use(s.requestID, s.recover, s.observe, s.gs1Headers, s.audit, s.authenticate)
+	e.Use(s.requestID, s.recover, s.observe, s.browserRoot, s.gs1Headers, s.audit, s.authenticate)
 	s.routes(e)
 	s.echo = e
 	return s
@@ -191,7 +200,8 @@ func (s *Server) routes(e *echo.Echo) {
 	e.GET("/events", s.getEvents)
 	e.GET("/events/:eventID", s.getEvent)
 	e.GET("/audit", s.getAudit)
-	for _, r := range append(append(append(append(s.resourceRoutes(e), s.lotRoutes(e)...), s.subscriptionRoutes(e)...), s.sharingRoutes(e)...), resources...) {
+	s.pageRoutes(e)
+	for _, r := range append(append(append(append(s.resourceRoutes(e), s.lotRoutes(e)...), s.subscriptionRoutes(e)...), s.sharingRoutes(e)...), append(s.keyRoutes(e), resources...)...) {
 		allow := strings.Join(append(append([]string{}, r.methods...), http.MethodOptions), ", ")
 		e.OPTIONS(r.path, func(c echo.Context) error {
 			h := c.Response().Header()
@@ -279,7 +289,7 @@ func (s *Server) gs1Headers(next echo.HandlerFunc) echo.HandlerFunc {
 		if err := checkVersion("GS1-EPCIS-Version", rh.Get("GS1-EPCIS-Version"), rh.Get("GS1-EPCIS-Min"), rh.Get("GS1-EPCIS-Max"), EPCISVersion); err != nil {
 			return err
 		}
-		if accept := c.Request().Header.Get("Accept"); !isOpsPath(c.Path()) && !acceptsJSON(accept) &&
+		if accept := c.Request().Header.Get("Accept"); !isOpsPath(c.Path()) && !isPagePath(c.Request().URL.Path) && !acceptsJSON(accept) &&
 			!(c.Path() == recallPath && acceptsCSV(accept)) && !(answersXML(c.Path()) && acceptsXML(accept)) {
 			return &epcis.Error{Kind: epcis.KindNotAcceptable, Param: "Accept", EventIndex: -1,
 				Message: "this resource answers in application/ld+json, application/json or application/problem+json" + xmlNote(c.Path())}

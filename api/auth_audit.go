@@ -15,6 +15,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/lotline/lotline/auth"
 	"github.com/lotline/lotline/epcis"
 	"github.com/lotline/lotline/store"
 )
@@ -144,13 +145,20 @@ func (s *Server) audit(next echo.HandlerFunc) echo.HandlerFunc {
 				status = fromHTTPError(he).Kind.Status()
 			}
 		}
-		if status == http.StatusUnauthorized {
-			return err // not authenticated: no party to file it under (the log has it)
+		failedKey, failed := c.Get(authFailureKey).(string)
+		if status == http.StatusUnauthorized && !failed {
+			return err // no credentials sent: nothing to file (the log has it)
 		}
 		n, _ := c.Get(auditEventsKey).(int)
 		p, _ := principal(c)
+		party, keyID := s.owner(c), p.KeyID
+		if failed {
+			// Failed or rate-limited credentials: no party, the key ID
+			// presented (if any).
+			party, keyID = FailedAuthParty, failedKey
+		}
 		req := c.Request()
-		l.add(store.AuditRecord{ID: newAuditID(start), Time: start.UTC(), Party: s.owner(c), KeyID: p.KeyID,
+		l.add(store.AuditRecord{ID: newAuditID(start), Time: start.UTC(), Party: party, KeyID: keyID,
 			RequestID: c.Response().Header().Get(echo.HeaderXRequestID), Method: req.Method, Path: req.URL.Path,
 			Query: auditQuery(req.URL.RawQuery), Status: status, Events: n})
 		return err
@@ -206,8 +214,8 @@ func (s *Server) getAudit(c echo.Context) error {
 	as := s.cfg.Audit.st
 	q := c.Request().URL.Query()
 	for k := range q {
-		if k != "perPage" && k != "nextPageToken" {
-			return paramError(k, "is not a parameter of /audit (perPage, nextPageToken)")
+		if k != "perPage" && k != "nextPageToken" && (k != "party" || !isOperator(c)) {
+			return paramError(k, "is not a parameter of /audit (perPage, nextPageToken; party for an operator)")
 		}
 	}
 	perPage := s.cfg.DefaultPerPage
@@ -219,6 +227,18 @@ func (s *Server) getAudit(c echo.Context) error {
 		perPage = min(n, s.cfg.MaxPerPage)
 	}
 	page := store.AuditPage{Party: s.owner(c), Limit: perPage + 1}
+	if isOperator(c) {
+		// An operator reads one party's records, by default the failed
+		// authentications (filed under no party).
+		page.Party = FailedAuthParty
+		if v := q.Get("party"); v != "" {
+			party, err := auth.ParseParty(v)
+			if err != nil {
+				return paramError("party", "%v", err)
+			}
+			page.Party = party
+		}
+	}
 	if tok := q.Get("nextPageToken"); tok != "" {
 		var cur auditCursor
 		if err := s.tokens.open("audit", tok, &cur); err != nil || cur.Party != page.Party {
@@ -237,7 +257,11 @@ func (s *Server) getAudit(c echo.Context) error {
 			return err
 		}
 		h := c.Response().Header()
-		h.Set("Link", fmt.Sprintf(`</audit?perPage=%d&nextPageToken=%s>; rel="next"`, perPage, url.QueryEscape(tok)))
+		party := ""
+		if isOperator(c) && page.Party != FailedAuthParty {
+			party = "&party=" + url.QueryEscape(page.Party)
+		}
+		h.Set("Link", fmt.Sprintf(`</audit?perPage=%d%s&nextPageToken=%s>; rel="next"`, perPage, party, url.QueryEscape(tok)))
 		h.Set("GS1-Next-Page-Token-Expires", exp.Format(time.RFC3339))
 	}
 	out := make([]auditView, len(recs))

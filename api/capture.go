@@ -102,7 +102,11 @@ func (s *Server) postCapture(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p, err := s.cap.Prepare(doc, behaviourOf(c), s.owner(c))
+	prepare := s.cap.Prepare
+	if xd != nil {
+		prepare = s.cap.PrepareXML
+	}
+	p, err := prepare(doc, behaviourOf(c), s.owner(c))
 	if err != nil {
 		return xmlLocate(err, xd)
 	}
@@ -227,7 +231,11 @@ func (s *Server) postEvent(c echo.Context) error {
 	if err := bareEvent(xd); err != nil {
 		return err
 	}
-	ev, err := s.cap.CaptureEvent(c.Request().Context(), v, s.owner(c))
+	capture := s.cap.CaptureEvent
+	if xd != nil {
+		capture = s.cap.CaptureEventXML
+	}
+	ev, err := capture(c.Request().Context(), v, s.owner(c))
 	if err != nil {
 		return xmlLocate(err, xd)
 	}
@@ -298,13 +306,6 @@ func (s *Server) writeEvents(c echo.Context, evs []*store.Event) error {
 	if err != nil {
 		return err
 	}
-	h := c.Response().Header()
-	h.Set("GS1-EPC-Format", string(tr.EPC))
-	h.Set("GS1-CBV-XML-Format", string(tr.CBV))
-	if tr.Untranslated > 0 {
-		// Said, not guessed: these stay Digital Links because their
-		// company prefix length is unknown (see --gcp-lengths).
-		h.Set("Lotline-Untranslated-EPCs", strconv.Itoa(tr.Untranslated))
-	}
+	setFormatHeaders(c.Response().Header(), tr)
 	return c.Blob(http.StatusOK, ct, b)
 }

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"encoding/csv"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/lotline/lotline/epcis"
 	"github.com/lotline/lotline/gs1"
 	"github.com/lotline/lotline/query"
 	"github.com/lotline/lotline/query/lot"
@@ -23,14 +23,15 @@ func (s *Server) lotRoutes(e *echo.Echo) []resource {
 	e.GET("/lots/:lot/history", s.getLotHistory)
 	e.GET("/lots/:lot/trace", s.getLotTrace)
 	e.GET(recallPath, s.getLotRecall)
+	e.GET(openAPIPath, s.getOpenAPI)
 	return []resource{{"/lots", []string{http.MethodGet}}, {"/lots/:lot/history", []string{http.MethodGet}}, {"/lots/:lot/trace", []string{http.MethodGet}},
-		{recallPath, []string{http.MethodGet}}}
+		{recallPath, []string{http.MethodGet}}, {openAPIPath, []string{http.MethodGet}}}
 }
 
 // listLots is GET /lots?gtin=G: the lots seen in captured events (named
 // by class, or by their units' ILMD lot number), as a paginated
-// Collection in canonical order, optionally those of one GTIN. It is not
-// in GET /, whose members the OpenAPI enumerates.
+// Collection in canonical order, optionally those of one GTIN. GET /
+// lists it after the standard resources.
 func (s *Server) listLots(c echo.Context) error {
 	perPage, tr, err := s.listingRequest(c, "gtin")
 	if err != nil {
@@ -69,10 +70,7 @@ func (s *Server) getLotHistory(c echo.Context) error {
 	if err := onlyParams(c, "GS1-EPC-Format", "GS1-CBV-XML-Format"); err != nil {
 		return err
 	}
-	if err := formatsFromQuery(c); err != nil {
-		return err
-	}
-	tr, err := s.translator(c)
+	tr, err := s.lotTranslator(c)
 	if err != nil {
 		return err
 	}
@@ -84,15 +82,11 @@ func (s *Server) getLotHistory(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	rec, err := lot.History(c.Request().Context(), s.st, id, lot.Options{Readers: readers})
+	rec, err := lot.History(c.Request().Context(), s.st, id, s.lotOptions(readers))
 	if err != nil {
 		return err
 	}
 	evs, err := s.redactHistory(c, rec)
-	if err != nil {
-		return err
-	}
-	doc, err := appendQueryDocument(nil, evs, time.Now(), tr)
 	if err != nil {
 		return err
 	}
@@ -101,10 +95,35 @@ func (s *Server) getLotHistory(c echo.Context) error {
 		"materialsConsumed": len(g.MaterialsConsumed), "processSteps": len(g.ProcessSteps),
 		"inspections": len(g.Inspections), "deviations": len(g.Deviations), "release": len(g.Release),
 		"shipments": len(g.Shipments)}
-	h := c.Response().Header()
-	h.Set("GS1-EPC-Format", string(tr.EPC))
-	h.Set("GS1-CBV-XML-Format", string(tr.CBV))
-	return writeJSON(c, http.StatusOK, lotHistory{Record: rec, Counts: counts, Events: doc})
+	h := lotHistory{Record: rec, Counts: counts}
+	translateLot(&h, tr)
+	if prefersXML(c.Request().Header.Get("Accept")) {
+		doc, err := appendQueryDocumentXML(nil, evs, time.Now(), tr)
+		if err != nil {
+			return err
+		}
+		return s.writeLotXML(c, "LotHistory", h, tr, map[string][]byte{"events": queryDocumentElement(doc)})
+	}
+	if h.Events, err = appendQueryDocument(nil, evs, time.Now(), tr); err != nil {
+		return err
+	}
+	setFormatHeaders(c.Response().Header(), tr)
+	return writeJSON(c, http.StatusOK, h)
+}
+
+// writeLotXML answers a lot answer v in its XML form (lots_xml.go) under
+// the root element root.
+func (s *Server) writeLotXML(c echo.Context, root string, v any, tr *epcis.Translator, inject map[string][]byte) error {
+	js, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err := appendLotXML(nil, root, js, inject)
+	if err != nil {
+		return err
+	}
+	setFormatHeaders(c.Response().Header(), tr)
+	return c.Blob(http.StatusOK, echo.MIMEApplicationXMLCharsetUTF8, b)
 }
 
 // Bounds of the depth parameter of GET /lots/{lot}/trace.
@@ -122,7 +141,11 @@ type lotTrace struct {
 
 // getLotTrace is GET /lots/{lot}/trace?direction=backward|forward|both&depth=N.
 func (s *Server) getLotTrace(c echo.Context) error {
-	if err := onlyParams(c, "direction", "depth"); err != nil {
+	if err := onlyParams(c, "direction", "depth", "GS1-EPC-Format", "GS1-CBV-XML-Format"); err != nil {
+		return err
+	}
+	tr, err := s.lotTranslator(c)
+	if err != nil {
 		return err
 	}
 	params := c.Request().URL.Query()
@@ -130,7 +153,7 @@ func (s *Server) getLotTrace(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	opt := lot.TraceOptions{Direction: lot.Both, Depth: defaultTraceDepth, Options: lot.Options{Readers: readers}}
+	opt := lot.TraceOptions{Direction: lot.Both, Depth: defaultTraceDepth, Options: s.lotOptions(readers)}
 	if v, ok := params["direction"]; ok {
 		if len(v) != 1 || (v[0] != lot.Backward && v[0] != lot.Forward && v[0] != lot.Both) {
 			return paramError("direction", "must be given once, as backward, forward or both")
@@ -155,7 +178,13 @@ func (s *Server) getLotTrace(c echo.Context) error {
 	for _, e := range g.Edges {
 		counts[e.Kind]++
 	}
-	return writeJSON(c, http.StatusOK, lotTrace{Graph: g, Counts: counts})
+	t := lotTrace{Graph: g, Counts: counts}
+	translateLot(&t, tr)
+	if prefersXML(c.Request().Header.Get("Accept")) {
+		return s.writeLotXML(c, "LotTrace", t, tr, nil)
+	}
+	setFormatHeaders(c.Response().Header(), tr)
+	return writeJSON(c, http.StatusOK, t)
 }
 
 // recallPath is the route of GET /lots/{lot}/recall, the one resource
@@ -194,17 +223,21 @@ func prefersCSV(accept string) bool {
 }
 
 // getLotRecall is GET /lots/{lot}/recall?depth=N: the affected set and
-// the other lots of the product in JSON, or, when the client accepts
-// text/csv and not JSON, the FSMA 204 sortable spreadsheet.
+// the other lots of the product in JSON or XML (see recallMedia), or, when
+// the client prefers text/csv, the FSMA 204 sortable spreadsheet.
 func (s *Server) getLotRecall(c echo.Context) error {
-	if err := onlyParams(c, "depth"); err != nil {
+	if err := onlyParams(c, "depth", "GS1-EPC-Format", "GS1-CBV-XML-Format"); err != nil {
+		return err
+	}
+	tr, err := s.lotTranslator(c)
+	if err != nil {
 		return err
 	}
 	readers, err := s.readers(c)
 	if err != nil {
 		return err
 	}
-	opt := lot.RecallOptions{Depth: defaultTraceDepth, Options: lot.Options{Readers: readers}}
+	opt := lot.RecallOptions{Depth: defaultTraceDepth, Options: s.lotOptions(readers)}
 	if err := traceDepth(c.Request().URL.Query(), &opt.Depth); err != nil {
 		return err
 	}
@@ -216,21 +249,43 @@ func (s *Server) getLotRecall(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if !prefersCSV(c.Request().Header.Get("Accept")) {
+	translateLot(r, tr)
+	switch recallMedia(c.Request().Header.Get("Accept")) {
+	case "xml":
+		return s.writeLotXML(c, "LotRecall", r, tr, nil)
+	case "json":
+		setFormatHeaders(c.Response().Header(), tr)
 		return writeJSON(c, http.StatusOK, r)
 	}
-	h := c.Response().Header()
-	h.Set(echo.HeaderContentType, "text/csv; charset=utf-8")
-	h.Set("Content-Disposition", `attachment; filename="recall.csv"`)
-	c.Response().WriteHeader(http.StatusOK)
-	cw := csv.NewWriter(c.Response())
-	if err := cw.Write(lot.CSVHeader); err != nil {
-		return err
+	return writeRecallCSV(c, r, tr)
+}
+
+// recallMedia chooses the recall's form: "csv" when the client prefers
+// CSV to JSON (prefersCSV) and names it before any XML media type, "xml"
+// when it prefers XML to JSON as the query resources decide
+// (prefersXML), else "json".
+func recallMedia(accept string) string {
+	wantCSV, wantXML := prefersCSV(accept), prefersXML(accept)
+	if wantCSV && wantXML {
+		for _, m := range parseAccept(accept) {
+			if m.q == 0 {
+				continue
+			}
+			if isXMLAnswer(m.mt) {
+				return "xml"
+			}
+			if m.mt == "text/csv" || m.mt == "text/*" {
+				return "csv"
+			}
+		}
 	}
-	if err := cw.WriteAll(r.Rows()); err != nil {
-		return err
+	switch {
+	case wantCSV:
+		return "csv"
+	case wantXML:
+		return "xml"
 	}
-	return nil
+	return "json"
 }
 
 // lotOf reads the {lot} path segment of /lots/{lot}/...
@@ -254,4 +309,9 @@ func traceDepth(params url.Values, depth *int) error {
 	}
 	*depth = n
 	return nil
+}
+
+// lotOptions are the bounds and settings of a lot walk for these readers.
+func (s *Server) lotOptions(readers store.Readers) lot.Options {
+	return lot.Options{Readers: readers, NoInference: s.cfg.NoHierarchyInference}
 }

@@ -167,7 +167,7 @@ func TestLotRecall(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(rows) == 0 || rows[0][0] != "Traceability Lot Code" || rows[0][len(rows[0])-1] != "Event ID" {
+		if len(rows) == 0 || rows[0][0] != "Traceability Lot Code" || rows[0][11] != "Event ID" || rows[0][len(rows[0])-1] != "Identifiers" {
 			t.Fatalf("header = %v", rows)
 		}
 		var order []string
@@ -222,7 +222,9 @@ func TestLotRecallErrors(t *testing.T) {
 		// the first acceptable range the client wrote decides.
 		for accept, want := range map[string]string{"": "json", "*/*": "json", "application/json": "json",
 			"application/json, text/csv": "json", "text/csv, application/json": "text/csv", "text/*": "text/csv",
-			"text/csv;q=0, */*": "json", "application/xml, text/csv;q=0.5": "text/csv"} {
+			"text/csv;q=0, */*": "json", "application/xml, text/csv;q=0.5": "application/xml",
+			"text/csv, application/xml": "text/csv", "application/xml;q=0.5, application/json": "json",
+			"application/xml": "application/xml", "text/xml, application/json;q=0.9": "application/xml"} {
 			r := s.do(t, "GET", path, nil, "Accept", accept)
 			if r.status != http.StatusOK || !strings.Contains(r.header.Get("Content-Type"), want) {
 				t.Errorf("Accept %q: %d %s, want %s", accept, r.status, r.header.Get("Content-Type"), want)

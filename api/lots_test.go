@@ -156,7 +156,7 @@ func TestLotHistory(t *testing.T) {
 			t.Errorf("deviations = %v, want event 6 (non_conformant, retracted) in it", dev)
 		}
 		mats := groups["materialsConsumed"].([]any)
-		if len(mats) != 1 || mats[0].(map[string]any)["input"] != "urn:epc:class:lgtin:4012345.011111.RAW1" ||
+		if len(mats) != 1 || mats[0].(map[string]any)["input"] != "https://id.gs1.org/01/04012345111118/10/RAW1" ||
 			mats[0].(map[string]any)["quantity"] != 5.0 {
 			t.Errorf("materialsConsumed = %v", mats)
 		}

@@ -3,11 +3,14 @@ package api
 import (
 	"encoding/json"
 	"errors"
+	"net"
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/lotline/lotline/epcis"
+	"github.com/lotline/lotline/web"
 )
 
 // Problem is an RFC 7807 problem detail with the EPCIS exception as its
@@ -48,6 +51,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 	var ee *epcis.Error
 	var he *echo.HTTPError
 	var mbe *http.MaxBytesError
+	var ne net.Error
 	switch {
 	case errors.As(err, &list) && len(list) > 0:
 		p = problemOf(list[0])
@@ -64,6 +68,9 @@ func (s *Server) handleError(err error, c echo.Context) {
 		p = problemOf(epcis.Errorf(epcis.KindCaptureLimitExceeded, "the request body is larger than %d bytes", mbe.Limit))
 	case errors.As(err, &he):
 		p = problemOf(fromHTTPError(he))
+	case errors.As(err, &ne) && ne.Timeout():
+		// The server's read timeout passed while the body was read.
+		p = problemOf(epcis.Errorf(epcis.KindTimeout, "the request body was not received in time"))
 	default:
 		p = problemOf(epcis.Errorf(epcis.KindInternal, "internal error; quote request ID %s when reporting it", rid))
 	}
@@ -77,6 +84,10 @@ func (s *Server) handleError(err error, c echo.Context) {
 	}
 	if p.Status == http.StatusRequestEntityTooLarge && isCapturePath(c.Path()) {
 		s.captureLimitHeaders(c.Response().Header())
+	}
+	if isPagePath(req.URL.Path) && !strings.HasPrefix(req.URL.Path, web.StaticPrefix) {
+		s.renderError(c, p)
+		return
 	}
 	if prefersXML(req.Header.Get("Accept")) {
 		c.Response().Header().Set(echo.HeaderContentType, "application/problem+xml")

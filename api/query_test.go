@@ -437,6 +437,22 @@ func TestQueryEventsWhileCapturing(t *testing.T) {
 		s.capture(t, document(list...))
 		stop := make(chan struct{})
 		var captured atomic.Int64
+		post := func(i int) error {
+			ev := fmt.Sprintf(`{`+ctxPrefix+`,"type":"ObjectEvent","eventID":"urn:uuid:6b2f0c7e-0000-4000-9000-%012d","eventTime":"2024-03-01T0%d:30:00Z",`+
+				`"eventTimeZoneOffset":"+00:00","action":"OBSERVE","bizStep":"shipping","epcList":["urn:epc:id:sgtin:4012345.011111.%d"]}`, i, i%10, 5000+i)
+			req, _ := http.NewRequest("POST", s.URL+"/events", strings.NewReader(ev))
+			req.Header.Set("Content-Type", "application/ld+json")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				return err
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusCreated {
+				return fmt.Errorf("POST /events = %d", resp.StatusCode)
+			}
+			captured.Add(1)
+			return nil
+		}
 		var wg sync.WaitGroup
 		wg.Add(1)
 		go func() {
@@ -447,33 +463,33 @@ func TestQueryEventsWhileCapturing(t *testing.T) {
 					return
 				case <-time.After(5 * time.Millisecond):
 				}
-				ev := fmt.Sprintf(`{`+ctxPrefix+`,"type":"ObjectEvent","eventID":"urn:uuid:6b2f0c7e-0000-4000-9000-%012d","eventTime":"2024-03-01T0%d:30:00Z",`+
-					`"eventTimeZoneOffset":"+00:00","action":"OBSERVE","bizStep":"shipping","epcList":["urn:epc:id:sgtin:4012345.011111.%d"]}`, i, i%10, 5000+i)
-				req, _ := http.NewRequest("POST", s.URL+"/events", strings.NewReader(ev))
-				req.Header.Set("Content-Type", "application/ld+json")
-				resp, err := http.DefaultClient.Do(req)
-				if err != nil {
+				if err := post(i); err != nil {
 					t.Error(err)
 					return
 				}
-				resp.Body.Close()
-				if resp.StatusCode != http.StatusCreated {
-					t.Errorf("POST /events = %d", resp.StatusCode)
-					return
-				}
-				captured.Add(1)
 			}
 		}()
 		defer func() { close(stop); wg.Wait() }()
 
-		for _, order := range []string{"", "&orderBy=eventTime&orderDirection=ASC", "&orderBy=recordTime"} {
+		for w, order := range []string{"", "&orderBy=eventTime&orderDirection=ASC", "&orderBy=recordTime"} {
 			t.Run(order, func(t *testing.T) {
 				want := map[string]bool{}
 				for _, id := range eventIDs(t, s.do(t, "GET", "/events?perPage=1000"+order, nil)) {
 					want[id] = true
 				}
 				before := captured.Load()
-				got, _ := allPages(t, s, "/events?perPage=3"+order, func() { time.Sleep(2 * time.Millisecond) })
+				// Besides the capturer's events, which a loaded machine may
+				// delay past the whole walk, one is captured after the
+				// first page, so that every walk sees a capture.
+				pages := 0
+				got, _ := allPages(t, s, "/events?perPage=3"+order, func() {
+					if pages++; pages == 1 {
+						if err := post(1000 + w); err != nil {
+							t.Fatal(err)
+						}
+					}
+					time.Sleep(2 * time.Millisecond)
+				})
 				if captured.Load() == before {
 					t.Error("nothing was captured during the walk")
 				}

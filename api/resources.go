@@ -20,9 +20,11 @@ import (
 	"github.com/lotline/lotline/store"
 )
 
-// topLevel lists the top-level resources of GET / (the OpenAPI's
-// TopLevelResources, all nine).
-var topLevel = []string{"events", "eventTypes", "epcs", "bizSteps", "bizLocations", "readPoints", "dispositions", "capture", "queries"}
+// topLevel lists the top-level resources of GET /: the OpenAPI's
+// TopLevelResources, all nine, then Lotline's own (its OpenAPI document,
+// GET /openapi.json, describes them).
+var topLevel = []string{"events", "eventTypes", "epcs", "bizSteps", "bizLocations", "readPoints", "dispositions", "capture", "queries",
+	"lots"}
 
 // valueResource is one of the top-level resources that list the values
 // seen in captured events (/eventTypes, /epcs, ...), with its /{value}
@@ -278,12 +280,7 @@ func (s *Server) writeListing(c echo.Context, tokenKind string, perPage int, tr 
 	for i, v := range vals {
 		members[i] = show(v)
 	}
-	h := c.Response().Header()
-	h.Set("GS1-EPC-Format", string(tr.EPC))
-	h.Set("GS1-CBV-XML-Format", string(tr.CBV))
-	if tr.Untranslated > 0 {
-		h.Set("Lotline-Untranslated-EPCs", strconv.Itoa(tr.Untranslated))
-	}
+	setFormatHeaders(c.Response().Header(), tr)
 	return writeJSON(c, http.StatusOK, collection(members))
 }
 

@@ -179,7 +179,7 @@ func problem(t *testing.T, r response, status int, typ string) map[string]any {
 func TestDiscoveryListsTopLevelResources(t *testing.T) {
 	s := startServer(t, backends["sqlite"](t), capture.Config{}, api.Config{})
 	got := members(t, s.do(t, "GET", "/", nil))
-	want := []string{"events", "eventTypes", "epcs", "bizSteps", "bizLocations", "readPoints", "dispositions", "capture", "queries"}
+	want := []string{"events", "eventTypes", "epcs", "bizSteps", "bizLocations", "readPoints", "dispositions", "capture", "queries", "lots"}
 	if !slices.Equal(got, want) {
 		t.Errorf("GET / members %q, want %q", got, want)
 	}

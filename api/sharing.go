@@ -246,6 +246,29 @@ func NewSharingRuleID() string {
 	return hex.EncodeToString(id)
 }
 
+// ruleOwner is the party whose rules a request manages: the caller's own,
+// or for an operator the party named by the owner parameter (required:
+// an operator owns no events to share).
+func (s *Server) ruleOwner(c echo.Context) (string, error) {
+	v := c.QueryParam("owner")
+	if !isOperator(c) {
+		if v != "" {
+			if p, err := auth.ParseParty(v); err != nil || p != s.owner(c) {
+				return "", epcis.Errorf(epcis.KindForbidden, "only an operator manages another party's sharing rules")
+			}
+		}
+		return s.owner(c), nil
+	}
+	if v == "" {
+		return "", paramError("owner", "an operator names the party whose sharing rules it manages (owner=<PGLN>)")
+	}
+	p, err := auth.ParseParty(v)
+	if err != nil {
+		return "", paramError("owner", "%v", err)
+	}
+	return p, nil
+}
+
 // createSharingRule is POST /sharing-rules: the caller shares some of its
 // events with another party.
 func (s *Server) createSharingRule(c echo.Context) error {
@@ -263,7 +286,11 @@ func (s *Server) createSharingRule(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	r.Owner, r.ID = s.owner(c), NewSharingRuleID()
+	owner, err := s.ruleOwner(c)
+	if err != nil {
+		return err
+	}
+	r.Owner, r.ID = owner, NewSharingRuleID()
 	if err := rs.CreateRule(c.Request().Context(), r); err != nil {
 		return err
 	}
@@ -330,10 +357,14 @@ func (s *Server) listSharingRules(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := onlyParams(c); err != nil {
+	if err := onlyParams(c, "owner"); err != nil {
 		return err
 	}
-	rules, err := rs.RulesOf(c.Request().Context(), s.owner(c))
+	owner, err := s.ruleOwner(c)
+	if err != nil {
+		return err
+	}
+	rules, err := rs.RulesOf(c.Request().Context(), owner)
 	if err != nil {
 		return err
 	}
@@ -352,7 +383,11 @@ func (s *Server) deleteSharingRule(c echo.Context) error {
 		return err
 	}
 	id := c.Param("id")
-	err = rs.DeleteRule(c.Request().Context(), s.owner(c), id)
+	owner, err := s.ruleOwner(c)
+	if err != nil {
+		return err
+	}
+	err = rs.DeleteRule(c.Request().Context(), owner, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return epcis.Errorf(epcis.KindNoSuchResource, "no sharing rule %q", safeName(id))
 	}

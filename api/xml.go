@@ -96,13 +96,14 @@ func prefersXML(accept string) bool {
 
 // answersXML reports whether the route (Echo's path pattern) has an XML
 // answer: the query resources (EPCISQueryDocument), the capture job
-// (EPCISCaptureJob) and the capture endpoints, whose only answers are
-// empty or errors. Resource collections, named-query and subscription
-// definitions and lot history have no XML form in the standard's XSDs and
-// stay JSON (or CSV).
+// (EPCISCaptureJob), the capture endpoints, whose only answers are
+// empty or errors, and the lot answers, in Lotline's own XML form
+// (lots_xml.go). Resource collections and named-query and subscription
+// definitions have no XML form in the standard's XSDs and stay JSON.
 func answersXML(path string) bool {
 	switch path {
-	case "/capture", "/capture/:captureID", "/events", "/events/:eventID", "/queries/:queryName/events":
+	case "/capture", "/capture/:captureID", "/events", "/events/:eventID", "/queries/:queryName/events",
+		"/lots/:lot/history", "/lots/:lot/trace", recallPath:
 		return true
 	}
 	// The value resources' events: /epcs/:epc/events, /bizSteps/:bizStep/events, ...
@@ -117,10 +118,14 @@ func answersXML(path string) bool {
 
 // xmlNote completes a 406's message on routes that also answer in XML.
 func xmlNote(path string) string {
+	note := ""
 	if answersXML(path) {
-		return ", or application/xml, text/xml or application/problem+xml"
+		note = ", or application/xml, text/xml or application/problem+xml"
 	}
-	return ""
+	if path == recallPath {
+		note += ", or text/csv"
+	}
+	return note
 }
 
 // readDocument reads a capture body as JSON-LD or, by its Content-Type, as

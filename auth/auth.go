@@ -19,6 +19,31 @@ type Principal struct {
 	// Method says how the caller signed in, for the audit log: "key" or
 	// "jwt".
 	Method string
+	// Role is RoleParty or RoleOperator (API keys only: a JWT names a
+	// party).
+	Role string
+	// RateLimit is the key's own quota in requests per minute; 0 is the
+	// server's.
+	RateLimit int
+}
+
+// Roles of a key. A party's key reads and writes that party's data; an
+// operator's key manages API keys and sharing rules and reads no events.
+const (
+	RoleParty    = ""
+	RoleOperator = "operator"
+)
+
+// ParseRole checks a role name as given on the command line ("party" or
+// "" for RoleParty).
+func ParseRole(s string) (string, error) {
+	switch s {
+	case "", "party":
+		return RoleParty, nil
+	case RoleOperator:
+		return RoleOperator, nil
+	}
+	return "", fmt.Errorf("role %q: want party or operator", s)
 }
 
 // KeyStore is what the Authenticator needs of the store.
@@ -171,7 +196,7 @@ func (a *Authenticator) checkKey(ctx context.Context, id, secret string) (Princi
 	case !c.key.RevokedAt.IsZero():
 		return Principal{}, fmt.Errorf("%w: key %s is revoked", ErrInvalid, id)
 	}
-	return Principal{Party: c.key.Party, KeyID: id, Method: "key"}, nil
+	return Principal{Party: c.key.Party, KeyID: id, Method: "key", Role: c.key.Role, RateLimit: c.key.RateLimit}, nil
 }
 
 // checkJWT verifies a token, or finds it verified in the cache: a
@@ -201,4 +226,18 @@ func (a *Authenticator) checkJWT(tok string) (Principal, error) {
 	a.tokens[sum] = cachedToken{party: party, until: until}
 	a.mu.Unlock()
 	return Principal{Party: party, Method: "jwt"}, nil
+}
+
+// PresentedKeyID returns the API key ID in an Authorization header, or ""
+// when it carries no API key. It checks nothing else.
+func PresentedKeyID(authorization string) string {
+	scheme, tok, ok := strings.Cut(authorization, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return ""
+	}
+	id, _, ok := SplitKey(strings.TrimSpace(tok))
+	if !ok {
+		return ""
+	}
+	return id
 }

@@ -233,6 +233,16 @@ type Prepared struct {
 // events, or, in rollback mode, any invalid event (the error is then
 // epcis.Errors listing them all).
 func (s *Service) Prepare(doc any, behaviour, owner string) (*Prepared, error) {
+	return s.prepare(s.schema, doc, behaviour, owner)
+}
+
+// PrepareXML is Prepare for a document decoded from XML: the schema rules
+// the XSD does not have are relaxed (see schemas.Validator.XML).
+func (s *Service) PrepareXML(doc any, behaviour, owner string) (*Prepared, error) {
+	return s.prepare(s.schema.XML(), doc, behaviour, owner)
+}
+
+func (s *Service) prepare(schema *schemas.Validator, doc any, behaviour, owner string) (*Prepared, error) {
 	if behaviour != Rollback && behaviour != Proceed {
 		return nil, &epcis.Error{Kind: epcis.KindValidation, Param: "GS1-Capture-Error-Behaviour",
 			Message: fmt.Sprintf("%q is not rollback or proceed", behaviour), EventIndex: -1}
@@ -245,9 +255,9 @@ func (s *Service) Prepare(doc any, behaviour, owner string) (*Prepared, error) {
 		return nil, epcis.Errorf(epcis.KindCaptureLimitExceeded,
 			"the document has %d events; this server captures at most %d per document", len(d.Events), s.cfg.MaxEvents)
 	}
-	check := s.schema.Document
+	check := schema.Document
 	if d.EventList == epcis.QueryDocumentEventList {
-		check = s.schema.Instance
+		check = schema.Instance
 	}
 	perEvent, docErrs := violationErrors(check(doc), d.EventList)
 	if len(docErrs) > 0 {
@@ -281,6 +291,10 @@ func (s *Service) Prepare(doc any, behaviour, owner string) (*Prepared, error) {
 // Events returns the stored form of the valid events (for benchmarks and
 // tools that write them without a job).
 func (p *Prepared) Events() []*store.Event { return p.events }
+
+// MasterData returns the master data of the document's header, in the
+// stored form.
+func (p *Prepared) MasterData() []store.VocabularyElement { return p.masterData }
 
 // Submit records a capture job for a prepared document and queues it. The
 // returned job is running.
@@ -404,18 +418,19 @@ func (s *Service) writeJob(ctx context.Context, j *store.Job) {
 // It returns a ResourceAlreadyExistsException when the event is already
 // stored.
 func (s *Service) CaptureEvent(ctx context.Context, v any, owner string) (*store.Event, error) {
-	m, ok := v.(map[string]any)
-	if !ok {
-		return nil, epcis.Invalid("", "an event must be a JSON object")
-	}
-	var errs epcis.Errors
-	for _, vi := range s.schema.Event(v) {
-		errs = append(errs, epcis.Invalid(vi.Pointer, "%s", vi.Message))
-	}
-	ns := epcis.Namespaces(m["@context"])
-	ev, errs := prepareEvent(m, ns, "", errs, owner, s.cfg.Prefixes)
-	if len(errs) > 0 {
-		return nil, errs
+	return s.captureEvent(ctx, s.schema, v, owner)
+}
+
+// CaptureEventXML is CaptureEvent for an event decoded from XML (see
+// PrepareXML).
+func (s *Service) CaptureEventXML(ctx context.Context, v any, owner string) (*store.Event, error) {
+	return s.captureEvent(ctx, s.schema.XML(), v, owner)
+}
+
+func (s *Service) captureEvent(ctx context.Context, schema *schemas.Validator, v any, owner string) (*store.Event, error) {
+	ev, err := s.prepareOne(schema, v, owner)
+	if err != nil {
+		return nil, err
 	}
 	res, err := s.st.AddEvents(ctx, store.Batch{Atomic: true, Events: []*store.Event{ev}})
 	if err != nil {
@@ -427,6 +442,35 @@ func (s *Service) CaptureEvent(ctx context.Context, v any, owner string) (*store
 	}
 	if s.hooks.EventsSaved != nil {
 		s.hooks.EventsSaved(1)
+	}
+	return ev, nil
+}
+
+// PrepareEvent validates one decoded event as CaptureEvent does and
+// returns its stored form without storing it (for bulk import). The error
+// is epcis.Errors listing every problem found.
+func (s *Service) PrepareEvent(v any, owner string) (*store.Event, error) {
+	return s.prepareOne(s.schema, v, owner)
+}
+
+// PrepareEventXML is PrepareEvent for an event decoded from XML.
+func (s *Service) PrepareEventXML(v any, owner string) (*store.Event, error) {
+	return s.prepareOne(s.schema.XML(), v, owner)
+}
+
+func (s *Service) prepareOne(schema *schemas.Validator, v any, owner string) (*store.Event, error) {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, epcis.Invalid("", "an event must be a JSON object")
+	}
+	var errs epcis.Errors
+	for _, vi := range schema.Event(v) {
+		errs = append(errs, epcis.Invalid(vi.Pointer, "%s", vi.Message))
+	}
+	ns := epcis.Namespaces(m["@context"])
+	ev, errs := prepareEvent(m, ns, "", errs, owner, s.cfg.Prefixes)
+	if len(errs) > 0 {
+		return nil, errs
 	}
 	return ev, nil
 }

@@ -28,6 +28,8 @@ const (
 	KindMethodNotAllowed
 	KindUnavailable
 	KindTimeout
+	KindHeadersTooLarge
+	KindTooManyRequests
 )
 
 // kinds is the one table from error kind to EPCIS exception type and HTTP
@@ -53,6 +55,10 @@ var kinds = map[Kind]struct {
 	KindMethodNotAllowed:      {"MethodNotAllowedException", http.StatusMethodNotAllowed, "Method not allowed"},
 	KindUnavailable:           {"ServiceUnavailableException", http.StatusServiceUnavailable, "Service unavailable"},
 	KindTimeout:               {"ImplementationException", http.StatusRequestTimeout, "Request timeout"},
+	// The standard names no exception for these two: oversized headers
+	// are bad input, and a caller over its rate is served again later.
+	KindHeadersTooLarge: {"ValidationException", http.StatusRequestHeaderFieldsTooLarge, "Request headers too large"},
+	KindTooManyRequests: {"ServiceUnavailableException", http.StatusTooManyRequests, "Too many requests"},
 }
 
 // ExceptionType is the problem type URI of the kind, such as

@@ -39,6 +39,10 @@ type Validator struct {
 	// (see fast.go); whatever it does not accept goes to the schemas
 	// above, which give the verdict and the violations.
 	fast *fastPath
+
+	// xml is the variant for documents decoded from XML (see XML); nil
+	// for the official schema and for the variant itself.
+	xml *xmlVariant
 }
 
 // CompileError reports that a schema could not be loaded or compiled.
@@ -56,9 +60,25 @@ func (e *CompileError) Unwrap() error { return e.Err }
 // Compile compiles Lotline's embedded EPCIS 2.0 schema with Go's regexp
 // engine and format assertions enabled.
 func Compile() (*Validator, error) {
+	v, err := compileEmbedded(nil)
+	if err != nil {
+		return nil, err
+	}
+	v.xml = &xmlVariant{}
+	return v, nil
+}
+
+// compileEmbedded compiles the embedded schema, edited by edit when it is
+// not nil.
+func compileEmbedded(edit func(doc any) error) (*Validator, error) {
 	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(schemaJSON))
 	if err != nil {
 		return nil, &CompileError{Source: SchemaID, Err: err}
+	}
+	if edit != nil {
+		if err := edit(doc); err != nil {
+			return nil, &CompileError{Source: SchemaID, Err: err}
+		}
 	}
 	c := jsonschema.NewCompiler()
 	c.AssertFormat()

@@ -14,6 +14,12 @@ type APIKey struct {
 	CreatedAt time.Time // set by the store when zero
 	RevokedAt time.Time // zero while the key is valid
 	Hash      []byte    // SHA-256 of the secret part
+	// Role is "" for a trading partner's key and "operator" for one that
+	// manages keys and sharing rules but reads no events (see auth.Role).
+	Role string
+	// RateLimit is the requests per minute the key may make; 0 is the
+	// server's default quota.
+	RateLimit int
 }
 
 // KeyStore keeps API keys. Keys are few (one per trading partner and

@@ -34,8 +34,14 @@ const benchUsage = `Usage:
                                   events/s stored end to end, job latency and peak RSS
   lotline bench query [flags]     load generated events (1,000,000 by default) into SQLite
                                   and report the latency of representative GET /events queries
+  lotline bench import [flags]    generate a folder of documents (200,000 events by default),
+                                  import it into a fresh store and report events/s, CPU per
+                                  event and peak RSS
   lotline bench trace [flags]     load a multi-stage supply chain (1,000,000 events by default)
                                   and report the latency of lot trace and recall requests
+  lotline bench soak [flags]      mixed capture, query and subscription traffic for
+                                  --duration (30m) or --max-requests; reports requests,
+                                  errors and RSS at the start and the end (by hand, not CI)
 `
 
 // runBench dispatches `lotline bench SUBCOMMAND`.
@@ -49,8 +55,12 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 		return runBenchCapture(ctx, args[1:], getenv, stdout, stderr)
 	case "query":
 		return runBenchQuery(ctx, args[1:], stdout, stderr)
+	case "import":
+		return runBenchImport(ctx, args[1:], stdout, stderr)
 	case "trace":
 		return runBenchTrace(ctx, args[1:], stdout, stderr)
+	case "soak":
+		return runBenchSoak(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, benchUsage)
 		return nil

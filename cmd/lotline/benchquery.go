@@ -418,7 +418,7 @@ func runBenchQuery(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if samples == nil {
 		runtime.GC()
 		resetPeakRSS()
-		s, wall, failed, err := loadEvents(ctx, c, base, stdout)
+		s, wall, failed, err := loadEvents(ctx, c, srv, stdout)
 		if err != nil {
 			return err
 		}
@@ -444,9 +444,9 @@ func runBenchQuery(ctx context.Context, args []string, stdout, stderr io.Writer)
 	rep.RSSAfterLoad = procStatusBytes("VmRSS")
 	rep.DBBytes, rep.WALBytes = dbSize(dir)
 	if rep.Loaded {
-		fmt.Fprintf(stdout, "load:         %d events in %s, %.0f events/s (POST /capture, %d x %d-event documents, %d clients)\n",
+		fmt.Fprintf(stdout, "load:         %d events in %s, %.0f events/s (%s)\n",
 			rep.Events, time.Duration(rep.LoadSeconds*float64(time.Second)).Round(time.Millisecond),
-			float64(rep.Events)/rep.LoadSeconds, (rep.Events+c.EventsPerDoc-1)/c.EventsPerDoc, c.EventsPerDoc, c.Clients)
+			float64(rep.Events)/rep.LoadSeconds, loadHow(c.Load, c.EventsPerDoc, c.Clients))
 		fmt.Fprintf(stdout, "peak RSS:     %s during the load (VmHWM: server, clients and generator)\n", mb(rep.PeakLoadRSS))
 	} else {
 		fmt.Fprintf(stdout, "load:         none (--reuse of %d events, seed %d)\n", rep.Events, rep.Seed)
@@ -513,10 +513,10 @@ func runBenchQuery(ctx context.Context, args []string, stdout, stderr io.Writer)
 
 // loadEvents generates c.Events events and captures them through POST
 // /capture with c.Clients clients, drawing query values on the way.
-func loadEvents(ctx context.Context, c *benchQueryConfig, base string, stdout io.Writer) (*querySamples, time.Duration, int, error) {
+func loadEvents(ctx context.Context, c *benchQueryConfig, srv *server, stdout io.Writer) (*querySamples, time.Duration, int, error) {
 	smp := newSampler(c.Seed)
 	wall, failed, err := loadGenerated(ctx, loadSpec{Gen: epcisgen.New(c.Seed), Events: c.Events,
-		EventsPerDoc: c.EventsPerDoc, Clients: c.Clients, OnDoc: smp.document}, base, stdout)
+		EventsPerDoc: c.EventsPerDoc, Clients: c.Clients, OnDoc: smp.document, Load: c.Load}, srv, stdout)
 	if err != nil {
 		return nil, wall, failed, err
 	}
@@ -670,18 +670,6 @@ func getPage(ctx context.Context, hc *http.Client, u string) (pageResult, error)
 	pr := pageResult{latency: lat, events: len(doc.EPCISBody.QueryResults.ResultsBody.EventList)}
 	pr.next = nextLink(resp.Header.Get("Link"))
 	return pr, nil
-}
-
-// nextLink returns the target of a Link header's rel="next", or "".
-func nextLink(h string) string {
-	for _, part := range strings.Split(h, ",") {
-		target, params, ok := strings.Cut(strings.TrimSpace(part), ";")
-		if !ok || !strings.Contains(params, `rel="next"`) {
-			continue
-		}
-		return strings.Trim(strings.TrimSpace(target), "<>")
-	}
-	return ""
 }
 
 // percentile is the nearest-rank percentile of sorted durations.

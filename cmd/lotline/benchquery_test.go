@@ -29,7 +29,9 @@ func TestBenchQuery(t *testing.T) {
 		want []string
 	}{
 		{"load", []string{"--events", "2000", "--data", dir, "--seed", "3"},
-			[]string{"load:         2000 events in ", "peak RSS:     ", "database:     "}},
+			[]string{"load:         2000 events in ", "(lotline import path, 100-event documents)", "peak RSS:     ", "database:     "}},
+		{"load by capture", []string{"--events", "2000", "--load", "capture", "--seed", "3", "--data", filepath.Join(t.TempDir(), "cap")},
+			[]string{"load:         2000 events in ", "(POST /capture, 100-event documents, 4 clients)"}},
 		{"reuse", []string{"--events", "2000", "--data", dir, "--seed", "3", "--reuse"},
 			[]string{"load:         none (--reuse of 2000 events, seed 3)"}},
 	} {
@@ -87,6 +89,7 @@ func TestBenchQueryFlags(t *testing.T) {
 		{"bench", "query", "--reuse"},
 		{"bench", "query", "--only", "nothing"},
 		{"bench", "query", "extra"},
+		{"bench", "query", "--load", "magic"},
 		{"bench", "query", "--data", full}, // holds a database, no --reuse
 	} {
 		var out, errb bytes.Buffer

@@ -72,6 +72,10 @@ type traceSamples struct {
 	Events  int        `json:"events"`
 	Stages  int        `json:"stages"`
 	ByDepth [][]string `json:"byDepth"` // LGTIN classes, index = depth
+	// Packing counts the finished lots by how their cases travel
+	// (epcisgen.PackSerialised, ...), and "masterData" those whose case
+	// has hierarchy master data.
+	Packing map[string]int `json:"packing,omitempty"`
 }
 
 // traceQuery is one timed request shape: From is the depth of the lot it
@@ -143,10 +147,12 @@ type traceReport struct {
 	PeakLoadRSS  int64   `json:"peakLoadRSS,omitempty"`
 	RSSAfterLoad int64   `json:"rssAfterLoad"`
 	// SettleSeconds is the wait for the term index compaction.
-	SettleSeconds float64       `json:"settleSeconds"`
-	PeakQueryRSS  int64         `json:"peakQueryRSS"`
-	GOMAXPROCS    int           `json:"gomaxprocs"`
-	Queries       []traceResult `json:"queries"`
+	SettleSeconds float64 `json:"settleSeconds"`
+	PeakQueryRSS  int64   `json:"peakQueryRSS"`
+	GOMAXPROCS    int     `json:"gomaxprocs"`
+	// Packing is the finished lots' packaging (traceSamples.Packing).
+	Packing map[string]int `json:"packing,omitempty"`
+	Queries []traceResult  `json:"queries"`
 }
 
 func runBenchTrace(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -193,21 +199,28 @@ func runBenchTrace(ctx context.Context, args []string, stdout, stderr io.Writer)
 		gen := epcisgen.NewWithOptions(c.Seed, epcisgen.Options{Stages: c.Stages})
 		res := make([]reservoir[string], c.Stages+1)
 		rng := rand.New(rand.NewPCG(c.Seed, 11))
+		packing := map[string]int{}
 		onDoc := func(map[string]any) {
 			// The lots whose making events are in this document.
 			for _, l := range gen.TakeLots() {
 				res[l.Depth].add(rng, l.Class)
+				if l.Packing != "" {
+					packing[l.Packing]++
+					if l.MasterData {
+						packing["masterData"]++
+					}
+				}
 			}
 		}
 		wall, failed, err := loadGenerated(ctx, loadSpec{Gen: gen, Events: c.Events, EventsPerDoc: c.EventsPerDoc,
-			Clients: c.Clients, OnDoc: onDoc}, base, stdout)
+			Clients: c.Clients, OnDoc: onDoc, Load: c.Load}, srv, stdout)
 		if err != nil {
 			return err
 		}
 		if failed > 0 {
 			return fmt.Errorf("bench trace: %d capture jobs failed while loading", failed)
 		}
-		samples = &traceSamples{Seed: c.Seed, Events: c.Events, Stages: c.Stages}
+		samples = &traceSamples{Seed: c.Seed, Events: c.Events, Stages: c.Stages, Packing: packing}
 		for _, r := range res {
 			samples.ByDepth = append(samples.ByDepth, r.items)
 		}
@@ -221,7 +234,7 @@ func runBenchTrace(ctx context.Context, args []string, stdout, stderr io.Writer)
 			return err
 		}
 	}
-	rep.Events, rep.Seed, rep.Stages = samples.Events, samples.Seed, samples.Stages
+	rep.Events, rep.Seed, rep.Stages, rep.Packing = samples.Events, samples.Seed, samples.Stages, samples.Packing
 	if rep.SettleSeconds, err = settleSeconds(ctx, srv); err != nil {
 		return err
 	}
@@ -229,9 +242,9 @@ func runBenchTrace(ctx context.Context, args []string, stdout, stderr io.Writer)
 	rep.RSSAfterLoad = procStatusBytes("VmRSS")
 	rep.DBBytes, rep.WALBytes = dbSize(dir)
 	if rep.Loaded {
-		fmt.Fprintf(stdout, "load:         %d events in %s, %.0f events/s (POST /capture, %d-event documents, %d clients), %d stages of production\n",
+		fmt.Fprintf(stdout, "load:         %d events in %s, %.0f events/s (%s), %d stages of production\n",
 			rep.Events, time.Duration(rep.LoadSeconds*float64(time.Second)).Round(time.Millisecond),
-			float64(rep.Events)/rep.LoadSeconds, c.EventsPerDoc, c.Clients, rep.Stages)
+			float64(rep.Events)/rep.LoadSeconds, loadHow(c.Load, c.EventsPerDoc, c.Clients), rep.Stages)
 		fmt.Fprintf(stdout, "peak RSS:     %s during the load (VmHWM: server, clients and generator)\n", mb(rep.PeakLoadRSS))
 	} else {
 		fmt.Fprintf(stdout, "load:         none (--reuse of %d events, seed %d, %d stages)\n", rep.Events, rep.Seed, rep.Stages)
@@ -244,6 +257,11 @@ func runBenchTrace(ctx context.Context, args []string, stdout, stderr io.Writer)
 		counts[d] = fmt.Sprintf("%d at depth %d", len(l), d)
 	}
 	fmt.Fprintf(stdout, "sample lots:  %s\n", strings.Join(counts, ", "))
+	if p := samples.Packing; p != nil {
+		fmt.Fprintf(stdout, "packaging:    %d finished lots: %d with serialised cases, %d packed by consumer-unit quantity, %d by case quantity; %d with hierarchy master data, the rest linked by indicator digit only\n",
+			p[epcisgen.PackSerialised]+p[epcisgen.PackUnitQuantity]+p[epcisgen.PackCaseQuantity],
+			p[epcisgen.PackSerialised], p[epcisgen.PackUnitQuantity], p[epcisgen.PackCaseQuantity], p["masterData"])
+	}
 
 	var stopProfile func() error
 	if c.CPUProfile != "" {

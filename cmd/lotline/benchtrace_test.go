@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/lotline/lotline/epcis/epcisgen"
 )
 
 // TestBenchTrace runs `lotline bench trace` at a small scale: it loads
@@ -40,7 +42,7 @@ func TestBenchTrace(t *testing.T) {
 				t.Fatalf("bench trace: %v\nstdout:\n%s\nstderr:\n%s", err, out.String(), errb.String())
 			}
 			t.Logf("\n%s", out.String())
-			for _, w := range append(tc.want, "sample lots:  ", "| query | request |", "| backwardFinished |", "| recallRaw |") {
+			for _, w := range append(tc.want, "sample lots:  ", "packaging:    ", "| query | request |", "| backwardFinished |", "| recallRaw |") {
 				if !strings.Contains(out.String(), w) {
 					t.Errorf("output lacks %q", w)
 				}
@@ -55,6 +57,9 @@ func TestBenchTrace(t *testing.T) {
 			}
 			if rep.Events != 3000 || rep.Stages != 5 || rep.DBBytes <= 0 || rep.RSSAfterLoad <= 0 {
 				t.Errorf("report: events %d, stages %d, database %d bytes, RSS %d", rep.Events, rep.Stages, rep.DBBytes, rep.RSSAfterLoad)
+			}
+			if p := rep.Packing; p[epcisgen.PackSerialised] == 0 || p["masterData"] == 0 {
+				t.Errorf("report: packaging %v, want serialised lots and lots with master data", p)
 			}
 			if len(rep.Queries) != len(traceQueries) {
 				t.Fatalf("%d queries reported, want %d", len(rep.Queries), len(traceQueries))

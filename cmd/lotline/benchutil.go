@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -16,6 +17,7 @@ import (
 	"github.com/lotline/lotline/api"
 	"github.com/lotline/lotline/capture"
 	"github.com/lotline/lotline/epcis/epcisgen"
+	"github.com/lotline/lotline/importer"
 	sqlitestore "github.com/lotline/lotline/store/sqlite"
 )
 
@@ -46,12 +48,68 @@ type loadSpec struct {
 	Gen                           *epcisgen.Generator
 	Events, EventsPerDoc, Clients int
 	OnDoc                         func(map[string]any)
+	// Load is "import" (the bulk path of lotline import, straight into
+	// the server's store) or "capture" (POST /capture).
+	Load string
 }
 
-// loadGenerated captures generated events through POST /capture and
-// returns the wall time and the number of failed jobs; the first failure
-// stops the load.
-func loadGenerated(ctx context.Context, l loadSpec, base string, stdout io.Writer) (time.Duration, int, error) {
+// loadHow describes a load for the report.
+func loadHow(load string, eventsPerDoc, clients int) string {
+	if load == "import" {
+		return fmt.Sprintf("lotline import path, %d-event documents", eventsPerDoc)
+	}
+	return fmt.Sprintf("POST /capture, %d-event documents, %d clients", eventsPerDoc, clients)
+}
+
+// loadGenerated loads generated events into srv as l.Load says and
+// returns the wall time and the number of failed jobs (refused
+// documents); the first failure stops the load.
+func loadGenerated(ctx context.Context, l loadSpec, srv *server, stdout io.Writer) (time.Duration, int, error) {
+	if l.Load == "import" {
+		return importGenerated(ctx, l, srv, stdout)
+	}
+	return captureGenerated(ctx, l, "http://"+srv.Addr, stdout)
+}
+
+// importGenerated writes generated documents through the importer into
+// the server's store, as lotline import would from files.
+func importGenerated(ctx context.Context, l loadSpec, srv *server, stdout io.Writer) (time.Duration, int, error) {
+	start := time.Now()
+	last := start
+	im, err := newImporter(srv.Store.Store, importer.Config{OnProgress: func(s importer.Stats) {
+		if time.Since(last) >= 30*time.Second {
+			last = time.Now()
+			fmt.Fprintf(stdout, "loading:      %d events after %s\n", s.Stored, time.Since(start).Round(time.Second))
+		}
+	}})
+	if err != nil {
+		return 0, 0, err
+	}
+	left := l.Events
+	st, err := im.ImportDocuments(ctx, func() any {
+		if left <= 0 {
+			return nil
+		}
+		n := min(left, l.EventsPerDoc)
+		left -= n
+		m := l.Gen.Document(n)
+		if l.OnDoc != nil {
+			l.OnDoc(m)
+		}
+		return m
+	})
+	wall := time.Since(start)
+	// The load's garbage is the load's, not the server's: give it back,
+	// so the RSS reported after the load is the server's.
+	debug.FreeOSMemory()
+	if err != nil {
+		return wall, st.Refused, fmt.Errorf("bench: loading: %w", err)
+	}
+	return wall, st.Refused, nil
+}
+
+// captureGenerated captures generated events through POST /capture.
+func captureGenerated(ctx context.Context, l loadSpec, base string, stdout io.Writer) (time.Duration, int, error) {
 	gen := l.Gen
 	type doc struct {
 		body   []byte
@@ -161,6 +219,8 @@ type benchRunFlags struct {
 	// Key, when set, is the API key the timed requests carry (a store
 	// with keys requires one), to measure reads as a trading partner.
 	Key string
+	// Load is how the events are loaded: import or capture.
+	Load string
 
 	only string // --only as given
 }
@@ -170,7 +230,8 @@ type benchRunFlags struct {
 func (b *benchRunFlags) register(fs *flag.FlagSet, runs, warmup int, runsHelp, reuseHelp, jsonHelp string) {
 	fs.IntVar(&b.Events, "events", 1_000_000, "events to generate and load")
 	fs.IntVar(&b.EventsPerDoc, "events-per-doc", 100, "events per captured document while loading")
-	fs.IntVar(&b.Clients, "clients", 4, "concurrent capture clients while loading")
+	fs.IntVar(&b.Clients, "clients", 4, "concurrent capture clients while loading (with --load capture)")
+	fs.StringVar(&b.Load, "load", "import", "how to load the events: import (the bulk path of lotline import, straight into the store) or capture (POST /capture)")
 	fs.Uint64Var(&b.Seed, "seed", 1, "generator seed")
 	fs.StringVar(&b.Data, "data", "", "data directory to load into and keep (default: a temporary directory, removed at the end)")
 	fs.BoolVar(&b.Reuse, "reuse", false, reuseHelp)
@@ -217,6 +278,9 @@ func (b *benchRunFlags) check(known func(name string) bool) []error {
 	}
 	if b.Warmup < 0 {
 		errs = append(errs, fmt.Errorf("--warmup: %d is negative", b.Warmup))
+	}
+	if b.Load != "import" && b.Load != "capture" {
+		errs = append(errs, fmt.Errorf("--load: %q is not import or capture", b.Load))
 	}
 	if b.Reuse && b.Data == "" {
 		errs = append(errs, fmt.Errorf("--reuse needs --data"))

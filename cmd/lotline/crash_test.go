@@ -56,11 +56,37 @@ func buildBinary(t *testing.T) string {
 	return bin
 }
 
-var listenRE = regexp.MustCompile(`addr=http://(\S+)`)
+var (
+	listenRE   = regexp.MustCompile(`addr=http://(\S+)`)
+	instanceRE = regexp.MustCompile(`instance=(\S+)`)
+)
 
 // startProcess runs lotline serve and returns its base URL once it
 // listens.
 func startProcess(t *testing.T, bin string, args []string) (*exec.Cmd, string) {
+	t.Helper()
+	p := startServeProcess(t, bin, args)
+	return p.cmd, p.base
+}
+
+// serveProcess is a running lotline serve.
+type serveProcess struct {
+	cmd      *exec.Cmd
+	base     string // http://HOST:PORT
+	instance string // its name in the store's leases
+	mu       sync.Mutex
+	log      []string // its last log lines
+}
+
+// logTail returns the process's last log lines, for a failure message.
+func (p *serveProcess) logTail() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return strings.Join(p.log, "\n")
+}
+
+// startServeProcess runs lotline serve and returns it once it listens.
+func startServeProcess(t *testing.T, bin string, args []string) *serveProcess {
 	t.Helper()
 	cmd := exec.Command(bin, append([]string{"serve", "--addr", "127.0.0.1:0", "--log-level", "info"}, args...)...)
 	stderr, err := cmd.StderrPipe()
@@ -70,31 +96,44 @@ func startProcess(t *testing.T, bin string, args []string) (*exec.Cmd, string) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	found := make(chan string, 1)
+	p := &serveProcess{cmd: cmd}
+	found := make(chan [2]string, 1)
 	go func() {
 		sc := bufio.NewScanner(stderr)
 		for sc.Scan() {
-			if m := listenRE.FindStringSubmatch(sc.Text()); m != nil {
+			line := sc.Text()
+			p.mu.Lock()
+			if p.log = append(p.log, line); len(p.log) > 50 {
+				p.log = p.log[1:]
+			}
+			p.mu.Unlock()
+			if m := listenRE.FindStringSubmatch(line); m != nil {
+				var inst string
+				if im := instanceRE.FindStringSubmatch(line); im != nil {
+					inst = im[1]
+				}
 				select {
-				case found <- "http://" + m[1]:
+				case found <- [2]string{"http://" + m[1], inst}:
 				default:
 				}
 			}
 		}
 	}()
 	select {
-	case u := <-found:
-		return cmd, u
+	case f := <-found:
+		p.base, p.instance = f[0], f[1]
+		return p
 	case <-time.After(60 * time.Second):
 		cmd.Process.Kill()
 		t.Fatal("lotline did not start listening within 60s")
 	}
-	return nil, ""
+	return nil
 }
 
 type crashDoc struct {
 	ids      []string
 	location string // capture job, once acknowledged
+	success  bool   // how the job ended (set by waitJobs)
 }
 
 type crashRecord struct {

@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/lotline/lotline/epcis/demo"
+	"github.com/lotline/lotline/gs1"
+	"github.com/lotline/lotline/gs1/hierarchy"
 	"github.com/lotline/lotline/store"
 )
 
@@ -65,10 +67,10 @@ func TestServeDemo(t *testing.T) {
 	dir := t.TempDir()
 	base, srv, logs := startDemo(t, dir)
 	n := countEvents(t, srv.Store)
-	if n != 28 {
-		t.Errorf("%d events stored, want the demo's 28", n)
+	if n != 30 {
+		t.Errorf("%d events stored, want the demo's 30", n)
 	}
-	if !strings.Contains(logs, "demo data loaded: 28 events; try: lotline trace "+demo.FinishedLot) {
+	if !strings.Contains(logs, "demo data loaded: 30 events; try: lotline trace "+demo.FinishedLot) {
 		t.Errorf("log lacks the demo line:\n%s", logs)
 	}
 
@@ -90,22 +92,19 @@ func TestServeDemo(t *testing.T) {
 	}
 	lotPath := func(lot, rest string) string { return base + "/lots/" + url.PathEscape(lot) + rest }
 
-	var back, fwd graph
+	var back, fwdB graph
 	getJSON(t, lotPath(demo.FinishedLot, "/trace?direction=backward"), &back)
-	getJSON(t, lotPath(demo.FinishedLot, "/trace?direction=forward"), &fwd)
 	for _, raw := range []string{"/10/SUG-2601", "/10/CIT-2602", "/10/MIX-2603"} {
 		if !has(ids(back, "lot"), raw) {
 			t.Errorf("backward trace lacks lot %s: %v", raw, ids(back, "lot"))
 		}
 	}
-	// Lot A went to the first two buyers, not the third (lot B's).
-	parties := ids(fwd, "party")
-	for i, b := range demo.Buyers {
-		pgln := strings.TrimPrefix(b.Party, "urn:epc:id:pgln:") // 4023456.00001
-		gln := strings.ReplaceAll(pgln, ".", "")
-		if got, want := has(parties, gln), i < 2; got != want {
-			t.Errorf("forward trace reaches buyer %s: %v, want %v (parties %v)", b.Name, got, want, parties)
-		}
+	buyerGLN := func(b demo.Buyer) string { return gs1.MustParseEPC(b.Party).GLN() }
+	// Lot B's bottles were packed by quantity into cases on the third
+	// pallet, shipped to the third buyer.
+	getJSON(t, lotPath(demo.FinishedLotB, "/trace?direction=forward"), &fwdB)
+	if b := demo.Buyers[2]; !has(ids(fwdB, "party"), buyerGLN(b)) {
+		t.Errorf("forward trace of lot B lacks buyer %s: %v", b.Name, ids(fwdB, "party"))
 	}
 
 	var rc struct {
@@ -115,17 +114,102 @@ func TestServeDemo(t *testing.T) {
 		}
 	}
 	getJSON(t, lotPath(demo.RawLot, "/recall"), &rc)
-	var lots []string
+	var lots, rparties []string
 	for _, l := range rc.Affected.Lots {
 		lots = append(lots, l.ID)
+	}
+	for _, p := range rc.Affected.Parties {
+		rparties = append(rparties, p.ID)
 	}
 	for _, fin := range []string{"/10/FG-2603A", "/10/FG-2603B"} {
 		if !has(lots, fin) {
 			t.Errorf("recall of %s lacks finished lot %s: %v", demo.RawLot, fin, lots)
 		}
 	}
-	if len(rc.Affected.Parties) < len(demo.Buyers) {
-		t.Errorf("recall names %d parties, want at least the %d buyers: %v", len(rc.Affected.Parties), len(demo.Buyers), rc.Affected.Parties)
+	if b := demo.Buyers[2]; !has(rparties, buyerGLN(b)) {
+		t.Errorf("recall of %s lacks buyer %s: %v", demo.RawLot, b.Name, rparties)
+	}
+
+	// Lot A's cases, under the case GTIN: each case's own events say its
+	// lot (commissioning ILMD) and the pallet it ended on; that pallet's
+	// shipment goes to the buyer. Case 1002 moved from the first pallet to
+	// the second; case 1005 stayed in the warehouse.
+	type event struct {
+		Type, Action, BizStep, ParentID string
+		ILMD                            map[string]any `json:"ilmd"`
+		DestinationList                 []struct{ Type, Destination string }
+	}
+	eventsOf := func(q string) []event {
+		var doc struct {
+			EpcisBody struct {
+				QueryResults struct{ ResultsBody struct{ EventList []event } }
+			}
+		}
+		getJSON(t, base+"/events?"+q, &doc)
+		return doc.EpcisBody.QueryResults.ResultsBody.EventList
+	}
+	canon := func(id string) string {
+		e, err := gs1.ParseEPC(id)
+		if err != nil {
+			t.Fatalf("%s: %v", id, err)
+		}
+		return e.Canonical()
+	}
+	pallets := demo.Pallets()
+	wantPallet := []int{0, 1, 1, 1, -1}
+	for i, c := range demo.CasesA() {
+		lot, pallet := "", ""
+		for _, e := range eventsOf("MATCH_anyEPC=" + url.QueryEscape(c)) {
+			switch {
+			case e.BizStep == "commissioning":
+				lot, _ = e.ILMD["cbvmda:lotNumber"].(string)
+			case e.Type == "AggregationEvent" && e.Action == "ADD":
+				pallet = e.ParentID
+			case e.Type == "AggregationEvent" && e.Action == "DELETE" && e.ParentID == pallet:
+				pallet = ""
+			}
+		}
+		if lot != "FG-2603A" {
+			t.Errorf("case %s: lot %q in its commissioning ILMD, want FG-2603A", c, lot)
+		}
+		want := ""
+		if wantPallet[i] >= 0 {
+			want = canon(pallets[wantPallet[i]])
+		}
+		if pallet != want {
+			t.Errorf("case %s ends on pallet %q, want %q", c, pallet, want)
+		}
+	}
+	for i, p := range pallets[:2] {
+		var to []string
+		for _, e := range eventsOf("EQ_bizStep=shipping&MATCH_anyEPC=" + url.QueryEscape(p)) {
+			for _, d := range e.DestinationList {
+				if d.Type == "owning_party" {
+					to = append(to, d.Destination)
+				}
+			}
+		}
+		if want := canon(demo.Buyers[i].Party); !slices.Equal(to, []string{want}) {
+			t.Errorf("pallet %s shipped to %v, want %s", p, to, want)
+		}
+	}
+	// The hierarchy master data is stored as captured.
+	md, err := srv.Store.MasterData(context.Background(), "urn:epcglobal:epcis:vtype:EPCClass")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var children []hierarchy.Child
+	for _, el := range md {
+		for _, a := range el.Attributes {
+			if ch, err := hierarchy.Children(a.ID, a.Value); err != nil {
+				t.Errorf("%s %s: %v", el.ID, a.ID, err)
+			} else if el.ID == demo.CaseClass {
+				children = append(children, ch...)
+			}
+		}
+	}
+	if want := []hierarchy.Child{{GTIN: demo.EachGTIN, Quantity: demo.CaseSize}}; !slices.Equal(children, want) {
+		t.Errorf("stored hierarchy of %s = %v, want %v", demo.CaseClass, children, want)
 	}
 	if err := srv.close(context.Background()); err != nil {
 		t.Fatal(err)

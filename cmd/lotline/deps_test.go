@@ -23,6 +23,7 @@ func TestDependencyDirection(t *testing.T) {
 		"query":       {"epcis", "gs1", "query", "store"},
 		"store":       {"store"},
 		"capture":     {"epcis", "gs1", "query", "schemas", "store"},
+		"importer":    {"capture", "epcis", "gs1", "query", "schemas", "store"},
 		"conformance": {"conformance"},
 		"subscribe":   {"epcis", "query", "store"},
 		"auth":        {"gs1", "store"},

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strconv"
 	"text/tabwriter"
 	"time"
 
@@ -15,7 +16,7 @@ import (
 )
 
 const keysUsage = `Usage:
-  lotline keys create --party GLN [--name NAME] [--data DIR | --store URI]
+  lotline keys create --party GLN [--name NAME] [--role party|operator] [--rate N] [--data DIR | --store URI]
   lotline keys list [--data DIR | --store URI]
   lotline keys revoke [--data DIR | --store URI] KEYID
 
@@ -23,7 +24,10 @@ API keys authenticate trading partners: a client sends its key as
 Authorization: Bearer KEY. The key is printed once, at creation; the store
 keeps only a digest. Once any key exists, the server requires credentials
 on every request but /healthz and /readyz. A revoked key stops working
-within 5 seconds on every server of the store. See docs/security.md.
+within 5 seconds on every server of the store. An operator key (--role
+operator) manages keys (/keys) and sharing rules over HTTP and reads no
+events. --rate gives the key its own quota in requests per minute. See
+docs/security.md.
 `
 
 // runKeys is `lotline keys`: create, list and revoke API keys in the store
@@ -40,6 +44,8 @@ func runKeys(ctx context.Context, args []string, getenv func(string) string, std
 	data, uri := storeFlags(fs, getenv)
 	party := fs.String("party", "", "the party the key authenticates: a GLN (13 digits, PGLN/SGLN URN or Digital Link)")
 	name := fs.String("name", "", "a label for the key (who or what uses it)")
+	roleName := fs.String("role", "party", "party (reads and writes the party's data) or operator (manages keys and sharing rules, reads no events)")
+	rate := fs.Int("rate", 0, "the key's quota in requests per minute; 0: the server's --key-rate")
 	pos, err := parseInterleaved(fs, args[1:])
 	if err != nil {
 		return err
@@ -53,8 +59,14 @@ func runKeys(ctx context.Context, args []string, getenv func(string) string, std
 	if len(pos) != n {
 		return &exitError{2, fmt.Errorf("keys %s takes %d argument(s), got %q", sub, n, pos)}
 	}
-	var canonical string
+	var canonical, role string
 	if sub == "create" {
+		if role, err = auth.ParseRole(*roleName); err != nil {
+			return &exitError{2, fmt.Errorf("keys create: %w", err)}
+		}
+		if *rate < 0 {
+			return &exitError{2, errors.New("keys create: --rate must not be negative")}
+		}
 		p, err := auth.ParseParty(*party)
 		if *party == "" {
 			err = errors.New("--party is required")
@@ -76,7 +88,7 @@ func runKeys(ctx context.Context, args []string, getenv func(string) string, std
 	}
 	switch sub {
 	case "create":
-		return createKey(ctx, ks, canonical, *name, stdout, stderr)
+		return createKey(ctx, ks, &store.APIKey{Party: canonical, Name: *name, Role: role, RateLimit: *rate}, stdout, stderr)
 	case "list":
 		return listKeys(ctx, ks, stdout)
 	default:
@@ -92,10 +104,15 @@ func runKeys(ctx context.Context, args []string, getenv func(string) string, std
 	}
 }
 
-func createKey(ctx context.Context, ks store.KeyStore, party, name string, stdout, stderr io.Writer) error {
+// createKey stores a new key like k (party, name, role, rate) and prints
+// it once.
+func createKey(ctx context.Context, ks store.KeyStore, k *store.APIKey, stdout, stderr io.Writer) error {
+	party := k.Party
 	for range 3 { // a clash of 64-bit random IDs is all but impossible; retry anyway
 		id, key, digest := auth.NewKey()
-		err := ks.CreateKey(ctx, &store.APIKey{ID: id, Party: party, Name: name, Hash: digest})
+		nk := *k
+		nk.ID, nk.Hash = id, digest
+		err := ks.CreateKey(ctx, &nk)
 		var dup *store.DuplicateError
 		if errors.As(err, &dup) {
 			continue
@@ -104,7 +121,11 @@ func createKey(ctx context.Context, ks store.KeyStore, party, name string, stdou
 			return err
 		}
 		fmt.Fprintln(stdout, key)
-		fmt.Fprintf(stderr, "created key %s for party %s; it is shown only this once: store it now\n", id, party)
+		what := "key"
+		if k.Role == auth.RoleOperator {
+			what = "operator key"
+		}
+		fmt.Fprintf(stderr, "created %s %s for party %s; it is shown only this once: store it now\n", what, id, party)
 		return nil
 	}
 	return errors.New("keys create: could not find a free key ID")
@@ -116,7 +137,7 @@ func listKeys(ctx context.Context, ks store.KeyStore, stdout io.Writer) error {
 		return err
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tPARTY\tNAME\tCREATED\tREVOKED")
+	fmt.Fprintln(tw, "ID\tPARTY\tNAME\tROLE\tRATE\tCREATED\tREVOKED")
 	for _, k := range keys {
 		revoked := "-"
 		if !k.RevokedAt.IsZero() {
@@ -126,7 +147,14 @@ func listKeys(ctx context.Context, ks store.KeyStore, stdout io.Writer) error {
 		if name == "" {
 			name = "-"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", k.ID, k.Party, name, k.CreatedAt.Format(time.RFC3339), revoked)
+		role, rate := "party", "-"
+		if k.Role != auth.RoleParty {
+			role = k.Role
+		}
+		if k.RateLimit > 0 {
+			rate = strconv.Itoa(k.RateLimit) + "/min"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Party, name, role, rate, k.CreatedAt.Format(time.RFC3339), revoked)
 	}
 	return tw.Flush()
 }

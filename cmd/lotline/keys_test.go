@@ -57,6 +57,15 @@ func TestKeysCommand(t *testing.T) {
 			if _, _, err := keysCmd(t, append([]string{"revoke", "0123456789abcdef"}, where...)...); err == nil {
 				t.Error("revoking an unknown key succeeded")
 			}
+			// An operator key with its own quota.
+			opKey, msg, err := keysCmd(t, append([]string{"create", "--party", "4012345000009", "--role", "operator", "--rate", "120"}, where...)...)
+			if err != nil || !strings.Contains(msg, "operator key") {
+				t.Fatalf("create --role operator: %v %s", err, msg)
+			}
+			list, _, _ = keysCmd(t, append([]string{"list"}, where...)...)
+			if line := lineWith(list, strings.Split(opKey, "_")[1]); !strings.Contains(line, "operator") || !strings.Contains(line, "120/min") {
+				t.Errorf("operator key listed as %q", line)
+			}
 		})
 	}
 	bad := [][]string{
@@ -67,6 +76,8 @@ func TestKeysCommand(t *testing.T) {
 		{"create", "--data", t.TempDir(), "--party", "urn:epc:id:sgtin:4012345.011111.1"},
 		{"revoke", "--data", t.TempDir()},
 		{"list", "extra", "--data", t.TempDir()},
+		{"create", "--data", t.TempDir(), "--party", "4012345000009", "--role", "root"},
+		{"create", "--data", t.TempDir(), "--party", "4012345000009", "--rate", "-1"},
 	}
 	for _, args := range bad {
 		var ee *exitError

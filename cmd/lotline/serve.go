@@ -48,10 +48,13 @@ type serveConfig struct {
 	LogFormat     string
 	TokenSecret   string
 	JobLease      time.Duration
-	GCPLengths    string
-	ReadTimeout   time.Duration
-	WriteTimeout  time.Duration
-	Demo          bool
+	// SubscriptionLease is how long a server holds a webhook
+	// subscription without renewing it (see package subscribe).
+	SubscriptionLease time.Duration
+	GCPLengths        string
+	ReadTimeout       time.Duration
+	WriteTimeout      time.Duration
+	Demo              bool
 	// AllowPrivateWebhooks lets webhook subscriptions reach loopback,
 	// private and link-local addresses.
 	AllowPrivateWebhooks bool
@@ -62,6 +65,14 @@ type serveConfig struct {
 	// Confidential names the fields withheld from parties reading other
 	// parties' events (see docs/security.md, Redaction).
 	Confidential *redact.Policy
+	// Rate limits (docs/security.md): every caller's requests per minute
+	// (0: none), and failed authentications per client and key.
+	KeyRate          int
+	AuthFailures     int
+	AuthFailureEvery time.Duration
+	// InferHierarchy links a production lot's packaging levels by the
+	// GTIN indicator-digit convention when master data says nothing.
+	InferHierarchy bool
 }
 
 // flagSpec binds one setting to its flag, its environment variable and its
@@ -84,9 +95,10 @@ func serveFlags() []flagSpec {
 		{"max-per-page", "LOTLINE_MAX_PER_PAGE", "largest page of a query or listing; a larger perPage is lowered to it", strconv.Itoa(api.DefaultConfig.MaxPerPage)},
 		{"log-level", "LOTLINE_LOG_LEVEL", "debug, info, warn or error", "info"},
 		{"log-format", "LOTLINE_LOG_FORMAT", "text or json", "text"},
-		{"token-secret", "LOTLINE_TOKEN_SECRET", "hex key that signs page tokens (servers sharing a MongoDB need the same one); default: a key kept in the data directory", ""},
+		{"token-secret", "LOTLINE_TOKEN_SECRET", "hex key that signs page tokens; default: a key kept in the data directory (SQLite) or in the database, shared by every server on it (MongoDB)", ""},
 		{"gcp-lengths", "LOTLINE_GCP_LENGTHS", "GS1 Company Prefix length list (GS1's gcpprefixformatlist, XML or JSON) for answers in EPC URN form", ""},
 		{"job-lease", "LOTLINE_JOB_LEASE", "with a shared (MongoDB) store: a running capture job whose server has not renewed it for this long is marked failed", capture.DefaultConfig.AbandonAfter.String()},
+		{"subscription-lease", "LOTLINE_SUBSCRIPTION_LEASE", "with a shared (MongoDB) store: how long a server holds a webhook subscription without renewing it; the subscriptions of a server that stopped are delivered by another this long after", subscribe.DefaultConfig.Lease.String()},
 		{"read-timeout", "LOTLINE_READ_TIMEOUT", "longest time to read one request, body included", "2m"},
 		{"write-timeout", "LOTLINE_WRITE_TIMEOUT", "longest time to write one response", "2m"},
 		{"demo", "LOTLINE_DEMO", "true: when the store holds no event, load the contract-manufacturing demo scenario at start", "false"},
@@ -95,8 +107,12 @@ func serveFlags() []flagSpec {
 		{"jwt-issuer", "LOTLINE_JWT_ISSUER", "required iss claim of bearer JWTs", ""},
 		{"jwt-audience", "LOTLINE_JWT_AUDIENCE", "required aud claim of bearer JWTs (recommended)", ""},
 		{"jwt-party-claim", "LOTLINE_JWT_PARTY_CLAIM", "JWT claim holding the caller's party (a GLN)", "sub"},
+		{"infer-hierarchy", "LOTLINE_INFER_HIERARCHY", "true: lot history, trace and recall link the packaging levels of a lot (eaches, cases) by the GTIN indicator-digit convention when master data gives no hierarchy, marking those links inferred; false: only master data and events link them", "true"},
 		{"audit", "LOTLINE_AUDIT", "true: record every request in the audit log, which GET /audit shows each party", "true"},
 		{"confidential", "LOTLINE_CONFIDENTIAL", "comma-separated fields withheld from a party reading another party's events: namespace IRIs ending in '/', '#' or ':', field IRIs, or ilmd, sensorElementList, certificationInfo, persistentDisposition, bizTransactionList, sourceList, destinationList", ""},
+		{"key-rate", "LOTLINE_KEY_RATE", "requests per minute each API key or JWT party may make (a key's own --rate overrides it); 0: no quota", "0"},
+		{"auth-failures", "LOTLINE_AUTH_FAILURES", "failed authentications a client address or a key ID may make at once before answers are 429", "10"},
+		{"auth-failure-every", "LOTLINE_AUTH_FAILURE_EVERY", "how often one more failed authentication is allowed after that", "6s"},
 		{"insecure-no-auth", "LOTLINE_INSECURE_NO_AUTH", "true: listen on a non-loopback address although no API key or JWT issuer is configured (anyone who reaches the port reads and writes everything)", "false"},
 	}
 }
@@ -155,6 +171,7 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (*s
 	c.LogFormat = *vals["log-format"]
 	c.TokenSecret = *vals["token-secret"]
 	c.JobLease = dur("job-lease")
+	c.SubscriptionLease = dur("subscription-lease")
 	c.GCPLengths = *vals["gcp-lengths"]
 	c.ReadTimeout = dur("read-timeout")
 	c.WriteTimeout = dur("write-timeout")
@@ -174,12 +191,20 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (*s
 		errs = append(errs, fmt.Errorf("--insecure-no-auth: %q is not true or false", *vals["insecure-no-auth"]))
 	}
 	c.InsecureNoAuth = noAuth
+	if c.InferHierarchy, err = strconv.ParseBool(*vals["infer-hierarchy"]); err != nil {
+		errs = append(errs, fmt.Errorf("--infer-hierarchy: %q is not true or false", *vals["infer-hierarchy"]))
+	}
 	if c.Audit, err = strconv.ParseBool(*vals["audit"]); err != nil {
 		errs = append(errs, fmt.Errorf("--audit: %q is not true or false", *vals["audit"]))
 	}
 	if c.Confidential, err = redact.ParseList(*vals["confidential"]); err != nil {
 		errs = append(errs, fmt.Errorf("--confidential: %w", err))
 	}
+	if c.KeyRate, err = strconv.Atoi(*vals["key-rate"]); err != nil || c.KeyRate < 0 {
+		errs = append(errs, fmt.Errorf("--key-rate: %q is not a whole number of requests per minute", *vals["key-rate"]))
+	}
+	c.AuthFailures = atoi("auth-failures")
+	c.AuthFailureEvery = dur("auth-failure-every")
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		errs = append(errs, fmt.Errorf("--addr: %v", err))
 	}
@@ -220,7 +245,7 @@ type openedStore struct {
 func openStore(ctx context.Context, c *serveConfig, log *slog.Logger) (*openedStore, error) {
 	switch {
 	case c.Store == "" || c.Store == "sqlite:" || c.Store == "sqlite":
-		st, err := sqlitestore.Open(ctx, c.Data)
+		st, err := sqlitestore.OpenLog(ctx, c.Data, log)
 		if err != nil {
 			return nil, err
 		}
@@ -257,9 +282,14 @@ func redactURI(s string) string {
 	return s
 }
 
-// tokenSecret returns the page-token key: the configured one, or one kept
-// in the data directory so tokens survive restarts.
-func tokenSecret(c *serveConfig, shared bool, log *slog.Logger) ([]byte, error) {
+// tokenSecretName names the page-token key in a shared store.
+const tokenSecretName = "page-token"
+
+// tokenSecret returns the page-token key: the configured one; in a shared
+// store, the one kept in the store (made by the first server), so that a
+// token from one server is good on every other; else one kept in the
+// data directory so tokens survive restarts.
+func tokenSecret(ctx context.Context, c *serveConfig, st *openedStore) ([]byte, error) {
 	if c.TokenSecret != "" {
 		b, err := hex.DecodeString(c.TokenSecret)
 		if err != nil || len(b) < 16 {
@@ -267,10 +297,17 @@ func tokenSecret(c *serveConfig, shared bool, log *slog.Logger) ([]byte, error) 
 		}
 		return b, nil
 	}
-	if shared {
-		log.Warn("no --token-secret: page tokens are valid only on this server until it restarts")
-		b := make([]byte, 32)
-		rand.Read(b)
+	if st.shared {
+		ss, ok := st.Store.(store.SecretStore)
+		if !ok {
+			return nil, errors.New("the shared store keeps no secrets: give every server the same --token-secret")
+		}
+		fresh := make([]byte, 32)
+		rand.Read(fresh)
+		b, err := ss.Secret(ctx, tokenSecretName, fresh)
+		if err != nil {
+			return nil, fmt.Errorf("reading the page-token key from the store: %w", err)
+		}
 		return b, nil
 	}
 	path := filepath.Join(c.Data, "token.key")
@@ -288,6 +325,20 @@ func tokenSecret(c *serveConfig, shared bool, log *slog.Logger) ([]byte, error) 
 		return nil, err
 	}
 	return b, nil
+}
+
+// instanceName names this server in the leases it holds in the store
+// (host, process and a random part, so a restarted process is another
+// holder): an operator reading the subscriptions collection sees which
+// server delivers what.
+func instanceName() string {
+	host, _ := os.Hostname()
+	if host == "" {
+		host = "lotline"
+	}
+	var b [3]byte
+	rand.Read(b[:])
+	return host + "-" + strconv.Itoa(os.Getpid()) + "-" + hex.EncodeToString(b[:])
 }
 
 // runServe starts the server and blocks until ctx ends.
@@ -336,7 +387,7 @@ func startServer(ctx context.Context, c *serveConfig, log *slog.Logger) (*server
 		st.Close()
 		return nil, err
 	}
-	secret, err := tokenSecret(c, st.shared, log)
+	secret, err := tokenSecret(ctx, c, st)
 	if err != nil {
 		return fail(err)
 	}
@@ -372,8 +423,9 @@ func startServer(ctx context.Context, c *serveConfig, log *slog.Logger) (*server
 	if st.shared {
 		lag = 5 * time.Second
 	}
-	subs, err := api.NewSubscriptions(st.Store, subscribe.Config{AllowPrivate: c.AllowPrivateWebhooks, VisibilityLag: lag,
-		SharedStore: st.shared, Engine: eng, Log: log, Readers: api.ReadersFor(st.Store, ""),
+	instance := instanceName()
+	subs, err := api.NewSubscriptions(st.Store, subscribe.Config{Holder: instance, Lease: c.SubscriptionLease,
+		AllowPrivate: c.AllowPrivateWebhooks, VisibilityLag: lag, SharedStore: st.shared, Engine: eng, Log: log, Readers: api.ReadersFor(st.Store, ""),
 		Document: api.DeliveryDocument(prefixes, c.Confidential, "")}, prefixes)
 	if err != nil {
 		return fail(err)
@@ -408,7 +460,8 @@ func startServer(ctx context.Context, c *serveConfig, log *slog.Logger) (*server
 	}
 	h := api.New(api.Config{MaxBodyBytes: c.MaxBodyBytes, MaxEventBytes: c.MaxEventBytes, CaptureSlots: c.CaptureSlots,
 		MaxPerPage: c.MaxPerPage, Engine: eng, Vendor: "lotline/" + version, TokenSecret: secret, Ready: st.ready, Prefixes: prefixes,
-		Subscriptions: subs, Auth: authn, Audit: audit, Confidential: c.Confidential}, st.Store, cs, log, reg)
+		Subscriptions: subs, Auth: authn, Audit: audit, Confidential: c.Confidential, NoHierarchyInference: !c.InferHierarchy,
+		Limits: api.RateLimits{RequestsPerMinute: c.KeyRate, AuthFailures: c.AuthFailures, AuthFailureEvery: c.AuthFailureEvery}}, st.Store, cs, log, reg)
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
 		audit.Close()
@@ -423,11 +476,11 @@ func startServer(ctx context.Context, c *serveConfig, log *slog.Logger) (*server
 		ReadTimeout:       c.ReadTimeout,
 		WriteTimeout:      c.WriteTimeout,
 		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
+		MaxHeaderBytes:    api.MaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	go func() { s.errc <- s.hs.Serve(ln) }()
-	log.Info("listening", "addr", "http://"+s.Addr, "store", st.where,
+	go func() { s.errc <- s.hs.Serve(api.ProblemListener(ln)) }()
+	log.Info("listening", "addr", "http://"+s.Addr, "store", st.where, "instance", instance,
 		"captureLimit", c.MaxEvents, "bodyLimit", c.MaxBodyBytes)
 	return s, nil
 }

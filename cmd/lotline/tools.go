@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -14,7 +15,9 @@ import (
 	"github.com/lotline/lotline/schemas"
 )
 
-// runHash prints "FILE INDEX HASH" for every event of every file.
+// runHash prints "FILE INDEX HASH" for every event of every file, JSON-LD
+// or XML (EPCIS 2.0 or 1.2): the CBV 2.0 event hash does not depend on the
+// binding.
 func runHash(files []string, stdout io.Writer) error {
 	if len(files) == 0 {
 		return &exitError{2, errors.New("usage: lotline hash FILE...")}
@@ -24,7 +27,7 @@ func runHash(files []string, stdout io.Writer) error {
 		if err != nil {
 			return err
 		}
-		res, err := eventhash.Document(data)
+		res, err := hashDocument(data)
 		if err != nil {
 			return fmt.Errorf("%s: %w", f, err)
 		}
@@ -33,6 +36,31 @@ func runHash(files []string, stdout io.Writer) error {
 		}
 	}
 	return nil
+}
+
+// hashDocument hashes the events of a JSON-LD or XML document. XML is
+// decoded to the JSON-LD tree capture stores (the XSD's rules apply) and
+// hashed as that; errors in it name the XML element.
+func hashDocument(data []byte) ([]eventhash.Result, error) {
+	if t := bytes.TrimLeft(data, " \t\r\n\ufeff"); len(t) == 0 || t[0] != '<' {
+		return eventhash.Document(data)
+	}
+	xd, err := epcisxml.Decode(data, epcisxml.Limits{})
+	if err != nil {
+		return nil, err
+	}
+	b, err := json.Marshal(xd.Tree)
+	if err != nil {
+		return nil, err
+	}
+	res, err := eventhash.Document(b)
+	var he *eventhash.Error
+	if errors.As(err, &he) && he.Pointer != "" {
+		if x := xd.XPath(he.Pointer); x != "" {
+			he.Pointer = x
+		}
+	}
+	return res, err
 }
 
 // runValidate checks documents exactly as POST /capture would, printing
@@ -55,7 +83,11 @@ func runValidate(files []string, stdout io.Writer) error {
 		doc, xd, err := decodeDocument(data)
 		if err == nil {
 			var p *capture.Prepared
-			p, err = cs.Prepare(doc, capture.Proceed, "local")
+			prepare := cs.Prepare
+			if xd != nil {
+				prepare = cs.PrepareXML
+			}
+			p, err = prepare(doc, capture.Proceed, "local")
 			if err == nil && len(p.Errors) > 0 {
 				err = p.Errors
 			}

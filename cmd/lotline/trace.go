@@ -9,167 +9,182 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 )
 
-// traceConfig is what `lotline trace` can be told.
+// traceConfig is what `lotline trace` and `lotline recall` can be told.
 type traceConfig struct {
-	URL       string
+	conn      connFlags
 	Direction string
 	Depth     int
-	JSON      bool
-	CSV       bool
+	Format    string // tree, json or csv
 	Lot       string
 	// DepthSet: --depth was given, so the recall is asked for it too
 	// (otherwise the server's default applies).
 	DepthSet bool
 }
 
-func parseTrace(args []string, getenv func(string) string, stderr io.Writer) (*traceConfig, error) {
+const (
+	traceUsage = `Usage: lotline trace [flags] LOT
+
+Prints a lot's genealogy (GET /lots/{lot}/trace) as a tree: what it was
+made from, and where it went. LOT is an LGTIN class URN or a GS1 Digital
+Link with GTIN and lot.
+
+Flags:
+`
+	recallUsage = `Usage: lotline recall [flags] LOT
+
+Prints a lot's recall (GET /lots/{lot}/recall) as a tree: the affected
+lots, items, containers, locations and parties, the other lots of the
+product with the reason each is or is not affected, the critical tracking
+events, and the mass balance when the server gives one. --format csv
+prints the FSMA 204 sortable spreadsheet. LOT is an LGTIN class URN or a
+GS1 Digital Link with GTIN and lot.
+
+Flags:
+`
+)
+
+// parseTrace reads the flags of trace (recall false) or recall.
+func parseTrace(args []string, getenv func(string) string, stderr io.Writer, recall bool) (*traceConfig, error) {
 	c := traceConfig{}
-	def := getenv("LOTLINE_URL")
-	if def == "" {
-		def = "http://127.0.0.1:8080"
+	cmd, usage := "trace", traceUsage
+	if recall {
+		cmd, usage = "recall", recallUsage
 	}
-	fs := flag.NewFlagSet("lotline trace", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: lotline trace [flags] LOT\n\nLOT is an LGTIN class URN or a GS1 Digital Link with GTIN and lot.\n\nFlags:")
-		fs.PrintDefaults()
+	fs := clientFlagSet("lotline "+cmd, usage, &c.conn, getenv, stderr)
+	var asJSON, asCSV bool
+	if !recall {
+		fs.StringVar(&c.Direction, "direction", "both", "backward, forward or both")
+		fs.BoolVar(&asJSON, "json", false, "same as --format json")
+		fs.BoolVar(&asCSV, "csv", false, "same as --format csv")
 	}
-	fs.StringVar(&c.URL, "url", def, "base URL of the Lotline server ($LOTLINE_URL)")
-	fs.StringVar(&c.Direction, "direction", "both", "backward, forward or both")
 	fs.IntVar(&c.Depth, "depth", 10, "transformations to follow from the lot (1 to 50)")
-	fs.BoolVar(&c.JSON, "json", false, "print the server's trace JSON, indented, instead of the tree")
-	fs.BoolVar(&c.CSV, "csv", false, "print the lot's recall spreadsheet (GET /lots/{lot}/recall as text/csv) instead of the tree")
-	if err := fs.Parse(args); err != nil {
-		return nil, &exitError{2, err}
+	formatHelp := "tree, json (the server's answer, indented) or csv (the recall spreadsheet, GET /lots/{lot}/recall as text/csv)"
+	fs.StringVar(&c.Format, "format", "tree", formatHelp)
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return nil, err
 	}
 	fs.Visit(func(f *flag.Flag) { c.DepthSet = c.DepthSet || f.Name == "depth" })
 	var errs []error
-	if fs.NArg() != 1 {
-		errs = append(errs, fmt.Errorf("trace takes one LOT, got %d arguments", fs.NArg()))
+	if len(pos) != 1 {
+		errs = append(errs, fmt.Errorf("%s takes one LOT, got %d arguments", cmd, len(pos)))
 	} else {
-		c.Lot = fs.Arg(0)
+		c.Lot = pos[0]
 	}
 	switch c.Direction {
-	case "backward", "forward", "both":
+	case "", "backward", "forward", "both":
 	default:
 		errs = append(errs, fmt.Errorf("--direction: %q is not backward, forward or both", c.Direction))
 	}
 	if c.Depth < 1 || c.Depth > 50 {
 		errs = append(errs, fmt.Errorf("--depth: %d is not from 1 to 50", c.Depth))
 	}
-	if c.JSON && c.CSV {
+	switch {
+	case asJSON && asCSV:
 		errs = append(errs, errors.New("--json and --csv exclude each other"))
+	case (asJSON || asCSV) && c.Format != "tree":
+		errs = append(errs, errors.New("--json and --csv exclude --format"))
+	case asJSON:
+		c.Format = "json"
+	case asCSV:
+		c.Format = "csv"
 	}
-	if u, err := url.Parse(c.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		errs = append(errs, fmt.Errorf("--url: %q is not an http(s) URL", c.URL))
+	switch c.Format {
+	case "tree", "json", "csv":
+	default:
+		errs = append(errs, fmt.Errorf("--format: %q is not tree, json or csv", c.Format))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, &exitError{2, err}
 	}
-	c.URL = strings.TrimRight(c.URL, "/")
 	return &c, nil
 }
 
 // runTrace prints a lot's genealogy as fetched from a running server.
 func runTrace(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	c, err := parseTrace(args, getenv, stderr)
+	return runLot(ctx, args, getenv, stdout, stderr, false)
+}
+
+// runRecall prints a lot's recall as fetched from a running server.
+func runRecall(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	return runLot(ctx, args, getenv, stdout, stderr, true)
+}
+
+func runLot(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, recall bool) error {
+	cmd := "trace"
+	if recall {
+		cmd = "recall"
+	}
+	c, err := parseTrace(args, getenv, stderr, recall)
 	if err != nil {
 		return err
 	}
-	lotPath := c.URL + "/lots/" + url.PathEscape(c.Lot)
-	client := &http.Client{Timeout: 2 * time.Minute}
-	if c.CSV {
-		u := lotPath + "/recall"
-		if c.DepthSet {
-			u += "?depth=" + strconv.Itoa(c.Depth)
-		}
-		body, err := traceGet(ctx, client, u, "text/csv")
+	cl, err := c.conn.client()
+	if err != nil {
+		return &exitError{2, err}
+	}
+	lotPath := "/lots/" + url.PathEscape(c.Lot)
+	recallURL := lotPath + "/recall"
+	if c.DepthSet {
+		recallURL += "?depth=" + strconv.Itoa(c.Depth)
+	}
+	if c.Format == "csv" {
+		a, err := cl.get(ctx, recallURL, "text/csv")
 		if err != nil {
-			var pe *problemError
+			var p *problem
 			// A server without the recall answers an unrouted 404, whose
 			// detail is exactly this (a lot without events gets a detail
 			// naming it), or refuses the text/csv Accept with 406.
-			if errors.As(err, &pe) && (pe.Status == http.StatusNotFound && pe.Detail == "no such resource" || pe.Status == http.StatusNotAcceptable) {
-				return &exitError{1, fmt.Errorf("trace: the server at %s has no GET /lots/{lot}/recall: the recall spreadsheet is not available on this server version", c.URL)}
+			if errors.As(err, &p) && (p.Status == http.StatusNotFound && p.Detail == "no such resource" || p.Status == http.StatusNotAcceptable) {
+				return &exitError{1, fmt.Errorf("%s: the server at %s has no GET /lots/{lot}/recall: the recall spreadsheet is not available on this server version", cmd, c.conn.URL)}
 			}
-			return &exitError{1, fmt.Errorf("trace: %w", err)}
+			return commandError(cmd, err)
 		}
-		_, err = stdout.Write(body)
+		_, err = stdout.Write(a.Body)
 		return err
 	}
-	q := url.Values{"direction": {c.Direction}, "depth": {strconv.Itoa(c.Depth)}}
-	body, err := traceGet(ctx, client, lotPath+"/trace?"+q.Encode(), "application/json")
-	if err != nil {
-		return &exitError{1, fmt.Errorf("trace: %w", err)}
+	u := recallURL
+	if !recall {
+		q := url.Values{"direction": {c.Direction}, "depth": {strconv.Itoa(c.Depth)}}
+		u = lotPath + "/trace?" + q.Encode()
 	}
-	if c.JSON {
+	a, err := cl.get(ctx, u, "application/json")
+	if err != nil {
+		return commandError(cmd, err)
+	}
+	if c.Format == "json" {
 		var buf bytes.Buffer
-		if err := json.Indent(&buf, body, "", "  "); err != nil {
-			return &exitError{1, fmt.Errorf("trace: the server's answer is not JSON: %w", err)}
+		if err := json.Indent(&buf, a.Body, "", "  "); err != nil {
+			return &exitError{1, fmt.Errorf("%s: the server's answer is not JSON: %w", cmd, err)}
 		}
 		buf.WriteByte('\n')
 		_, err = stdout.Write(buf.Bytes())
 		return err
 	}
-	var g traceGraph
-	if err := json.Unmarshal(body, &g); err != nil {
-		return &exitError{1, fmt.Errorf("trace: the server's answer is not a trace: %w", err)}
-	}
-	_, err = io.WriteString(stdout, g.tree())
-	return err
-}
-
-// problemError is an application/problem+json answer of the server.
-type problemError struct {
-	Status int    `json:"status"`
-	Title  string `json:"title"`
-	Detail string `json:"detail"`
-}
-
-func (p *problemError) Error() string {
-	if p.Detail == "" {
-		return p.Title
-	}
-	return p.Title + ": " + p.Detail
-}
-
-// traceGet fetches one resource and turns a non-200 answer into an error,
-// a *problemError when the server explains itself.
-func traceGet(ctx context.Context, client *http.Client, u, accept string) ([]byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Accept", accept)
-	resp, err := client.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 256<<20))
-	if err != nil {
-		return nil, err
-	}
-	if resp.StatusCode == http.StatusOK {
-		return body, nil
-	}
-	if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); mt == "application/problem+json" {
-		p := &problemError{}
-		if json.Unmarshal(body, p) == nil && p.Title != "" {
-			p.Status = resp.StatusCode
-			return nil, p
+	var text string
+	if recall {
+		var r recallAnswer
+		if err := json.Unmarshal(a.Body, &r); err != nil {
+			return &exitError{1, fmt.Errorf("recall: the server's answer is not a recall: %w", err)}
 		}
+		text = r.tree()
+	} else {
+		var g traceGraph
+		if err := json.Unmarshal(a.Body, &g); err != nil {
+			return &exitError{1, fmt.Errorf("trace: the server's answer is not a trace: %w", err)}
+		}
+		text = g.tree()
 	}
-	return nil, fmt.Errorf("GET %s: %s", u, resp.Status)
+	text += balanceSections(a.Body)
+	_, err = io.WriteString(stdout, text)
+	return err
 }
 
 // traceGraph is the answer of GET /lots/{lot}/trace (see package
@@ -201,9 +216,26 @@ var (
 	edgeRank      = map[string]int{"consumed-into": 0, "packed-into": 1, "shipped-to": 2, "received-at": 3, "supplied": 4}
 )
 
+// edgeWords is how an edge reads from the node printed above it: forward
+// along the edge, or backward against it. A kind the CLI does not know
+// reads as its name.
+func edgeWords(kind string, forward bool) string {
+	words := backwardWords
+	if forward {
+		words = forwardWords
+	}
+	if w, ok := words[kind]; ok {
+		return w
+	}
+	if forward {
+		return kind
+	}
+	return kind + " (from)"
+}
+
 // tree writes the graph from the lot outwards: what it was made from, then
-// where it went. A node is expanded once; later it is marked (see above),
-// which also ends cycles.
+// where it went, each a box-drawn tree. A node is expanded once; later it
+// is marked (see above), which also ends cycles.
 func (g *traceGraph) tree() string {
 	kind, label := map[string]string{}, map[string]string{}
 	for _, n := range g.Nodes {
@@ -217,43 +249,50 @@ func (g *traceGraph) tree() string {
 	name := func(id string) string {
 		return cmp.Or(kind[id], "node") + " " + cmp.Or(label[id], id)
 	}
+	rank := func(k string) int {
+		if r, ok := edgeRank[k]; ok {
+			return r
+		}
+		return len(edgeRank)
+	}
 	sortBy := func(es []traceEdge, other func(traceEdge) string) []traceEdge {
 		es = slices.Clone(es)
 		slices.SortStableFunc(es, func(a, b traceEdge) int {
-			return cmp.Or(cmp.Compare(edgeRank[a.Kind], edgeRank[b.Kind]), cmp.Compare(label[other(a)], label[other(b)]), cmp.Compare(other(a), other(b)))
+			return cmp.Or(cmp.Compare(rank(a.Kind), rank(b.Kind)), cmp.Compare(a.Kind, b.Kind),
+				cmp.Compare(label[other(a)], label[other(b)]), cmp.Compare(other(a), other(b)))
 		})
 		return es
 	}
 	from := func(e traceEdge) string { return e.From }
 	to := func(e traceEdge) string { return e.To }
 
-	var b strings.Builder
 	seen := map[string]bool{g.Lot: true}
-	line := func(depth int, words, id string, ids []string) bool {
-		fmt.Fprintf(&b, "%s%s %s", strings.Repeat("  ", depth), words, name(id))
+	// add puts the line of an edge under parent and reports whether the
+	// node it reaches is new (to be expanded).
+	add := func(parent *treeNode, words, id string, ids []string) (*treeNode, bool) {
+		text := words + " " + name(id)
 		if len(ids) > 0 {
 			short := make([]string, len(ids))
 			for i, x := range ids {
 				short[i] = shortEventID(x)
 			}
-			fmt.Fprintf(&b, "  [%s]", strings.Join(short, " "))
+			text += "  [" + strings.Join(short, " ") + "]"
 		}
 		if seen[id] {
-			b.WriteString("  (see above)\n")
-			return false
+			parent.add(text + "  (see above)")
+			return nil, false
 		}
 		seen[id] = true
-		b.WriteByte('\n')
-		return true
+		return parent.add(text), true
 	}
 	// Backward: what each node was made from or supplied by; for material
 	// upstream of the lot, also where it was shipped or received, which
 	// are leaves.
-	var back func(id string, depth int)
-	back = func(id string, depth int) {
+	var back func(id string, at *treeNode)
+	back = func(id string, at *treeNode) {
 		for _, e := range sortBy(in[id], from) {
-			if line(depth, backwardWords[e.Kind], e.From, e.EventIDs) {
-				back(e.From, depth+1)
+			if n, ok := add(at, edgeWords(e.Kind, false), e.From, e.EventIDs); ok {
+				back(e.From, n)
 			}
 		}
 		if id == g.Lot {
@@ -261,36 +300,36 @@ func (g *traceGraph) tree() string {
 		}
 		for _, e := range sortBy(out[id], to) {
 			if e.Kind == "shipped-to" || e.Kind == "received-at" {
-				line(depth, forwardWords[e.Kind], e.To, e.EventIDs)
+				add(at, edgeWords(e.Kind, true), e.To, e.EventIDs)
 			}
 		}
 	}
-	var fwd func(id string, depth int)
-	fwd = func(id string, depth int) {
+	var fwd func(id string, at *treeNode)
+	fwd = func(id string, at *treeNode) {
 		for _, e := range sortBy(out[id], to) {
-			if line(depth, forwardWords[e.Kind], e.To, e.EventIDs) {
-				fwd(e.To, depth+1)
+			if n, ok := add(at, edgeWords(e.Kind, true), e.To, e.EventIDs); ok {
+				fwd(e.To, n)
 			}
 		}
 	}
 
+	var b strings.Builder
 	fmt.Fprintf(&b, "%s\n", name(g.Lot))
 	fmt.Fprintf(&b, "  %s\n", g.Lot)
-	if g.Direction != "forward" {
-		b.WriteString("\nbackward (made from), depth " + strconv.Itoa(g.Depth) + ":\n")
-		n := b.Len()
-		back(g.Lot, 1)
-		if b.Len() == n {
+	section := func(title string, walk func(string, *treeNode)) {
+		b.WriteString("\n" + title + ", depth " + strconv.Itoa(g.Depth) + ":\n")
+		root := &treeNode{}
+		walk(g.Lot, root)
+		if len(root.kids) == 0 {
 			b.WriteString("  (nothing recorded)\n")
 		}
+		root.write(&b)
+	}
+	if g.Direction != "forward" {
+		section("backward (made from)", back)
 	}
 	if g.Direction != "backward" {
-		b.WriteString("\nforward (went into, packed into, shipped to, received at), depth " + strconv.Itoa(g.Depth) + ":\n")
-		n := b.Len()
-		fwd(g.Lot, 1)
-		if b.Len() == n {
-			b.WriteString("  (nothing recorded)\n")
-		}
+		section("forward (went into, packed into, shipped to, received at)", fwd)
 	}
 	fmt.Fprintf(&b, "\n%d nodes, %d edges\n", len(g.Nodes), len(g.Edges))
 	return b.String()

@@ -115,28 +115,28 @@ func TestTrace(t *testing.T) {
 			"lot RAW1 (GTIN 04012345111118)",
 			"  " + rawDL,
 			"backward (made from), depth 10:",
-			"  supplied by party https://id.gs1.org/417/4012345000092",
+			"└── supplied by party https://id.gs1.org/417/4012345000092",
 			"forward (went into, packed into, shipped to, received at), depth 10:",
-			"  went into lot FIN1 (GTIN 04012345444445)",
-			"    packed into container https://id.gs1.org/00/040123450000000115",
-			"      shipped to party https://id.gs1.org/417/4012345000214",
-			"  received at location https://id.gs1.org/414/4012345000016",
+			"├── went into lot FIN1 (GTIN 04012345444445)",
+			"│   └── packed into container https://id.gs1.org/00/040123450000000115",
+			"│       └── shipped to party https://id.gs1.org/417/4012345000214",
+			"└── received at location https://id.gs1.org/414/4012345000016",
 			"6 nodes, 5 edges",
 		}},
 		{"forward from the finished lot", []string{"--url", base, "--direction", "forward", fin}, []string{
 			"lot FIN1 (GTIN 04012345444445)",
 			"forward (went into, packed into, shipped to, received at), depth 10:",
-			"  packed into container https://id.gs1.org/00/040123450000000115",
-			"    shipped to party https://id.gs1.org/417/4012345000214",
+			"└── packed into container https://id.gs1.org/00/040123450000000115",
+			"    └── shipped to party https://id.gs1.org/417/4012345000214",
 		}},
 		// Upstream material shows where it came from and where it was
 		// received, as leaves.
 		{"backward one hop by Digital Link", []string{"--url", base, "--direction", "backward", "--depth", "1", finDL}, []string{
 			"lot FIN1 (GTIN 04012345444445)",
 			"backward (made from), depth 1:",
-			"  made from lot RAW1 (GTIN 04012345111118)",
-			"    supplied by party https://id.gs1.org/417/4012345000092",
-			"    received at location https://id.gs1.org/414/4012345000016",
+			"└── made from lot RAW1 (GTIN 04012345111118)",
+			"    ├── supplied by party https://id.gs1.org/417/4012345000092",
+			"    └── received at location https://id.gs1.org/414/4012345000016",
 			"4 nodes, 3 edges",
 		}},
 	} {
@@ -269,13 +269,13 @@ func TestTraceTreeRepeatsAndCycles(t *testing.T) {
   A
 
 backward (made from), depth 10:
-  made from lot lot B  [6c1d0000-000]
-    made from lot lot A  [0123456789ab]  (see above)
+└── made from lot lot B  [6c1d0000-000]
+    └── made from lot lot A  [0123456789ab]  (see above)
 
 forward (went into, packed into, shipped to, received at), depth 10:
-  went into lot lot B  [0123456789ab]  (see above)
-  packed into container C  [e3]
-    packed into container pallet P  [e5]
+├── went into lot lot B  [0123456789ab]  (see above)
+└── packed into container C  [e3]
+    └── packed into container pallet P  [e5]
 
 4 nodes, 5 edges
 `

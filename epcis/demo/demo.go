@@ -1,16 +1,37 @@
 // Package demo builds a small, realistic contract-manufacturing scenario
 // as EPCIS 2.0 JSON-LD documents, for `lotline serve --demo`: a supplier
 // ships two certified raw-material lots to a contract manufacturer, who
-// mixes them into an intermediate lot, fills two finished lots,
-// commissions serialised units, inspects (with a deviation and a
-// corrected re-inspection), releases, packs units into cases and cases
-// onto pallets, and ships to three buyers; later one raw lot is recalled.
+// mixes them into an intermediate lot, fills two finished lots of
+// bottles, samples and destroys two bottles for the laboratory, inspects
+// (with a deviation and a corrected re-inspection), releases, packs the
+// bottles into cases, puts cases on pallets (moving one case from one
+// pallet to another), and ships to three buyers, who receive; later one
+// raw lot is recalled.
+//
+// The packaging follows the common GS1 layout: the production lot is made
+// under the bottle's GTIN (indicator digit 0, [FinishedLot]); the cases
+// are serialised under the case's own GTIN (indicator digit 1, same
+// GTIN-13 body, [CaseClass]) and their commissioning ILMD gives the lot
+// number; the first document's header says, as EPCClass master data in
+// GDSN's terms (see gs1/hierarchy), that a case contains [CaseSize]
+// bottles. Lot A's cases are linked to the lot only that way; lot B's
+// bottles are also packed into their cases by quantity (AggregationEvents
+// with a childQuantityList of the lot's class). Pallets are SSCCs.
+//
+// Lot A's mass balance: 62 bottles made, 2 sampled and destroyed, 60 in
+// five cases, of which one case (12) went to the first buyer, three (36)
+// to the second, and one (12) stays in the warehouse.
 //
 // The documents are deterministic: fixed identifiers and dates in March
 // and April 2026, no eventIDs (capture gives each event its CBV hash).
 package demo
 
-import "encoding/json"
+import (
+	"encoding/json"
+
+	"github.com/lotline/lotline/gs1"
+	"github.com/lotline/lotline/gs1/hierarchy"
+)
 
 // Identifiers a user types to explore the scenario.
 const (
@@ -24,7 +45,26 @@ const (
 	// the second lot filled from the same mix.
 	FinishedLot  = "urn:epc:class:lgtin:4012345.044444.FG-2603A"
 	FinishedLotB = "urn:epc:class:lgtin:4012345.044444.FG-2603B"
+	// EachClass is the bottle's product class (indicator digit 0) and
+	// CaseClass the case's (indicator digit 1); a case holds CaseSize
+	// bottles.
+	EachClass = "urn:epc:idpat:sgtin:4012345.044444.*"
+	CaseClass = "urn:epc:idpat:sgtin:4012345.144444.*"
+	CaseSize  = 12
 )
+
+// EachGTIN and CaseGTIN are the GTIN-14s of EachClass and CaseClass.
+var (
+	EachGTIN = gs1.MustParseEPC(EachClass).GTIN()
+	CaseGTIN = must(hierarchy.WithIndicator(EachGTIN, '1'))
+)
+
+func must(s string, err error) string {
+	if err != nil {
+		panic(err)
+	}
+	return s
+}
 
 // Parties (PGLN) and sites (SGLN).
 const (
@@ -58,16 +98,29 @@ const (
 	fillingRun = "urn:uuid:7d1c2a4e-3f6b-4c8a-9e21-5b0f2c6d2603"
 )
 
-func sgtin(serial string) string { return "urn:epc:id:sgtin:4012345.044444." + serial }
-func sscc(ref string) string     { return "urn:epc:id:sscc:4012345." + ref }
+func caseID(serial string) string { return "urn:epc:id:sgtin:4012345.144444." + serial }
+func sscc(ref string) string      { return "urn:epc:id:sscc:4012345." + ref }
 
-// Units of each finished lot, cases and pallets.
+// Bottles made and sampled, cases of each lot and pallets.
+const (
+	madeA, sampledA = 62, 2
+	madeB           = 2 * CaseSize
+)
+
 var (
-	unitsA  = []string{sgtin("1001"), sgtin("1002"), sgtin("1003"), sgtin("1004"), sgtin("1005"), sgtin("1006")}
-	unitsB  = []string{sgtin("2001"), sgtin("2002"), sgtin("2003")}
-	cases   = []string{sscc("0000000101"), sscc("0000000102"), sscc("0000000103"), sscc("0000000104")}
+	casesA  = []string{caseID("1001"), caseID("1002"), caseID("1003"), caseID("1004"), caseID("1005")}
+	casesB  = []string{caseID("2001"), caseID("2002")}
 	pallets = []string{sscc("0000000201"), sscc("0000000202"), sscc("0000000203")}
 )
+
+// CasesA returns the case serials of lot A, CasesB those of lot B.
+func CasesA() []string { return append([]string(nil), casesA...) }
+
+// CasesB returns the case serials of lot B.
+func CasesB() []string { return append([]string(nil), casesB...) }
+
+// Pallets returns the pallets shipped to the buyers, in Buyers' order.
+func Pallets() []string { return append([]string(nil), pallets...) }
 
 type obj = map[string]any
 
@@ -123,9 +176,18 @@ func masterData() obj {
 		}
 		return e
 	}
-	prod := func(class, short string) obj {
-		return obj{"id": class, "attributes": []any{attr("urn:epcglobal:cbv:mda#descriptionShort", short)}}
+	prod := func(class, short string, more ...any) obj {
+		return obj{"id": class, "attributes": append([]any{attr("urn:epcglobal:cbv:mda#descriptionShort", short)}, more...)}
 	}
+	// The case's next lower level, in GDSN's terms.
+	contents := attr(hierarchy.GDSNNextLowerLevel, obj{
+		hierarchy.GDSNQuantityOfChildren: 1.0,
+		hierarchy.GDSNTotalQuantity:      float64(CaseSize),
+		hierarchy.GDSNChildTradeItem: obj{
+			hierarchy.GDSNGTIN:                EachGTIN,
+			hierarchy.GDSNQuantityOfNextLower: float64(CaseSize),
+		},
+	})
 	locations := []any{
 		loc(supplierSite, "Südzucker Rohstoffe, Werk Ochsenfurt"),
 		loc(makerSite, "Lotline Contract Manufacturing, Plant Hamburg", areaReceive, areaMix, areaFill, areaQC, areaStore),
@@ -144,6 +206,8 @@ func masterData() obj {
 			prod(RawLot, "Sugar, granulated, 25 kg bag"),
 			prod(OtherRawLot, "Citric acid, anhydrous"),
 			prod(IntermediateLot, "Lemon syrup base, bulk"),
+			prod(EachClass, "Lemon syrup 500 ml bottle"),
+			prod(CaseClass, "Lemon syrup 500 ml, case of 12 bottles", contents),
 			prod(FinishedLot, "Lemon syrup 500 ml bottle"),
 			prod(FinishedLotB, "Lemon syrup 500 ml bottle"),
 		}},
@@ -199,45 +263,64 @@ func Documents() []any {
 				},
 			}},
 		}),
-		// Filling: one run (one transformationID) making two lots.
+		// Filling: one run (one transformationID) making two lots of
+		// bottles, counted, not serialised.
 		ev("TransformationEvent", "2026-03-03T13:00:00.000+01:00", obj{
 			"transformationID": fillingRun, "bizStep": "commissioning", "disposition": "in_progress",
 			"readPoint": obj{"id": areaFill}, "bizLocation": obj{"id": makerSite},
 			"inputQuantityList":  []any{qty(IntermediateLot, 150, "KGM")},
-			"outputQuantityList": []any{qty(FinishedLot, float64(len(unitsA)), "")},
+			"outputQuantityList": []any{qty(FinishedLot, madeA, "")},
 		}),
 		ev("TransformationEvent", "2026-03-03T15:30:00.000+01:00", obj{
 			"transformationID": fillingRun, "bizStep": "commissioning", "disposition": "in_progress",
 			"readPoint": obj{"id": areaFill}, "bizLocation": obj{"id": makerSite},
 			"inputQuantityList":  []any{qty(IntermediateLot, 70, "KGM")},
-			"outputQuantityList": []any{qty(FinishedLotB, float64(len(unitsB)), "")},
+			"outputQuantityList": []any{qty(FinishedLotB, madeB, "")},
 		}),
-		commission(unitsA, "FG-2603A", "2026-03-03T13:05:00.000+01:00"),
-		commission(unitsB, "FG-2603B", "2026-03-03T15:35:00.000+01:00"),
+		// The cases are labelled as they are filled: serialised under the
+		// case GTIN, the lot number in their ILMD.
+		commission(casesA, "FG-2603A", "2026-03-03T14:30:00.000+01:00"),
+		commission(casesB, "FG-2603B", "2026-03-03T15:40:00.000+01:00"),
 	}
 
 	quality := []any{
-		inspect(FinishedLot, len(unitsA), "2026-03-04T08:30:00.000+01:00", "conformant"),
+		// Two bottles of lot A go to the laboratory and are destroyed
+		// after testing.
+		ev("ObjectEvent", "2026-03-04T08:00:00.000+01:00", obj{
+			"action": "OBSERVE", "bizStep": "sampling", "disposition": "in_progress",
+			"readPoint": obj{"id": areaQC}, "bizLocation": obj{"id": makerSite},
+			"quantityList": []any{qty(FinishedLot, sampledA, "")},
+		}),
+		ev("ObjectEvent", "2026-03-04T10:00:00.000+01:00", obj{
+			"action": "DELETE", "bizStep": "destroying", "disposition": "destroyed",
+			"readPoint": obj{"id": areaQC}, "bizLocation": obj{"id": makerSite},
+			"quantityList": []any{qty(FinishedLot, sampledA, "")},
+		}),
+		inspect(FinishedLot, madeA-sampledA, "2026-03-04T08:30:00.000+01:00", "conformant"),
 		// Lot B fails its first inspection (fill weight), is corrected and
 		// passes the re-inspection.
-		inspect(FinishedLotB, len(unitsB), "2026-03-04T08:45:00.000+01:00", "non_conformant"),
-		inspect(FinishedLotB, len(unitsB), "2026-03-04T11:20:00.000+01:00", "conformant"),
-		release(FinishedLot, len(unitsA), "2026-03-04T12:00:00.000+01:00"),
-		release(FinishedLotB, len(unitsB), "2026-03-04T12:05:00.000+01:00"),
+		inspect(FinishedLotB, madeB, "2026-03-04T08:45:00.000+01:00", "non_conformant"),
+		inspect(FinishedLotB, madeB, "2026-03-04T11:20:00.000+01:00", "conformant"),
+		release(FinishedLot, madeA-sampledA, "2026-03-04T12:00:00.000+01:00"),
+		release(FinishedLotB, madeB, "2026-03-04T12:05:00.000+01:00"),
 	}
 
-	// Cases: 101 and 102 hold lot A (three units each), 103 lot B, 104 is
-	// packed with lot B's last unit but taken off its pallet before
-	// shipping.
+	// Lot B's bottles are packed into its cases by quantity. Pallet 201
+	// gets lot A's cases 1001 and 1002, pallet 202 cases 1003 and 1004;
+	// case 1002 is then moved from pallet 201 to 202. Pallet 203 gets lot
+	// B's cases. Case 1005 stays in the warehouse.
 	outbound := []any{
-		pack(cases[0], unitsA[:3], "2026-03-05T08:00:00.000+01:00"),
-		pack(cases[1], unitsA[3:], "2026-03-05T08:05:00.000+01:00"),
-		pack(cases[2], unitsB[:2], "2026-03-05T08:10:00.000+01:00"),
-		pack(cases[3], unitsB[2:], "2026-03-05T08:15:00.000+01:00"),
-		palletize("ADD", pallets[0], cases[:1], "2026-03-05T09:00:00.000+01:00"),
-		palletize("ADD", pallets[1], cases[1:2], "2026-03-05T09:05:00.000+01:00"),
-		palletize("ADD", pallets[2], cases[2:4], "2026-03-05T09:10:00.000+01:00"),
-		palletize("DELETE", pallets[2], cases[3:4], "2026-03-05T09:40:00.000+01:00"),
+		packQuantity(casesB[0], FinishedLotB, CaseSize, "2026-03-05T08:00:00.000+01:00"),
+		packQuantity(casesB[1], FinishedLotB, CaseSize, "2026-03-05T08:05:00.000+01:00"),
+		palletize("ADD", pallets[0], casesA[0:2], "2026-03-05T09:00:00.000+01:00"),
+		palletize("ADD", pallets[1], casesA[2:4], "2026-03-05T09:05:00.000+01:00"),
+		palletize("ADD", pallets[2], casesB, "2026-03-05T09:10:00.000+01:00"),
+		palletize("DELETE", pallets[0], casesA[1:2], "2026-03-05T09:40:00.000+01:00"),
+		palletize("ADD", pallets[1], casesA[1:2], "2026-03-05T09:45:00.000+01:00"),
+		ev("ObjectEvent", "2026-03-05T10:00:00.000+01:00", obj{
+			"action": "OBSERVE", "bizStep": "storing", "disposition": "sellable_accessible",
+			"epcList": strs(casesA[4]), "readPoint": obj{"id": areaStore}, "bizLocation": obj{"id": makerSite},
+		}),
 	}
 	var receipts []any
 	for i, b := range Buyers {
@@ -265,6 +348,8 @@ func Documents() []any {
 	}
 }
 
+// commission labels serialised units (cases) of a lot: the ILMD gives
+// the lot number and expiry.
 func commission(units []string, lot, when string) obj {
 	return ev("ObjectEvent", when, obj{
 		"action": "ADD", "bizStep": "commissioning", "disposition": "active",
@@ -291,11 +376,12 @@ func release(lot string, n int, when string) obj {
 	})
 }
 
-func pack(parent string, children []string, when string) obj {
+// packQuantity packs n units of a lot, not serialised, into parent.
+func packQuantity(parent, lot string, n int, when string) obj {
 	return ev("AggregationEvent", when, obj{
 		"action": "ADD", "bizStep": "packing", "disposition": "in_progress",
-		"parentID": parent, "childEPCs": strs(children...),
-		"readPoint": obj{"id": areaStore}, "bizLocation": obj{"id": makerSite},
+		"parentID": parent, "childQuantityList": []any{qty(lot, float64(n), "")},
+		"readPoint": obj{"id": areaFill}, "bizLocation": obj{"id": makerSite},
 	})
 }
 

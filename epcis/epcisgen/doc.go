@@ -10,13 +10,21 @@
 //     quantityList, purchase order and despatch advice, sourceList and
 //     destinationList);
 //   - transforms them into a product lot (TransformationEvent with input and
-//     output quantity lists and ILMD);
-//   - commissions 5 to 50 serialised cases per event (ObjectEvent ADD with
-//     cbvmda:lotNumber and cbvmda:itemExpirationDate in its ILMD);
+//     output quantity lists and ILMD), made under the consumer unit's GTIN
+//     (indicator digit 0), as many units as its cases hold;
+//   - commissions 5 to 50 serialised cases per event under the case's own
+//     GTIN (indicator digit 1, same GTIN-13 body, its own check digit;
+//     ObjectEvent ADD with cbvmda:lotNumber and cbvmda:itemExpirationDate
+//     in its ILMD);
 //   - inspects them (a disposition of conformant, now and then
 //     non_conformant);
-//   - packs cases onto SSCC pallets (AggregationEvent ADD);
-//   - stores them in a cold room and ships them with temperature readings
+//   - packs cases onto SSCC pallets (AggregationEvent ADD).
+//
+// About one run in four does not serialise its cases: it inspects by
+// quantity and packs the pallets by quantity (childQuantityList), half of
+// those counting consumer units of the lot's class, half cases of the
+// lot's case-level class (indicator digit 1). Then every run
+//   - stores the pallets in a cold room and ships them with temperature readings
 //     (sensorElementList);
 //   - receives them at the distributor, unpacks a pallet (AggregationEvent
 //     DELETE) and ships part of the lot on to the retailer by quantity.
@@ -36,6 +44,11 @@
 // BusinessLocation (name, address) whose children are its areas (site
 // GLN, CBV sub-site type, temperature zone), every site as a ReadPoint
 // whose children are its read points, and every product as an EPCClass.
+// Three of the five finished products also describe their case as an
+// EPCClass holding its case size of consumer units (6 to 24), in the
+// attribute forms of package gs1/hierarchy (GDSN's
+// nextLowerLevelTradeItemInformation for two, Lotline's #contains for
+// one); the other two leave the case to the indicator-digit convention.
 // Each later document's header describes, as EPCClasses, the product lots
 // made by its transformation events (lot number, expiry, production
 // line).

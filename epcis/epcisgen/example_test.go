@@ -16,8 +16,8 @@ func ExampleGenerator_Document() {
 	}
 	// Output:
 	// ObjectEvent receiving
-	// ObjectEvent receiving
 	// TransformationEvent commissioning
+	// ObjectEvent commissioning
 }
 
 func ExampleGenerator_DocumentJSON() {

@@ -1,5 +1,11 @@
 package epcisgen
 
+import (
+	"strconv"
+
+	"github.com/lotline/lotline/gs1/hierarchy"
+)
+
 // Master data sent in epcisHeader.epcisMasterData. The first document
 // describes the world: every site as a BusinessLocation whose children
 // are its areas (the events' bizLocations), every read point, and every
@@ -71,9 +77,38 @@ func (w *world) masterData() []element {
 				attr(mda+"manufacturerOfTradeItemPartyName", c.name),
 				attr(TemperatureZone, p.climate),
 			}})
+			if h := p.hierarchyAttr(); h != nil {
+				out = append(out, element{vocab: VocabEPCClass, id: p.class('1'), attrs: []any{
+					attr(mda+"descriptionShort", p.name+", case of "+strconv.Itoa(p.caseSize)),
+					attr(mda+"manufacturerOfTradeItemPartyName", c.name),
+					h,
+				}})
+			}
 		}
 	}
 	return out
+}
+
+// hierarchyAttr is the attribute saying that the product's case holds
+// caseSize consumer units, or nil when the product has none.
+func (p *product) hierarchyAttr() map[string]any {
+	n := num(float64(p.caseSize), 0)
+	switch p.hierarchy {
+	case hierarchy.GDSNNextLowerLevel:
+		return attr(p.hierarchy, map[string]any{
+			hierarchy.GDSNQuantityOfChildren: num(1, 0),
+			hierarchy.GDSNTotalQuantity:      n,
+			// One child: an object, as GDSN's JSON writes it (and as it
+			// comes back from EPCIS XML, which cannot tell a list of one).
+			hierarchy.GDSNChildTradeItem: map[string]any{
+				hierarchy.GDSNGTIN:                p.gtin('0'),
+				hierarchy.GDSNQuantityOfNextLower: n,
+			},
+		})
+	case hierarchy.Contains:
+		return attr(p.hierarchy, map[string]any{hierarchy.ContainsGTIN: p.gtin('0'), hierarchy.ContainsQuantity: n})
+	}
+	return nil
 }
 
 // lotMasterData describes a product lot made by run rn.

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lotline/lotline/gs1"
+	"github.com/lotline/lotline/gs1/hierarchy"
 	"github.com/lotline/lotline/query"
 	"github.com/lotline/lotline/store"
 )
@@ -153,7 +155,59 @@ func TestMasterData(t *testing.T) {
 			products++
 		}
 	}
-	if products != 9 {
-		t.Errorf("%d product classes, want 9", products)
+	if products != 12 {
+		t.Errorf("%d product classes, want 12 (9 products, 3 cases with hierarchy master data)", products)
+	}
+}
+
+// TestHierarchyMasterData: three of the five finished products describe
+// their case (the class of indicator digit 1, same GTIN body) as holding
+// caseSize consumer units, in both attribute forms of gs1/hierarchy; the
+// other two have no case master data.
+func TestHierarchyMasterData(t *testing.T) {
+	w := newWorld()
+	forms := map[string]int{}
+	described := 0
+	for _, m := range w.makers {
+		for _, p := range m.products {
+			var found []hierarchy.Child
+			for _, e := range w.masterData() {
+				if e.id != p.class('1') {
+					continue
+				}
+				for _, a := range e.attrs {
+					am := a.(map[string]any)
+					raw, err := json.Marshal(am["attribute"])
+					if err != nil {
+						t.Fatal(err)
+					}
+					ch, err := hierarchy.Children(am["id"].(string), raw)
+					if err != nil {
+						t.Fatalf("%s %s: %v", e.id, am["id"], err)
+					}
+					if ch != nil {
+						forms[am["id"].(string)]++
+						found = append(found, ch...)
+					}
+				}
+			}
+			if p.hierarchy == "" {
+				if found != nil {
+					t.Errorf("%s: hierarchy %v, want none (indicator-digit inference)", p.name, found)
+				}
+				continue
+			}
+			described++
+			want := []hierarchy.Child{{GTIN: p.gtin('0'), Quantity: int64(p.caseSize)}}
+			if !slices.Equal(found, want) {
+				t.Errorf("%s: hierarchy %v, want %v", p.name, found, want)
+			}
+			if !hierarchy.SameBody(p.gtin('0'), p.gtin('1')) || !gs1.ValidCheckDigit(p.gtin('1')) {
+				t.Errorf("%s: case GTIN %s is not the indicator-1 variant of %s", p.name, p.gtin('1'), p.gtin('0'))
+			}
+		}
+	}
+	if described != 3 || forms[hierarchy.GDSNNextLowerLevel] == 0 || forms[hierarchy.Contains] == 0 {
+		t.Errorf("%d products described, forms %v; want 3, both forms", described, forms)
 	}
 }

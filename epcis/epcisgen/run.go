@@ -8,22 +8,26 @@ import (
 // run is one production run: a product lot from raw materials to the
 // retailer. Its steps produce events in order; runs interleave.
 type run struct {
-	maker      *company
-	plant      *site
-	store      *site // maker's cold store or warehouse
-	product    *product
-	lot        string
-	line       string // production line of the lot
-	expiry     time.Time
-	units      int      // consumer units made
-	inputs     []lotQty // raw material lots consumed
-	cases      []string // serialised cases, in commissioning order
-	pallets    [][]string
-	palletIDs  []string
-	dist, shop *site
-	po, desadv string
-	steps      []stepFunc
-	stage      int // transformations done so far
+	maker        *company
+	plant        *site
+	store        *site // maker's cold store or warehouse
+	product      *product
+	lot          string
+	line         string // production line of the lot
+	expiry       time.Time
+	units        int        // consumer units made
+	inputs       []lotQty   // raw material lots consumed
+	batches      []int      // cases per commissioning event (serialised runs) or in all
+	byQuantity   byte       // 0: serialised cases; '0' or '1': cases not serialised, packed by quantity of that level's class
+	commissioned int        // commissioning events so far
+	cases        []string   // serialised cases, in commissioning order
+	pallets      [][]string // serialised cases of each pallet
+	palletCases  []int      // cases on each pallet
+	palletIDs    []string
+	dist, shop   *site
+	po, desadv   string
+	steps        []stepFunc
+	stage        int // transformations done so far
 }
 
 // stepFunc builds the events of one step of a run.
@@ -63,17 +67,50 @@ func (g *Generator) newRun() *run {
 			kg:    float64(100+g.pick(900)) + float64(g.pick(10))/10,
 		})
 	}
-	batches := 1 + g.pick(3) // commissioning events
+	// The cases are planned now, so that the lot made is exactly the
+	// units in its cases (a mass balance adds up). About one run in four
+	// packs its cases onto pallets by quantity, without serials: half of
+	// those count consumer units of the lot's class, half cases of the
+	// case-level class.
+	for range 1 + g.pick(3) {
+		rn.batches = append(rn.batches, 5+g.pick(46))
+	}
+	if g.chance(0.25) {
+		rn.byQuantity = '0'
+		if g.chance(0.5) {
+			rn.byQuantity = '1'
+		}
+	}
 	rn.steps = []stepFunc{(*Generator).receiveInputs}
 	for range g.stages - 1 {
 		rn.steps = append(rn.steps, (*Generator).intermediate)
 	}
 	rn.steps = append(rn.steps, (*Generator).transform)
-	for range batches {
-		rn.steps = append(rn.steps, (*Generator).commission)
+	if rn.byQuantity == 0 {
+		for range rn.batches {
+			rn.steps = append(rn.steps, (*Generator).commission)
+		}
 	}
 	rn.steps = append(rn.steps, (*Generator).inspect, (*Generator).pack, (*Generator).storeCold,
 		(*Generator).ship, (*Generator).transport, (*Generator).receive, (*Generator).unpack,
 		(*Generator).shipOn)
 	return rn
+}
+
+// totalCases is the number of cases the run makes.
+func (rn *run) totalCases() int {
+	n := 0
+	for _, b := range rn.batches {
+		n += b
+	}
+	return n
+}
+
+// quantityOnPallet is the childQuantityList entry of a pallet holding n
+// cases of a run packed by quantity.
+func (rn *run) quantityOnPallet(n int) map[string]any {
+	if rn.byQuantity == '1' {
+		return map[string]any{"epcClass": rn.product.lgtin('1', rn.lot), "quantity": num(float64(n), 0)}
+	}
+	return map[string]any{"epcClass": rn.product.lgtin('0', rn.lot), "quantity": num(float64(n*rn.product.caseSize), 0)}
 }

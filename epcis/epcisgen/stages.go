@@ -11,9 +11,10 @@ type Options struct {
 	// (premix, mix, batch, bulk, ...), each stage a TransformationEvent
 	// consuming the lot of the stage before, and now and then a leftover
 	// lot of the same stage from an earlier run, so that genealogies
-	// branch. The last transformation then names the product lot at both
-	// consumer-unit and case level (the class its cases are shipped
-	// under), and both are reported by TakeLots. At most 9.
+	// branch. The last transformation makes the product lot at
+	// consumer-unit level only: its cases, commissioned, packed and
+	// shipped under the case GTIN, reach it through the hierarchy (master
+	// data or indicator digit), not through the transformation. At most 9.
 	Stages int
 }
 
@@ -24,7 +25,26 @@ type Options struct {
 type Lot struct {
 	Class string
 	Depth int
+	// Packing says, for a finished product lot, how its cases travel:
+	// PackSerialised, PackUnitQuantity or PackCaseQuantity ("" for other
+	// lots). MasterData says whether hierarchy master data describes the
+	// product's case (otherwise only the indicator digit links it).
+	Packing    string
+	MasterData bool
 }
+
+// The packings of a finished lot's cases.
+const (
+	// PackSerialised: cases commissioned under the case GTIN, with the lot
+	// number in the ILMD, packed onto pallets as childEPCs.
+	PackSerialised = "serialised"
+	// PackUnitQuantity: no case serials; pallets packed with a
+	// childQuantityList of the lot's consumer-unit class.
+	PackUnitQuantity = "unitQuantity"
+	// PackCaseQuantity: no case serials; pallets packed with a
+	// childQuantityList of the lot's case-level class.
+	PackCaseQuantity = "caseQuantity"
+)
 
 // NewWithOptions returns a generator whose output depends only on seed
 // and o. With the zero Options it gives the same output as [New].

@@ -53,7 +53,7 @@ func climate(ev map[string]any, rn *run) {
 func (g *Generator) transform(rn *run) []map[string]any {
 	ev, t := g.base("TransformationEvent", rn.plant)
 	rn.expiry = t.Add(rn.product.shelf)
-	rn.units = 12 * (40 + g.pick(400))
+	rn.units = rn.product.caseSize * rn.totalCases()
 	ev["bizStep"] = "commissioning"
 	ev["disposition"] = "active"
 	where(ev, rn.plant, "2")
@@ -66,14 +66,18 @@ func (g *Generator) transform(rn *run) []map[string]any {
 		"epcClass": rn.product.lgtin('0', rn.lot),
 		"quantity": num(float64(rn.units), 0),
 	}}
-	g.stepLots = append(g.stepLots, Lot{Class: rn.product.lgtin('0', rn.lot), Depth: g.stages})
-	if g.stages > 1 {
-		// Multi-stage runs also name the lot at case level, the class the
-		// cases are commissioned, packed and shipped under, so that a
-		// genealogy reaches distribution and retail from raw material.
-		out = append(out, map[string]any{"epcClass": rn.product.lgtin('1', rn.lot), "quantity": num(float64(rn.units/12), 0)})
-		g.stepLots = append(g.stepLots, Lot{Class: rn.product.lgtin('1', rn.lot), Depth: g.stages})
+	// The lot is made under the consumer unit's GTIN only; its cases (GTIN
+	// of indicator digit 1) reach it through the hierarchy master data or
+	// the indicator-digit convention.
+	packing := PackSerialised
+	switch rn.byQuantity {
+	case '0':
+		packing = PackUnitQuantity
+	case '1':
+		packing = PackCaseQuantity
 	}
+	g.stepLots = append(g.stepLots, Lot{Class: rn.product.lgtin('0', rn.lot), Depth: g.stages,
+		Packing: packing, MasterData: rn.product.hierarchy != ""})
 	ev["outputQuantityList"] = out
 	ev["ilmd"] = g.ilmd(rn)
 	g.md = append(g.md, rn.lotMasterData())
@@ -82,7 +86,8 @@ func (g *Generator) transform(rn *run) []map[string]any {
 
 func (g *Generator) commission(rn *run) []map[string]any {
 	ev, _ := g.base("ObjectEvent", rn.plant)
-	n := 5 + g.pick(46)
+	n := rn.batches[rn.commissioned]
+	rn.commissioned++
 	epcs := make([]string, n)
 	for i := range epcs {
 		epcs[i] = rn.product.sgtin('1', g.nextSerial())
@@ -120,13 +125,18 @@ func (g *Generator) temperatures(c *company, device string, t time.Time, n int, 
 
 func (g *Generator) inspect(rn *run) []map[string]any {
 	ev, t := g.base("ObjectEvent", rn.plant)
-	n := min(len(rn.cases), 5+g.pick(10))
-	sample := make([]string, n)
-	for i := range sample {
-		sample[i] = rn.cases[g.pick(len(rn.cases))]
-	}
 	ev["action"] = "OBSERVE"
-	ev["epcList"] = strs(dedupe(sample))
+	if rn.byQuantity != 0 {
+		// No serials: the inspection counts the consumer units sampled.
+		ev["quantityList"] = []any{map[string]any{"epcClass": rn.product.lgtin('0', rn.lot), "quantity": num(float64(5+g.pick(10)), 0)}}
+	} else {
+		n := min(len(rn.cases), 5+g.pick(10))
+		sample := make([]string, n)
+		for i := range sample {
+			sample[i] = rn.cases[g.pick(len(rn.cases))]
+		}
+		ev["epcList"] = strs(dedupe(sample))
+	}
 	ev["bizStep"] = "inspecting"
 	ev["disposition"] = "conformant"
 	if g.chance(0.05) {
@@ -152,19 +162,27 @@ func dedupe(list []string) []string {
 }
 
 // pack puts the cases on pallets of 10 to 30 cases, one AggregationEvent
-// per pallet.
+// per pallet: the serialised cases as childEPCs, or, in a run packed by
+// quantity, a childQuantityList.
 func (g *Generator) pack(rn *run) []map[string]any {
 	per := 10 + g.pick(21)
+	total := rn.totalCases()
 	var evs []map[string]any
-	for i := 0; i < len(rn.cases); i += per {
-		cases := rn.cases[i:min(i+per, len(rn.cases))]
+	for i := 0; i < total; i += per {
+		n := min(per, total-i)
 		pallet := rn.maker.sscc('3')
-		rn.pallets = append(rn.pallets, cases)
+		rn.palletCases = append(rn.palletCases, n)
 		rn.palletIDs = append(rn.palletIDs, pallet)
 		ev, _ := g.base("AggregationEvent", rn.plant)
 		ev["action"] = "ADD"
 		ev["parentID"] = pallet
-		ev["childEPCs"] = strs(cases)
+		if rn.byQuantity != 0 {
+			ev["childQuantityList"] = []any{rn.quantityOnPallet(n)}
+		} else {
+			cases := rn.cases[i : i+n]
+			rn.pallets = append(rn.pallets, cases)
+			ev["childEPCs"] = strs(cases)
+		}
 		ev["bizStep"] = "packing"
 		ev["disposition"] = "in_progress"
 		where(ev, rn.plant, "5")
@@ -240,7 +258,11 @@ func (g *Generator) unpack(rn *run) []map[string]any {
 	ev, _ := g.base("AggregationEvent", rn.dist)
 	ev["action"] = "DELETE"
 	ev["parentID"] = rn.palletIDs[0]
-	ev["childEPCs"] = strs(rn.pallets[0])
+	if rn.byQuantity != 0 {
+		ev["childQuantityList"] = []any{rn.quantityOnPallet(rn.palletCases[0])}
+	} else {
+		ev["childEPCs"] = strs(rn.pallets[0])
+	}
 	ev["bizStep"] = "unpacking"
 	ev["disposition"] = "in_progress"
 	where(ev, rn.dist, "3")
@@ -252,7 +274,7 @@ func (g *Generator) unpack(rn *run) []map[string]any {
 func (g *Generator) shipOn(rn *run) []map[string]any {
 	d, shop := rn.dist.owner, rn.shop.owner
 	po, desadv := shop.bizTransaction("PO"), d.bizTransaction("DA")
-	cases := num(float64(1+g.pick(len(rn.pallets[0]))), 0)
+	cases := num(float64(1+g.pick(rn.palletCases[0])), 0)
 	class := rn.product.lgtin('1', rn.lot)
 	var evs []map[string]any
 	for _, step := range []struct {

@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/lotline/lotline/gs1/hierarchy"
 )
 
 // checkDigit returns the GS1 mod-10 check digit of digits (the key without
@@ -140,6 +142,14 @@ type product struct {
 	shelf   time.Duration
 	climate string // temperature zone it is kept in
 	lotNext uint64
+	// caseSize is the number of consumer units in a case, the trade item
+	// of indicator digit 1.
+	caseSize int
+	// hierarchy is the attribute ID (of package gs1/hierarchy) with which
+	// the master data describes the case as containing caseSize consumer
+	// units, or "" when no master data describes it (the case is then
+	// linked by the indicator-digit convention only).
+	hierarchy string
 }
 
 // class returns the product's EPC class (all its serials at packaging
@@ -225,7 +235,7 @@ func (c *company) addSite(name string, locRef uint64, zone string, offsetHours i
 
 func (c *company) addProduct(name string, itemRef uint64, bulk bool, shelf time.Duration, climate string) *product {
 	p := &product{owner: c, name: name, itemRef: zeroPad(itemRef, 12-len(c.prefix)), bulk: bulk, shelf: shelf,
-		climate: climate}
+		climate: climate, caseSize: 12}
 	c.products = append(c.products, p)
 	return p
 }
@@ -244,15 +254,19 @@ func newWorld() *world {
 	a := newCompany("Alpen Foods", "4012345", false)
 	a.addSite("plant", 1, "CET", 1, address{"Industriestrasse 12", "Kempten", "87437", "DE"}, plantLayout)
 	a.addSite("cold store", 2, "CET", 1, address{"Kuehlhausweg 4", "Kempten", "87437", "DE"}, coldStoreLayout)
-	a.addProduct("chocolate biscuits", 11111, false, 270*day, "ambient")
-	a.addProduct("yoghurt cups", 22222, false, 28*day, "chilled")
-	a.addProduct("oat bars", 33333, false, 300*day, "ambient")
+	// Three of the five finished products have hierarchy master data, in
+	// GDSN's terms or Lotline's; the other two rely on the indicator
+	// digit.
+	a.addProduct("chocolate biscuits", 11111, false, 270*day, "ambient").hierarchy = hierarchy.GDSNNextLowerLevel
+	a.addProduct("yoghurt cups", 22222, false, 28*day, "chilled").caseSize = 24
+	oat := a.addProduct("oat bars", 33333, false, 300*day, "ambient")
+	oat.hierarchy, oat.caseSize = hierarchy.Contains, 20
 
 	b := newCompany("Lakeside Dairy", "50123456", true)
 	b.addSite("dairy", 7, "EET", 2, address{"Järvitie 21", "Kuopio", "70100", "FI"}, plantLayout)
 	b.addSite("warehouse", 8, "EET", 2, address{"Varastokatu 5", "Kuopio", "70460", "FI"}, coldStoreLayout)
-	b.addProduct("cream cheese", 1234, false, 60*day, "chilled")
-	b.addProduct("butter", 1235, false, 120*day, "chilled")
+	b.addProduct("cream cheese", 1234, false, 60*day, "chilled").caseSize = 6
+	b.addProduct("butter", 1235, false, 120*day, "chilled").hierarchy = hierarchy.GDSNNextLowerLevel
 
 	d := newCompany("Northway Distribution", "409876543", false)
 	d.addSite("hub", 42, "EST", -5, address{"1200 Harbor Road", "Newark", "07114", "US"}, hubLayout)

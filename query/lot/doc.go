@@ -5,6 +5,29 @@
 // walks from a lot to its events and to other lots; it does not own HTTP
 // or storage.
 //
+// # The production lot family
+//
+// A lot is a GTIN and a lot number, but one production lot is labelled at
+// several packaging levels, each under its own GTIN (eaches, cases). Every
+// walk first resolves the lot's family (family.go): the lots of its lot
+// number at the GTINs linked to its own, by the trade-item hierarchy of
+// EPCClass master data (GDSN nextLowerLevelTradeItemInformation /
+// childTradeItem with gtin and quantityOfNextLowerLevelTradeItem, or
+// AttrContains), read once per walk; then, unless Options.NoInference, by
+// the indicator-digit convention (same GTIN-13 body, indicator 1-8 over
+// indicator 0) for GTINs master data says nothing about, a candidate
+// joining only when an event names its lot; and by TransformationEvents
+// that carry the lot number from a member's GTIN to another (repacks).
+// All candidates are looked up in one batched lookup. Aggregations of one
+// level's material into another level's serialised units add their
+// eventIDs (and the quantity packed) to the link. Each link of Family
+// lists its reasons; Inferred is set when the convention is the only one.
+// History, Trace and Recall then treat every member as the lot: its
+// classes and units are the lot's, every member is a start of the trace
+// (linked by packaged-as edges), and the recall's affected set starts
+// from all of them. Balance (balance.go) reconciles the family in base
+// units.
+//
 // # What is about a lot
 //
 // History follows the index terms capture writes (see query.Terms), one

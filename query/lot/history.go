@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/lotline/lotline/epcis"
-	"github.com/lotline/lotline/gs1"
 	"github.com/lotline/lotline/gs1/cbv"
 	"github.com/lotline/lotline/query"
 	"github.com/lotline/lotline/store"
@@ -34,6 +33,10 @@ type Options struct {
 	MaxDepth int
 	// ChunkTerms is the number of terms per batched lookup (default 500).
 	ChunkTerms int
+	// NoInference turns off the indicator-digit inference of the
+	// production lot family: without it, only master data and events
+	// link a lot to the lots of other packaging levels (see Family).
+	NoInference bool
 }
 
 // Defaults of Options.
@@ -117,6 +120,7 @@ type walker struct {
 	read    int
 	retract map[string]bool // eventIDs with an error declaration seen
 	what    string          // the walk, in error messages: "lot history", "trace"
+	fam     *familyState    // the production lot family, once resolved
 }
 
 // History returns the lot's batch record: every event about the lot in
@@ -143,42 +147,31 @@ func History(ctx context.Context, st store.Querier, id ID, opt Options) (*Record
 
 func (w *walker) run(ctx context.Context) (*Record, error) {
 	// (a) class-level events and (b) the events that give the lot number
-	// of serialised units, in one lookup.
-	c := query.Compact(w.class)
-	first := []string{query.TermClass + "=" + c, query.TermInClass + "=" + c, query.TermOutClass + "=" + c,
-		query.TermLot + "=" + query.LotKey(w.id.GTIN, w.id.Lot)}
-	var start []*item
-	units := map[string]bool{}
-	var unitList []string
-	if err := w.lookup(ctx, nil, first, func(it *item) {
-		start = append(start, it)
-		if w.namesClass(it.e) {
-			it.include("class")
-		}
-		if ilmd, ok := it.e.Fields["ilmd"].(map[string]any); ok && query.LotNumber(it.e, ilmd) == w.id.Lot {
-			for _, list := range [][]string{it.e.EPCList, it.e.OutputEPCList} {
-				for _, s := range list {
-					if epc, err := it.e.ParseID(s); err == nil && epc.Scheme == gs1.SGTIN && epc.GTIN() == w.id.GTIN {
-						if u := epc.Canonical(); !units[u] {
-							units[u] = true
-							unitList = append(unitList, u)
-						}
-					}
-				}
-			}
-		}
-	}); err != nil {
+	// of serialised units, of every level of the production lot family.
+	start, err := w.resolve(ctx)
+	if err != nil {
 		return nil, err
 	}
-	// (b) every event naming a unit in any role.
-	var unitTerms []string
-	for _, u := range unitList {
-		cu := query.Compact(u)
-		unitTerms = append(unitTerms, query.TermEPC+"="+cu, query.TermParent+"="+cu,
-			query.TermInput+"="+cu, query.TermOutput+"="+cu)
+	units := map[string]bool{}
+	var unitList []string
+	for _, it := range start {
+		for _, c := range w.classesNamed(it.e) {
+			if c == w.class {
+				it.include("class")
+			} else {
+				it.include("class " + c)
+			}
+		}
+		for _, u := range w.ilmdUnits(it.e) {
+			if w.fam.gtins[u.lot.GTIN] && w.fam.addUnit(u.epc, u.lot.GTIN) {
+				units[u.epc] = true
+				unitList = append(unitList, u.epc)
+			}
+		}
 	}
+	// (b) every event naming a unit in any role.
 	frontier := start
-	if err := w.lookup(ctx, nil, unitTerms, func(it *item) {
+	if err := w.lookup(ctx, nil, unitTerms(unitList), func(it *item) {
 		for _, n := range w.named(it.e, roleAll) {
 			if units[n] {
 				it.include("unit " + n)
@@ -191,7 +184,10 @@ func (w *walker) run(ctx context.Context) (*Record, error) {
 
 	// (c) containers while they held units (or the class, when packed by
 	// quantity), nesting outward one level per round.
-	held := map[string][]span{w.class: {{}}}
+	held := map[string][]span{}
+	for c := range w.fam.members {
+		held[c] = []span{{}}
+	}
 	for u := range units {
 		held[u] = []span{{}}
 	}
@@ -267,6 +263,8 @@ func (w *walker) run(ctx context.Context) (*Record, error) {
 		return nil, epcis.Errorf(epcis.KindNoSuchResource, "no event mentions lot %s", w.class)
 	}
 	sortItems(included)
+	w.aggregationReasons(included)
+	w.outputReasons(included)
 	return w.record(included, unitList, containers, held, units), nil
 }
 
@@ -437,15 +435,39 @@ func (w *walker) canonicalClass(e *epcis.Event, s string) string {
 	return s
 }
 
+// isLot reports whether a canonical class is the lot, or a lot of its
+// family once that is resolved.
+func (w *walker) isLot(c string) bool {
+	if w.fam != nil {
+		_, ok := w.fam.members[c]
+		return ok
+	}
+	return c == w.class
+}
+
 func (w *walker) hasClass(e *epcis.Event, lists ...[]epcis.Quantity) bool {
 	for _, l := range lists {
 		for _, q := range l {
-			if w.canonicalClass(e, q.EPCClass) == w.class {
+			if w.isLot(w.canonicalClass(e, q.EPCClass)) {
 				return true
 			}
 		}
 	}
 	return false
+}
+
+// classesNamed returns the lots of the family an event names as classes
+// in any quantity list, each once.
+func (w *walker) classesNamed(e *epcis.Event) []string {
+	var out []string
+	for _, l := range [][]epcis.Quantity{e.QuantityList, e.ChildQuantityList, e.InputQuantityList, e.OutputQuantityList} {
+		for _, q := range l {
+			if c := w.canonicalClass(e, q.EPCClass); w.isLot(c) && !slices.Contains(out, c) {
+				out = append(out, c)
+			}
+		}
+	}
+	return out
 }
 
 func (w *walker) namesClass(e *epcis.Event) bool {

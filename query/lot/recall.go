@@ -56,6 +56,12 @@ type RecallResult struct {
 	// Events are the critical tracking events, in eventTime order: the
 	// rows of the FSMA 204 spreadsheet.
 	Events []CTE `json:"events"`
+	// Family is the production lot family recalled as one: every
+	// level's lot is affected with the recalled lot.
+	Family *Family `json:"family"`
+	// Balance is the family's mass balance: how much of what was made
+	// the events account for, and where the rest was last seen.
+	Balance *Balance `json:"balance"`
 }
 
 // Affected is the affected set by kind of node, each sorted by ID.
@@ -109,7 +115,12 @@ type CTE struct {
 	References          []string `json:"referenceDocuments"` // type:id
 	Sources             []string `json:"sources"`
 	Destinations        []string `json:"destinations"`
-	at                  time.Time
+	// ParentID and EPCs are the identifiers the event names, at the level
+	// it happened (a pallet's SSCC, a case's SGTIN): its parentID, and its
+	// epcList, childEPCs, inputEPCList and outputEPCList (see levelEPCs).
+	ParentID string   `json:"parentID,omitempty"`
+	EPCs     []string `json:"epcs"`
+	at       time.Time
 }
 
 // CSVHeader names the columns of Rows.
@@ -176,13 +187,30 @@ func recall(ctx context.Context, st Store, id ID, opt RecallOptions) (*RecallRes
 	for _, n := range fwd.Nodes {
 		kinds[n.ID], labels[n.ID] = n.Kind, n.Label
 	}
-	// Reached from the lot along the material's edges; supplied edges run
-	// from a supplier to the material, so a supplier is never reached.
+	// Reached from the lot, and every level of its family, along the
+	// material's edges; supplied edges run from a supplier to the
+	// material, so a supplier is never reached.
 	evs := map[string]map[string]bool{me: {}}
 	lotsOf := map[string]map[string]bool{me: {me: true}} // node -> affected lots whose material reached it
+	own := map[string]bool{me: true}                     // the family's lots
+	for _, l := range fwd.Family.Levels {
+		own[l.Lot] = true
+		if evs[l.Lot] == nil {
+			evs[l.Lot], lotsOf[l.Lot] = map[string]bool{}, map[string]bool{l.Lot: true}
+		}
+	}
+	// Every packaging level of a reached lot is reached: packaged-as
+	// edges count both ways.
+	edges := slices.Clone(fwd.Edges)
+	for _, e := range fwd.Edges {
+		if e.Kind == EdgePackagedAs {
+			e.From, e.To = e.To, e.From
+			edges = append(edges, e)
+		}
+	}
 	for changed := true; changed; {
 		changed = false
-		for _, e := range fwd.Edges {
+		for _, e := range edges {
 			if _, ok := evs[e.From]; !ok {
 				continue
 			}
@@ -202,8 +230,8 @@ func recall(ctx context.Context, st Store, id ID, opt RecallOptions) (*RecallRes
 			}
 			for _, x := range e.EventIDs {
 				evs[e.To][x] = true
-				if e.From == me {
-					evs[me][x] = true
+				if own[e.From] {
+					evs[e.From][x] = true
 				}
 			}
 		}
@@ -214,12 +242,12 @@ func recall(ctx context.Context, st Store, id ID, opt RecallOptions) (*RecallRes
 	var terms []string
 	edgeLots := map[string]map[string]bool{} // eventID -> lots it is about
 	touch := map[string]map[string]bool{}    // affected lot -> events of its edges, either way
-	for _, e := range fwd.Edges {
+	for _, e := range edges {
 		if _, ok := evs[e.From]; !ok {
 			continue
 		}
 		for _, n := range []string{e.From, e.To} {
-			if kinds[n] == NodeLot || n == me {
+			if kinds[n] == NodeLot || own[n] {
 				if touch[n] == nil {
 					touch[n] = map[string]bool{}
 				}
@@ -269,7 +297,8 @@ func recall(ctx context.Context, st Store, id ID, opt RecallOptions) (*RecallRes
 		edgeLots[en.EventID][me] = true
 	}
 
-	r := &RecallResult{Lot: me, GTIN: id.GTIN, LotNumber: id.Lot, SameProduct: []OtherLot{}}
+	r := &RecallResult{Lot: me, GTIN: id.GTIN, LotNumber: id.Lot, SameProduct: []OtherLot{},
+		Family: rec.Family, Balance: rec.Balance}
 	for _, n := range sortedKeys(evs) {
 		an := AffectedNode{ID: n, Label: labels[n], EventIDs: sortedKeys(evs[n])}
 		if an.Label == "" {
@@ -314,7 +343,7 @@ func (r *RecallResult) sameProduct(ctx context.Context, st Store, id ID, opt Rec
 	}
 	// One backward walk from the lot and all the others together: each
 	// hop is one batched lookup for every lot, not one per lot.
-	back, err := traceFrom(ctx, st, append([]ID{id}, lots...), topt(Backward))
+	back, err := traceFrom(ctx, st, append([]ID{id}, lots...), topt(Backward), nil)
 	if err != nil {
 		return err
 	}
@@ -349,7 +378,7 @@ func (r *RecallResult) sameProduct(ctx context.Context, st Store, id ID, opt Rec
 	if len(open) > 0 {
 		fo := topt(Forward)
 		fo.Depth = 0
-		fwd, err := traceFrom(ctx, st, open, fo)
+		fwd, err := traceFrom(ctx, st, open, fo, nil)
 		if err != nil {
 			return err
 		}
@@ -419,7 +448,7 @@ func ctes(w *walker, byID map[string]*item, lotsOf map[string]map[string]bool) [
 		c := CTE{EventID: x, Type: e.Type, Kind: short(cbv.BizStep, e.BizStep), at: e.EventTime,
 			EventTime: eventTime(e), Location: e.BizLocation,
 			TraceabilityLotCode: []string{}, Products: []string{}, Quantities: []string{}, Units: []string{},
-			References: []string{}, Sources: []string{}, Destinations: []string{}}
+			References: []string{}, Sources: []string{}, Destinations: []string{}, ParentID: e.ParentID, EPCs: levelEPCs(e)}
 		switch {
 		case e.Type == "TransformationEvent" || e.TransformationID != "":
 			c.Kind = "transformation"

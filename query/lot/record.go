@@ -17,7 +17,9 @@ type Record struct {
 	Lot       string `json:"lot"` // canonical GS1 Digital Link
 	GTIN      string `json:"gtin"`
 	LotNumber string `json:"lotNumber"`
-	// Units are the lot's serialised units (canonical SGTINs).
+	// Units are the serialised units (canonical SGTINs) of the lot and
+	// of the other levels of its production lot family (Family.Levels
+	// gives them by level).
 	Units []string `json:"units"`
 	// Containers held units (or the class) during their spans.
 	Containers []Container `json:"containers"`
@@ -27,6 +29,11 @@ type Record struct {
 	ReleaseStatus string  `json:"releaseStatus"`
 	Groups        Groups  `json:"groups"`
 	Entries       []Entry `json:"entries"`
+	// Family is the production lot family: the lots of this lot number
+	// at every packaging level, and why each is linked.
+	Family *Family `json:"family"`
+	// Balance is the family's mass balance.
+	Balance *Balance `json:"balance"`
 	// Events are the stored events of Entries, in the same order.
 	Events []*store.Event `json:"-"`
 }
@@ -171,6 +178,10 @@ func (w *walker) record(items []*item, units, containers []string, held map[stri
 		}
 	}
 	r.Groups = g
+	if w.fam != nil {
+		r.Family = w.fam.family()
+		r.Balance = w.balance(items, r.Family)
+	}
 	return r
 }
 

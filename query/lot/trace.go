@@ -38,6 +38,10 @@ const (
 	EdgeShippedTo    = "shipped-to"
 	EdgeReceivedAt   = "received-at"
 	EdgeSupplied     = "supplied"
+	// EdgePackagedAs links two levels of one production lot family:
+	// from the lot of the lower level (eaches) to the lot of the level
+	// that contains it (cases), with the reasons of the family link.
+	EdgePackagedAs = "packaged-as"
 )
 
 // Defaults of TraceOptions.
@@ -68,6 +72,9 @@ type Graph struct {
 	Depth     int    `json:"depth"`
 	Nodes     []Node `json:"nodes"`
 	Edges     []Edge `json:"edges"`
+	// Family is the production lot family the trace started from (every
+	// level's lot is a start).
+	Family *Family `json:"family"`
 }
 
 // Node is a lot, item, container, location or party; ID is its
@@ -84,6 +91,11 @@ type Edge struct {
 	From     string   `json:"from"`
 	To       string   `json:"to"`
 	EventIDs []string `json:"eventIDs"`
+	// Reasons and Inferred are those of the family link of a
+	// packaged-as edge; VocabularyIDs the master data proving it.
+	Reasons       []string `json:"reasons,omitempty"`
+	VocabularyIDs []string `json:"vocabularyIDs,omitempty"`
+	Inferred      bool     `json:"inferred,omitempty"`
 }
 
 type edgeKey struct{ kind, from, to string }
@@ -110,6 +122,11 @@ type tracer struct {
 	checked  map[string]bool // eventIDs whose declarations were looked up
 	// mentioned are the start lots' nodes some event names.
 	mentioned map[string]bool
+	// families, when set, are the production lot families of the lots
+	// the walk reaches, by member lot: a lot reached through a
+	// transformation is reached at every packaging level (its cases
+	// shipped under the case GTIN are as affected as its eaches).
+	families map[string]*familyState
 }
 
 // Trace returns the lot's genealogy (see the package documentation). It
@@ -121,20 +138,160 @@ func Trace(ctx context.Context, st store.Querier, id ID, opt TraceOptions) (*Gra
 	if opt.Depth <= 0 {
 		opt.Depth = DefaultTraceDepth
 	}
-	t, err := traceFrom(ctx, st, []ID{id}, opt)
+	fam, err := resolveFamily(ctx, st, id, opt.Options, "trace")
 	if err != nil {
 		return nil, err
 	}
-	if !t.mentioned[id.Canonical()] {
+	starts := []ID{id}
+	for _, l := range sortedMembers(fam.members) {
+		if l != id {
+			starts = append(starts, l)
+		}
+	}
+	t, err := traceFrom(ctx, st, starts, opt, fam)
+	if err != nil {
+		return nil, err
+	}
+	if !slices.ContainsFunc(starts, func(l ID) bool { return t.mentioned[l.Canonical()] }) {
 		return nil, epcis.Errorf(epcis.KindNoSuchResource, "no event mentions lot %s", id.Canonical())
 	}
-	return t.graph(id), nil
+	// The aggregations the walk read that pack one level into another's
+	// units prove the family's links (as History finds them).
+	aw := *t.w
+	aw.fam = fam
+	var read []*item
+	for _, it := range t.w.items {
+		read = append(read, it)
+	}
+	sortItems(read)
+	aw.aggregationReasons(read)
+	aw.outputReasons(read)
+	g := t.graph(id)
+	g.Family = fam.family()
+	links := slices.Clone(g.Family.Links)
+	for _, f := range t.reachedFamilies(fam) {
+		links = append(links, f.family().Links...)
+	}
+	g.addFamily(links)
+	return g, nil
+}
+
+// reachedFamilies returns, once each and in lot order, the families of
+// the lots the walk reached other than start's that have more than one
+// level.
+func (t *tracer) reachedFamilies(start *familyState) []*familyState {
+	var out []*familyState
+	seen := map[*familyState]bool{start: true}
+	for _, k := range sortedKeys(t.families) {
+		if f := t.families[k]; !seen[f] {
+			seen[f] = true
+			if len(f.members) > 1 {
+				out = append(out, f)
+			}
+		}
+	}
+	return out
+}
+
+// expandFamilies adds to the frontier every other packaging level of the
+// frontier's lots (resolving each family once per trace), marking them
+// seen.
+func (t *tracer) expandFamilies(ctx context.Context, frontier []ID, seen map[ID]bool) ([]ID, error) {
+	if t.families == nil {
+		return frontier, nil
+	}
+	for i := 0; i < len(frontier); i++ {
+		l := frontier[i]
+		f, ok := t.families[l.Canonical()]
+		if !ok {
+			var err error
+			if f, err = resolveFamily(ctx, t.w.st, l, t.opt.Options, "trace"); err != nil {
+				return nil, err
+			}
+			for _, m := range f.members {
+				if _, done := t.families[m.Canonical()]; !done {
+					t.families[m.Canonical()] = f
+				}
+			}
+			t.families[l.Canonical()] = f
+		}
+		for _, m := range sortedMembers(f.members) {
+			if !seen[m] {
+				seen[m] = true
+				frontier = append(frontier, m)
+			}
+		}
+	}
+	return frontier, nil
+}
+
+// resolveFamily resolves a lot's production lot family (see
+// walker.resolve) with its serialised units, within opt's time limit.
+func resolveFamily(ctx context.Context, st store.Querier, id ID, opt Options, what string) (*familyState, error) {
+	opt = opt.withDefaults()
+	wctx, cancel := context.WithTimeout(ctx, opt.Timeout)
+	defer cancel()
+	w := &walker{st: st, opt: opt, id: id, class: id.Canonical(), items: map[int64]*item{}, retract: map[string]bool{}, what: what}
+	found, err := w.resolve(wctx)
+	if err != nil {
+		if ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+			return nil, epcis.Errorf(epcis.KindQueryTooComplex, "the %s took longer than the time limit of %s", what, opt.Timeout)
+		}
+		return nil, err
+	}
+	for _, it := range found {
+		for _, u := range w.ilmdUnits(it.e) {
+			if w.fam.gtins[u.lot.GTIN] {
+				w.fam.addUnit(u.epc, u.lot.GTIN)
+			}
+		}
+	}
+	return w.fam, nil
+}
+
+// addFamily adds a packaged-as edge for every family link, from the
+// child level's lot to the parent's, and their lot nodes.
+func (g *Graph) addFamily(links []Link) {
+	have := map[string]bool{}
+	for _, n := range g.Nodes {
+		have[n.ID] = true
+	}
+	done := map[[2]string]bool{}
+	for _, l := range links {
+		if done[[2]string{l.Child, l.Parent}] {
+			continue
+		}
+		done[[2]string{l.Child, l.Parent}] = true
+		e := Edge{Kind: EdgePackagedAs, From: l.Child, To: l.Parent, EventIDs: []string{}, Inferred: l.Inferred}
+		for _, r := range l.Reasons {
+			e.Reasons = append(e.Reasons, r.Kind)
+			e.EventIDs = append(e.EventIDs, r.EventIDs...)
+			e.VocabularyIDs = append(e.VocabularyIDs, r.VocabularyIDs...)
+		}
+		slices.Sort(e.EventIDs)
+		e.EventIDs = slices.Compact(e.EventIDs)
+		g.Edges = append(g.Edges, e)
+		for _, n := range []string{l.Child, l.Parent} {
+			if !have[n] {
+				have[n] = true
+				lid, _ := Parse(n)
+				g.Nodes = append(g.Nodes, Node{Kind: NodeLot, ID: n, Label: lotLabel(lid)})
+			}
+		}
+	}
+	slices.SortFunc(g.Nodes, func(a, b Node) int { return cmp.Or(cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.ID, b.ID)) })
+	slices.SortFunc(g.Edges, func(a, b Edge) int {
+		return cmp.Or(cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.From, b.From), cmp.Compare(a.To, b.To))
+	})
 }
 
 // traceFrom walks from several lots at once, one batched lookup per hop
 // for all of them; the tracer's edges are those of every start's trace
-// (a lot reached from several starts is expanded once).
-func traceFrom(ctx context.Context, st store.Querier, starts []ID, opt TraceOptions) (*tracer, error) {
+// (a lot reached from several starts is expanded once). With a start
+// family (whose members the starts must include), every lot the walk
+// reaches is followed at all its packaging levels too; without, only the
+// lots reached.
+func traceFrom(ctx context.Context, st store.Querier, starts []ID, opt TraceOptions, start *familyState) (*tracer, error) {
 	switch opt.Direction {
 	case "":
 		opt.Direction = Both
@@ -159,6 +316,12 @@ func traceFrom(ctx context.Context, st store.Querier, starts []ID, opt TraceOpti
 		opt: opt, kinds: map[string]string{}, labels: map[string]string{},
 		unitLot: map[string]ID{}, classLot: map[string]ID{}, lots: map[string]ID{}, unitRead: map[string]bool{}, held: map[string][]span{},
 		checked: map[string]bool{}, mentioned: map[string]bool{},
+	}
+	if start != nil {
+		t.families = map[string]*familyState{}
+		for _, m := range start.members {
+			t.families[m.Canonical()] = start
+		}
 	}
 	if err := t.run(wctx, starts); err != nil {
 		if ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
@@ -243,6 +406,9 @@ func (t *tracer) walk(ctx context.Context, starts []ID, dir string) error {
 				frontier = append(frontier, l)
 			}
 		}
+		if frontier, err = t.expandFamilies(ctx, frontier, seen); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -254,11 +420,8 @@ func (t *tracer) material(ctx context.Context, lots []ID) ([]*item, error) {
 	var terms []string
 	for _, l := range lots {
 		byKey[l] = true
-		c := l.Canonical()
-		t.classLot[c] = l
-		cc := query.Compact(c)
-		terms = append(terms, query.TermClass+"="+cc, query.TermInClass+"="+cc, query.TermOutClass+"="+cc,
-			query.TermLot+"="+query.LotKey(l.GTIN, l.Lot))
+		t.classLot[l.Canonical()] = l
+		terms = append(terms, lotTerms(l)...)
 	}
 	var out []*item
 	var units []string
@@ -278,17 +441,11 @@ func (t *tracer) material(ctx context.Context, lots []ID) ([]*item, error) {
 	}); err != nil {
 		return nil, err
 	}
-	var unitTerms []string
-	for _, u := range units {
-		cu := query.Compact(u)
-		unitTerms = append(unitTerms, query.TermEPC+"="+cu, query.TermParent+"="+cu,
-			query.TermInput+"="+cu, query.TermOutput+"="+cu)
-	}
 	seen := map[*item]bool{}
 	for _, it := range out {
 		seen[it] = true
 	}
-	if err := t.w.lookup(ctx, nil, unitTerms, func(it *item) {
+	if err := t.w.lookup(ctx, nil, unitTerms(units), func(it *item) {
 		if !seen[it] {
 			seen[it] = true
 			out = append(out, it)

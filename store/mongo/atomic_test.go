@@ -141,6 +141,58 @@ func TestAbandonSparesJobInFlight(t *testing.T) {
 	}
 }
 
+// TestAbandonSparesLeasedBatch: a batch in flight longer than the lease
+// (a large document on a slow database) is not abandoned while its
+// server renews its job's lease; once the lease is stale too, it is.
+func TestAbandonSparesLeasedBatch(t *testing.T) {
+	s := openStore(t, withDB(t, sharedURI(t)))
+	defer s.Close()
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name  string
+		lease time.Duration // the lease's time, from now
+		spare bool
+	}{
+		{"renewed", 2 * time.Second, true},
+		{"stale", -time.Minute, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			now := time.Now()
+			j := &store.Job{ID: "jl-" + tc.name, Owner: "o", Running: true, ErrorBehaviour: "rollback", CreatedAt: now, UpdatedAt: now.Add(-time.Hour)}
+			if err := s.CreateJob(ctx, j); err != nil {
+				t.Fatal(err)
+			}
+			final := *j
+			final.Running, final.Success, final.FinishedAt = false, true, time.Now()
+			evs := batchOf("leased-"+tc.name, 3)
+			release := inFlight(t, s, store.Batch{CaptureID: j.ID, Atomic: true, Events: evs, Job: &final})
+			if err := s.TouchJobs(ctx, []string{j.ID}, now.Add(tc.lease)); err != nil {
+				t.Fatal(err)
+			}
+			// The batch began before staleBefore: only the lease can spare it.
+			if _, err := s.AbandonJobs(ctx, "test", time.Now().Add(time.Second)); err != nil {
+				t.Fatalf("AbandonJobs: %v", err)
+			}
+			_, err := release()
+			if tc.spare {
+				if err != nil {
+					t.Fatalf("AddEvents of a batch whose job is leased: %v", err)
+				}
+				if n := visible(t, s, evs); n != len(evs) {
+					t.Errorf("%d of %d events visible", n, len(evs))
+				}
+				return
+			}
+			if !errors.Is(err, mongostore.ErrAbandoned) {
+				t.Errorf("AddEvents of a batch whose lease is stale: %v, want ErrAbandoned", err)
+			}
+			if n := visible(t, s, evs); n != 0 {
+				t.Errorf("%d events of an abandoned batch visible", n)
+			}
+		})
+	}
+}
+
 func TestOpenBadURI(t *testing.T) {
 	_, err := mongostore.Open(context.Background(), "postgres://x/y", mongostore.Options{})
 	var ce *mongostore.ConfigError

@@ -4,8 +4,9 @@
 // suite in store/storetest.
 //
 // The package owns the layout of the Lotline database (collections events,
-// jobs, pending, counters, leases, values, masterdata and queries, and
-// their indexes, created at Open) and nothing above it: it does not parse
+// jobs, pending, counters, leases, values, masterdata, queries,
+// subscriptions, subscription_leases, secrets and the rest, and their
+// indexes, created at Open) and nothing above it: it does not parse
 // EPCIS documents or compile queries.
 //
 // # Atomic batches without transactions
@@ -43,7 +44,11 @@
 // A batch whose writer died leaves its marker behind, hiding its events.
 // AbandonJobs turns markers older than staleBefore into tombstones
 // (ab=true: still hiding), deletes their events, and removes tombstones
-// abandoned before staleBefore. A writer that outlives its marker finds it
+// abandoned before staleBefore. A marker whose job's lease (below) was
+// renewed since staleBefore is spared: its server is alive and still
+// inserting, as a large document on a slow database may take longer
+// than a lease. A batch without a job (POST /events, one event) has no
+// lease and must commit within one. A writer that outlives its marker finds it
 // gone or tombstoned at commit, deletes its events and returns an error.
 //
 // # Job leases
@@ -109,6 +114,18 @@
 // from the listings for good. A batch that fails after that step leaves
 // them recorded; both writes are idempotent. Each Store remembers a
 // bounded set of values it recorded, so repeated values cost no write.
+//
+// # Subscription leases
+//
+// A webhook subscription's lease is not in the subscription document but
+// in subscription_leases, one document per generation keyed
+// "{id}#{generation}" (decision 0019). A server takes a free or expired
+// lease by inserting the next generation, so the unique _id picks one
+// winner among racing servers even on FerretDB, where a conditional
+// update is no compare-and-set; afterwards only the holder writes its
+// generation (renewal, release) and the subscription's progress, after
+// checking the newest generation is its own and live. The page-token key
+// shared by every server is in secrets, first insert wins.
 //
 // # Stored form
 //

@@ -193,11 +193,21 @@ func (s *Store) AbandonJobs(ctx context.Context, reason string, staleBefore time
 	stale := nanos(staleBefore)
 	now := time.Now().UnixNano()
 
-	if _, err := s.pending.UpdateMany(ctx,
-		bson.D{
-			{Key: "st", Value: bson.D{{Key: "$lt", Value: stale}}},
-			{Key: "ab", Value: false}, {Key: "cm", Value: false},
-		},
+	// A batch begun before staleBefore is abandoned unless its job's
+	// lease is fresher: its server is alive and still inserting (a large
+	// document on a slow database may take longer than a lease).
+	staleFilter := bson.D{
+		{Key: "st", Value: bson.D{{Key: "$lt", Value: stale}}},
+		{Key: "ab", Value: false}, {Key: "cm", Value: false},
+	}
+	alive, err := s.liveBatches(ctx, staleFilter, stale)
+	if err != nil {
+		return 0, err
+	}
+	if len(alive) > 0 {
+		staleFilter = append(staleFilter, bson.E{Key: "_id", Value: bson.D{{Key: "$nin", Value: alive}}})
+	}
+	if _, err := s.pending.UpdateMany(ctx, staleFilter,
 		bson.D{{Key: "$set", Value: bson.D{{Key: "ab", Value: true}, {Key: "abt", Value: now}}}},
 	); err != nil {
 		return 0, s.wrap(ctx, "abandon batches", err)
@@ -261,6 +271,41 @@ func (s *Store) AbandonJobs(ctx context.Context, reason string, staleBefore time
 		return 0, s.wrap(ctx, "abandon jobs", err)
 	}
 	return int(r.ModifiedCount), nil
+}
+
+// liveBatches returns the IDs of the markers matching filter whose job's
+// lease was renewed at or after stale.
+func (s *Store) liveBatches(ctx context.Context, filter bson.D, stale int64) ([]string, error) {
+	cur, err := s.pending.Find(ctx, filter, options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}, {Key: "job._id", Value: 1}}))
+	if err != nil {
+		return nil, s.wrap(ctx, "find stale batches", err)
+	}
+	var found []struct {
+		ID  string `bson:"_id"`
+		Job *struct {
+			ID string `bson:"_id"`
+		} `bson:"job"`
+	}
+	if err := cur.All(ctx, &found); err != nil {
+		return nil, s.wrap(ctx, "find stale batches", err)
+	}
+	var jobs []string
+	for _, f := range found {
+		if f.Job != nil {
+			jobs = append(jobs, f.Job.ID)
+		}
+	}
+	leased, err := s.leaseTimes(ctx, jobs)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, f := range found {
+		if f.Job != nil && leased[f.Job.ID] >= stale {
+			out = append(out, f.ID)
+		}
+	}
+	return out, nil
 }
 
 // staleJobs returns the IDs of the running jobs last updated before stale,

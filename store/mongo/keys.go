@@ -23,11 +23,13 @@ type keyDoc struct {
 	CreatedAt int64  `bson:"ca"`
 	RevokedAt int64  `bson:"ra"` // 0 while valid
 	Hash      []byte `bson:"h"`
+	Role      string `bson:"r,omitempty"`
+	RateLimit int    `bson:"q,omitempty"`
 }
 
 func (d *keyDoc) key() *store.APIKey {
 	return &store.APIKey{ID: d.ID, Party: d.Party, Name: d.Name, CreatedAt: fromNanos(d.CreatedAt),
-		RevokedAt: fromNanos(d.RevokedAt), Hash: d.Hash}
+		RevokedAt: fromNanos(d.RevokedAt), Hash: d.Hash, Role: d.Role, RateLimit: d.RateLimit}
 }
 
 var _ store.KeyStore = (*Store)(nil)
@@ -43,7 +45,7 @@ func (s *Store) CreateKey(ctx context.Context, k *store.APIKey) error {
 		k.CreatedAt = time.Now().UTC()
 	}
 	_, err := s.keys().InsertOne(ctx, keyDoc{ID: k.ID, Party: k.Party, Name: k.Name, CreatedAt: nanos(k.CreatedAt),
-		RevokedAt: nanos(k.RevokedAt), Hash: k.Hash})
+		RevokedAt: nanos(k.RevokedAt), Hash: k.Hash, Role: k.Role, RateLimit: k.RateLimit})
 	if mongo.IsDuplicateKeyError(err) {
 		return &store.DuplicateError{UniqueKey: k.ID}
 	}

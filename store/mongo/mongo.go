@@ -13,7 +13,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 	"go.mongodb.org/mongo-driver/v2/mongo/readconcern"
@@ -145,47 +144,6 @@ func Open(ctx context.Context, uri string, opts Options) (*Store, error) {
 		return nil, err
 	}
 	return s, nil
-}
-
-// setup creates the indexes and the counter document. Both are idempotent,
-// so every server sharing a database may run it at start-up.
-func (s *Store) setup(ctx context.Context) error {
-	type ix struct {
-		coll   *mongo.Collection
-		name   string
-		keys   bson.D
-		unique bool
-	}
-	for _, x := range []ix{
-		{s.events, "key", bson.D{{Key: "k", Value: 1}}, true},
-		{s.events, "eventID", bson.D{{Key: "e", Value: 1}}, false},
-		// The query shapes of Events (see query.go): terms in Seq order,
-		// eventTime ranges and order, recordTime ranges, one owner's events.
-		{s.events, "terms_seq", bson.D{{Key: "tm", Value: 1}, {Key: "_id", Value: 1}}, false},
-		{s.events, "eventTime_seq", bson.D{{Key: "et", Value: 1}, {Key: "_id", Value: 1}}, false},
-		{s.events, "recordTime", bson.D{{Key: "rt", Value: 1}}, false},
-		{s.events, "owner_seq", bson.D{{Key: "o", Value: 1}, {Key: "_id", Value: 1}}, false},
-		{s.events, "batch", bson.D{{Key: "bt", Value: 1}}, false},
-		{s.jobs, "owner_created", bson.D{{Key: "o", Value: 1}, {Key: "ca", Value: -1}, {Key: "_id", Value: -1}}, false},
-		{s.jobs, "running_updated", bson.D{{Key: "run", Value: 1}, {Key: "ua", Value: 1}}, false},
-		{s.leases, "updated", bson.D{{Key: "ua", Value: 1}}, false},
-		{s.queries, "owner_name", bson.D{{Key: "o", Value: 1}, {Key: "_id", Value: 1}}, false},
-		{s.db.Collection(collSubscriptions), "query_id", bson.D{{Key: "q", Value: 1}, {Key: "_id", Value: 1}}, false},
-		{s.db.Collection(collSubscriptions), "owner", bson.D{{Key: "o", Value: 1}}, false},
-	} {
-		m := mongo.IndexModel{Keys: x.keys, Options: options.Index().SetName(x.name)}
-		if x.unique {
-			m.Options.SetUnique(true)
-		}
-		if _, err := x.coll.Indexes().CreateOne(ctx, m); err != nil {
-			return fmt.Errorf("mongostore: create index %s.%s: %w", x.coll.Name(), x.name, err)
-		}
-	}
-	_, err := s.counters.InsertOne(ctx, counterDoc{ID: counterID})
-	if err != nil && !mongo.IsDuplicateKeyError(err) {
-		return fmt.Errorf("mongostore: create counter: %w", err)
-	}
-	return nil
 }
 
 // Close disconnects from the server. Every later call returns

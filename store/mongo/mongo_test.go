@@ -74,3 +74,14 @@ func TestSubscriptionContract(t *testing.T) {
 		return openStore(t, withDB(t, uri))
 	})
 }
+
+// TestSecretContract runs the shared-secret contract on MongoDB, with a
+// second client on the same database standing for a second server.
+func TestSecretContract(t *testing.T) {
+	uri := sharedURI(t)
+	var last string
+	storetest.RunSecrets(t, func(t *testing.T) storetest.SecretBackend {
+		last = withDB(t, uri)
+		return openStore(t, last)
+	}, func(t *testing.T) storetest.SecretBackend { return openStore(t, last) })
+}

@@ -68,3 +68,15 @@ func TestSharingContract(t *testing.T) {
 		return s
 	})
 }
+
+// TestSecretContract runs the shared-secret contract on SQLite, without
+// the second-server case: an SQLite store belongs to one process.
+func TestSecretContract(t *testing.T) {
+	storetest.RunSecrets(t, func(t *testing.T) storetest.SecretBackend {
+		s, err := sqlitestore.Open(context.Background(), t.TempDir())
+		if err != nil {
+			t.Fatalf("sqlitestore.Open: %v", err)
+		}
+		return s
+	}, nil)
+}

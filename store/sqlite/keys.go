@@ -23,7 +23,9 @@ CREATE TABLE IF NOT EXISTS api_keys (
 	name       TEXT    NOT NULL,
 	created_at INTEGER NOT NULL,
 	revoked_at INTEGER NOT NULL,
-	hash       BLOB    NOT NULL
+	hash       BLOB    NOT NULL,
+	role       TEXT    NOT NULL DEFAULT '',
+	rate_limit INTEGER NOT NULL DEFAULT 0
 );`
 
 var _ store.KeyStore = (*Store)(nil)
@@ -41,8 +43,11 @@ func (s *Store) CreateKey(ctx context.Context, k *store.APIKey) error {
 	if _, err := s.w.ExecContext(ctx, keysSchema); err != nil {
 		return fmt.Errorf("sqlitestore: create key table: %w", err)
 	}
-	_, err := s.w.ExecContext(ctx, `INSERT INTO api_keys (id, party, name, created_at, revoked_at, hash) VALUES (?,?,?,?,?,?)`,
-		k.ID, k.Party, k.Name, unixNanos(k.CreatedAt), unixNanos(k.RevokedAt), k.Hash)
+	if err := addKeyColumns(ctx, s.w); err != nil {
+		return err
+	}
+	_, err := s.w.ExecContext(ctx, `INSERT INTO api_keys (id, party, name, created_at, revoked_at, hash, role, rate_limit) VALUES (?,?,?,?,?,?,?,?)`,
+		k.ID, k.Party, k.Name, unixNanos(k.CreatedAt), unixNanos(k.RevokedAt), k.Hash, k.Role, k.RateLimit)
 	if err != nil {
 		var se *sqlite.Error
 		if errors.As(err, &se) && (se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY || se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE) {
@@ -53,12 +58,12 @@ func (s *Store) CreateKey(ctx context.Context, k *store.APIKey) error {
 	return nil
 }
 
-const keyColumns = `id, party, name, created_at, revoked_at, hash`
+const keyColumns = `id, party, name, created_at, revoked_at, hash, role, rate_limit`
 
 func scanKey(sc scanner) (*store.APIKey, error) {
 	var k store.APIKey
 	var created, revoked int64
-	if err := sc.Scan(&k.ID, &k.Party, &k.Name, &created, &revoked, &k.Hash); err != nil {
+	if err := sc.Scan(&k.ID, &k.Party, &k.Name, &created, &revoked, &k.Hash, &k.Role, &k.RateLimit); err != nil {
 		return nil, err
 	}
 	k.CreatedAt, k.RevokedAt = fromUnixNanos(created), fromUnixNanos(revoked)

@@ -401,8 +401,14 @@ func (s *Store) streamPlan(sc store.Scan, lo, hi int64, match string) *scanPlan 
 		b.add("terms MATCH ?", match)
 	case sc.Order == store.BySeq:
 		from = "events e NOT INDEXED"
+		if ownerIndex(sc.Filter) {
+			from = "events e INDEXED BY events_owner"
+		}
 	default:
 		from = "events e INDEXED BY events_event_time"
+		if ownerIndex(sc.Filter) {
+			from = "events e INDEXED BY events_owner_time"
+		}
 	}
 	seqRange(&b, lo, hi, seqCol)
 	f := sc.Filter
@@ -416,6 +422,17 @@ func (s *Store) streamPlan(sc store.Scan, lo, hi int64, match string) *scanPlan 
 	}
 	return &scanPlan{kind: planStream, sql: "SELECT " + eventCols + " FROM " + from + b.clause() + " ORDER BY " + order, args: b.args}
 }
+
+// ownerIndex reports whether a scan without terms reads one party's
+// events only (no grant admits others'): the owner indexes then give them
+// in order, where the table or events_event_time would read every
+// party's events to test their owner.
+func ownerIndex(f store.Filter) bool {
+	return !noOwnerIndex && len(f.Owners) == 1 && !slices.ContainsFunc(f.Grants, grantAdmits)
+}
+
+// noOwnerIndex, set by a benchmark, plans as before the owner indexes.
+var noOwnerIndex bool
 
 // sortedPlan sorts the keys of the term candidates by eventTime and reads
 // the rows of the first limit of them after the cursor.

@@ -2,6 +2,7 @@ package sqlitestore
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -14,7 +15,12 @@ import (
 // BenchmarkGrants reports the latency of one page of 100 events (p50,
 // p99) for a party reading its own events and those a grant shares with
 // it, on BenchmarkEvents' synthetic events of which 70% belong to the
-// sharing party and 30% to the reader (-eventsn sets their number).
+// sharing party and 30% to the reader (-eventsn sets their number); 1%,
+// taken from the sharing party, belong to a third, rare party.
+// benchOwnerIndex off measures BenchmarkGrants without the owner indexes
+// (before/after in docs/benchmarks.md).
+var benchOwnerIndex = flag.Bool("ownerindex", true, "keep the owner indexes in BenchmarkGrants' store")
+
 func BenchmarkGrants(b *testing.B) {
 	ctx := context.Background()
 	n := *benchEventsN
@@ -23,7 +29,14 @@ func BenchmarkGrants(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer st.Close()
-	const maker, buyer = "maker", "buyer"
+	if !*benchOwnerIndex {
+		noOwnerIndex = true
+		defer func() { noOwnerIndex = false }()
+		if _, err := st.w.ExecContext(ctx, `DROP INDEX events_owner_time; DROP INDEX events_owner`); err != nil {
+			b.Fatal(err)
+		}
+	}
+	const maker, buyer, rare = "maker", "buyer", "rare"
 	rng := rand.New(rand.NewPCG(1, 2))
 	for i := 0; i < n; i += 2000 {
 		var evs []*store.Event
@@ -32,6 +45,9 @@ func BenchmarkGrants(b *testing.B) {
 			e.Owner = maker
 			if k%10 >= 7 {
 				e.Owner = buyer
+			}
+			if k%100 == 0 {
+				e.Owner = rare
 			}
 			evs = append(evs, e)
 		}
@@ -45,6 +61,8 @@ func BenchmarkGrants(b *testing.B) {
 		f    store.Filter
 	}{
 		{"own", store.Filter{Owners: []string{buyer}}},
+		{"own/rare", store.Filter{Owners: []string{rare}}},
+		{"type+own/rare", store.Filter{Terms: [][]string{{"t=AggregationEvent"}}, Owners: []string{rare}}},
 		{"own+gtinGrant", store.Filter{Owners: []string{buyer}, Grants: grant([]string{"g=gtin-7"})}},
 		{"own+bizStepGrant", store.Filter{Owners: []string{buyer}, Grants: grant([]string{"bs=^BizStep-0"})}},
 		{"own+gtinAndStepsGrant", store.Filter{Owners: []string{buyer}, Grants: grant([]string{"g=gtin-7", "g=gtin-8"}, []string{"bs=^BizStep-0", "bs=^BizStep-1"})}},

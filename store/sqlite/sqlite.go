@@ -15,6 +15,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -31,6 +32,22 @@ import (
 
 // FileName is the database file inside the data directory.
 const FileName = "lotline.db"
+
+// Writer connection settings (docs/decisions/0016-sqlite-group-commit-and-pragmas.md).
+const (
+	// pageSize applies to databases created from now on; fewer, larger
+	// pages mean fewer WAL frames (two write calls each) per commit.
+	pageSize = "8192"
+	// cacheSize is the writer's page cache in KiB (negative means KiB).
+	cacheSize = "-32768"
+	// mmapSize lets the writer read pages from the mapped file instead of
+	// one pread per page missing from the cache.
+	mmapSize = "1073741824"
+	// walAutocheckpoint is the WAL size in pages that triggers a
+	// checkpoint at commit: fewer, larger checkpoints write a hot page once
+	// for many commits.
+	walAutocheckpoint = "4000"
+)
 
 // Store is a store.Store on SQLite. It is safe for concurrent use.
 type Store struct {
@@ -49,6 +66,10 @@ type Store struct {
 
 	qmu   sync.Mutex      // guards queue
 	queue []*pendingBatch // batches waiting for the next group commit
+
+	// Writer statements, prepared once on the writer connection and
+	// reused by every transaction (see writeStmts). Guarded by mu.
+	ws writeStmts
 
 	compact compaction // term index compaction when idle (compact.go)
 }
@@ -101,8 +122,14 @@ CREATE TABLE IF NOT EXISTS queries (
 CREATE INDEX IF NOT EXISTS queries_owner ON queries(owner, name);
 ` + subscriptionsSchema
 
-// Open opens (creating if needed) the store in dir.
+// Open opens (creating if needed) the store in dir, migrating an older
+// schema (see migrate.go) without logging.
 func Open(ctx context.Context, dir string) (*Store, error) {
+	return OpenLog(ctx, dir, slog.New(slog.DiscardHandler))
+}
+
+// OpenLog is Open with a logger for schema migrations.
+func OpenLog(ctx context.Context, dir string, log *slog.Logger) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("sqlitestore: %w", err)
 	}
@@ -110,8 +137,14 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 		return nil, fmt.Errorf("sqlitestore: %w", err)
 	}
 	path := filepath.Join(dir, FileName)
-	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)" +
-		"&_pragma=busy_timeout(10000)&_pragma=foreign_keys(OFF)&_txlock=immediate"
+	// page_size comes first: it only takes effect on a new database, before
+	// WAL mode is set. See docs/decisions/0016-sqlite-group-commit-and-pragmas.md
+	// for each setting; synchronous stays FULL, so a commit is on disk
+	// before any job of its group is acknowledged.
+	dsn := "file:" + path + "?_pragma=page_size(" + pageSize + ")&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)" +
+		"&_pragma=busy_timeout(10000)&_pragma=foreign_keys(OFF)&_pragma=cache_size(" + cacheSize + ")" +
+		"&_pragma=mmap_size(" + mmapSize + ")&_pragma=wal_autocheckpoint(" + walAutocheckpoint + ")" +
+		"&_pragma=temp_store(MEMORY)&_txlock=immediate"
 	w, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("sqlitestore: %w", err)
@@ -119,9 +152,9 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
-	if _, err := w.ExecContext(ctx, schema); err != nil {
+	if err := migrate(ctx, w, path, log); err != nil {
 		w.Close()
-		return nil, fmt.Errorf("sqlitestore: create schema: %w", err)
+		return nil, err
 	}
 	r, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)&_pragma=query_only(1)&_pragma=mmap_size(1073741824)&_pragma=temp_store(MEMORY)")
 	if err != nil {
@@ -132,6 +165,7 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
 	s := &Store{path: path, w: w, r: r}
+	s.ws.db = w
 	var last, lastSeq sql.NullInt64
 	if err := w.QueryRowContext(ctx, `SELECT MAX(record_time), MAX(seq) FROM events`).Scan(&last, &lastSeq); err != nil {
 		s.Close()
@@ -158,6 +192,7 @@ func (s *Store) Close() error {
 	}
 	s.closed = true
 	s.isClosed.Store(true)
+	s.ws.close()
 	return errors.Join(s.r.Close(), s.w.Close())
 }
 
@@ -229,55 +264,82 @@ func (s *Store) writeGroup(group []*pendingBatch) {
 	// still checks its own before it is written.
 	ctx := context.WithoutCancel(group[0].ctx)
 	rt := s.nextRecordTime()
+	// Statements are prepared before BEGIN: the writer pool has one
+	// connection, which the transaction then holds.
+	if err := s.ws.prepare(ctx); err != nil {
+		finish(err)
+		return
+	}
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		finish(fmt.Errorf("sqlitestore: begin: %w", err))
 		return
 	}
 	defer tx.Rollback() // no-op after Commit
-	st, err := prepareBatchStmts(ctx, tx)
-	if err != nil {
-		finish(err)
-		return
-	}
-	defer st.close()
+	wt := s.ws.in(ctx, tx)
+	defer wt.close()
+	// Terms and values of the group's stored events are written once for
+	// the whole group, after every batch has kept or dropped its events.
+	var terms []termRow
+	var vals map[store.Value]struct{}
 	for _, p := range group {
 		if err := p.ctx.Err(); err != nil {
 			p.err = err
 			continue
 		}
-		if _, err := tx.ExecContext(ctx, "SAVEPOINT batch"); err != nil {
+		if _, err := wt.exec(ctx, s.ws.savepoint); err != nil {
 			finish(fmt.Errorf("sqlitestore: savepoint: %w", err))
 			return
 		}
-		p.res, p.err = st.write(ctx, tx, p, rt, &s.recent)
-		release := "RELEASE batch"
+		p.res, p.err = wt.writeBatch(ctx, tx, p, rt, &s.recent)
+		ends := []*sql.Stmt{s.ws.release}
 		if p.err != nil || (p.b.Atomic && len(p.res.Rejected) > 0) {
-			release = "ROLLBACK TO batch; RELEASE batch"
+			ends = []*sql.Stmt{s.ws.rollback, s.ws.release}
 			if p.err == nil {
 				p.res = store.BatchResult{Rejected: p.res.Rejected}
 			}
 			p.seqs = nil
 		}
-		if _, err := tx.ExecContext(ctx, release); err != nil {
-			finish(fmt.Errorf("sqlitestore: %s: %w", release, err))
-			return
+		for _, end := range ends {
+			if _, err := wt.exec(ctx, end); err != nil {
+				finish(fmt.Errorf("sqlitestore: end savepoint: %w", err))
+				return
+			}
 		}
+		if p.err == nil && p.seqs != nil {
+			terms = appendTermRows(terms, p.seqs, p.b.Events)
+			if len(p.written) > 0 && vals == nil {
+				vals = map[store.Value]struct{}{}
+			}
+			for v := range p.written {
+				vals[v] = struct{}{}
+			}
+		}
+	}
+	if err := wt.writeTerms(ctx, terms); err != nil {
+		finish(err)
+		return
+	}
+	if err := wt.writeValues(ctx, vals); err != nil {
+		finish(err)
+		return
 	}
 	if err := tx.Commit(); err != nil {
 		s.terms.forget()
 		finish(fmt.Errorf("sqlitestore: commit: %w", err))
 		return
 	}
+	// Only now is the group durable (synchronous=FULL): no caller has been
+	// answered before this point.
 	s.lastRecord = rt
 	s.compact.lastWrite.Store(time.Now().UnixNano())
+	for v := range vals {
+		s.recent.add(v)
+	}
 	prevSeq := s.lastSeq
 	var stored []committedEvent
 	for _, p := range group {
 		if p.err == nil && p.seqs != nil {
-			for v := range p.written {
-				s.recent.add(v)
-			}
 			for i, seq := range p.seqs {
 				if seq > 0 {
 					stored = append(stored, committedEvent{seq: seq, terms: p.b.Events[i].Terms})
@@ -299,49 +361,158 @@ func (s *Store) writeGroup(group []*pendingBatch) {
 	finish(nil)
 }
 
-type batchStmts struct {
-	insEvent, insTerms, insValue *sql.Stmt
-	toks                         []byte
+// writeStmts are the writer's statements, prepared once on the writer
+// connection: the event INSERT, the savepoint statements and multi-row
+// INSERTs of terms and values in power-of-two row counts up to maxRows,
+// so that any number of rows is written by at most log2(maxRows)+n/maxRows
+// statements, none of them compiled again. They are guarded by Store.mu.
+type writeStmts struct {
+	db                           *sql.DB
+	insEvent                     *sql.Stmt
+	savepoint, release, rollback *sql.Stmt
+	terms, vals                  multiInsert
+	// Buffers reused by every group: the arguments of multi-row INSERTs
+	// and the tokens of the terms.
+	args []any
+	toks []byte
 }
 
-func prepareBatchStmts(ctx context.Context, tx *sql.Tx) (*batchStmts, error) {
-	var st batchStmts
+// maxRows is the largest multi-row INSERT: 64 rows of two columns stay
+// far below SQLite's limit of bound parameters.
+const maxRows = 64
+
+// multiInsert is one INSERT statement prepared for 1, 2, 4, ... maxRows
+// rows of VALUES.
+type multiInsert struct {
+	cols  int
+	stmts []*sql.Stmt // stmts[k] has 1<<k rows
+}
+
+func (m *multiInsert) prepare(ctx context.Context, db *sql.DB, head string, cols int) error {
+	m.cols = cols
+	row := "(" + strings.TrimSuffix(strings.Repeat("?,", cols), ",") + ")"
+	for n := 1; n <= maxRows; n *= 2 {
+		st, err := db.PrepareContext(ctx, head+" VALUES "+strings.TrimSuffix(strings.Repeat(row+",", n), ","))
+		if err != nil {
+			return fmt.Errorf("sqlitestore: prepare: %w", err)
+		}
+		m.stmts = append(m.stmts, st)
+	}
+	return nil
+}
+
+func (ws *writeStmts) prepare(ctx context.Context) error {
+	if ws.insEvent != nil {
+		return nil
+	}
 	var err error
-	st.insEvent, err = tx.PrepareContext(ctx, `INSERT INTO events
+	prep := func(q string) *sql.Stmt {
+		if err != nil {
+			return nil
+		}
+		var st *sql.Stmt
+		st, err = ws.db.PrepareContext(ctx, q)
+		return st
+	}
+	ws.savepoint = prep("SAVEPOINT batch")
+	ws.release = prep("RELEASE batch")
+	ws.rollback = prep("ROLLBACK TO batch")
+	if err == nil {
+		err = ws.terms.prepare(ctx, ws.db, "INSERT INTO terms (rowid, tokens)", 2)
+	}
+	if err == nil {
+		err = ws.vals.prepare(ctx, ws.db, "INSERT OR IGNORE INTO vals (kind, value)", 2)
+	}
+	insEvent := prep(`INSERT INTO events
 		(ukey, event_id, type, event_time, record_time, owner, capture_id, body)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(ukey) DO NOTHING`)
 	if err != nil {
-		return nil, fmt.Errorf("sqlitestore: prepare: %w", err)
+		ws.close()
+		return fmt.Errorf("sqlitestore: prepare: %w", err)
 	}
-	st.insTerms, err = tx.PrepareContext(ctx, `INSERT INTO terms (rowid, tokens) VALUES (?, ?)`)
-	if err != nil {
-		st.insEvent.Close()
-		return nil, fmt.Errorf("sqlitestore: prepare: %w", err)
-	}
-	st.insValue, err = tx.PrepareContext(ctx, `INSERT OR IGNORE INTO vals (kind, value) VALUES (?, ?)`)
-	if err != nil {
-		st.insEvent.Close()
-		st.insTerms.Close()
-		return nil, fmt.Errorf("sqlitestore: prepare: %w", err)
-	}
-	return &st, nil
+	ws.insEvent = insEvent
+	return nil
 }
 
-func (st *batchStmts) close() {
-	st.insEvent.Close()
-	st.insTerms.Close()
-	st.insValue.Close()
+func (ws *writeStmts) close() {
+	for _, st := range ws.all() {
+		if st != nil {
+			st.Close()
+		}
+	}
+	db := ws.db
+	*ws = writeStmts{db: db}
 }
 
-// write inserts one batch inside the group's transaction. An atomic batch
-// stops at its first duplicate; the caller rolls its savepoint back.
-func (st *batchStmts) write(ctx context.Context, tx *sql.Tx, p *pendingBatch, rt time.Time, recent *recentValues) (store.BatchResult, error) {
+func (ws *writeStmts) all() []*sql.Stmt {
+	sts := []*sql.Stmt{ws.insEvent, ws.savepoint, ws.release, ws.rollback}
+	sts = append(sts, ws.terms.stmts...)
+	return append(sts, ws.vals.stmts...)
+}
+
+// txWriter is the writer's statements bound to one transaction (each
+// bound lazily, once per transaction), with buffers reused across the
+// transaction's batches.
+type txWriter struct {
+	ws    *writeStmts
+	tx    *sql.Tx
+	bound map[*sql.Stmt]*sql.Stmt
+}
+
+func (ws *writeStmts) in(ctx context.Context, tx *sql.Tx) *txWriter {
+	return &txWriter{ws: ws, tx: tx, bound: map[*sql.Stmt]*sql.Stmt{}}
+}
+
+func (t *txWriter) stmt(ctx context.Context, st *sql.Stmt) *sql.Stmt {
+	b := t.bound[st]
+	if b == nil {
+		b = t.tx.StmtContext(ctx, st)
+		t.bound[st] = b
+	}
+	return b
+}
+
+func (t *txWriter) exec(ctx context.Context, st *sql.Stmt, args ...any) (sql.Result, error) {
+	return t.stmt(ctx, st).ExecContext(ctx, args...)
+}
+
+func (t *txWriter) close() {
+	for _, b := range t.bound {
+		b.Close()
+	}
+}
+
+// insertRows writes rows (m.cols arguments each, flattened in args) with
+// m's statements: maxRows at a time, then the power-of-two remainders.
+func (t *txWriter) insertRows(ctx context.Context, m *multiInsert, args []any) error {
+	per := m.cols
+	for len(args) > 0 {
+		k := len(m.stmts) - 1
+		for (1<<k)*per > len(args) {
+			k--
+		}
+		n := (1 << k) * per
+		if _, err := t.exec(ctx, m.stmts[k], args[:n]...); err != nil {
+			return err
+		}
+		args = args[n:]
+	}
+	clear(t.ws.args) // hold no strings until the next group
+	return nil
+}
+
+// writeBatch inserts one batch's events (and its job state and master
+// data) inside the group's transaction; its terms and values are left in
+// p.seqs and p.written for the group. An atomic batch stops at its first
+// duplicate; the caller rolls its savepoint back.
+func (t *txWriter) writeBatch(ctx context.Context, tx *sql.Tx, p *pendingBatch, rt time.Time, recent *recentValues) (store.BatchResult, error) {
 	b := p.b
 	res := store.BatchResult{RecordTime: rt}
 	p.seqs = make([]int64, len(b.Events))
 	p.written = nil
+	ins := t.stmt(ctx, t.ws.insEvent)
 	for i, e := range b.Events {
-		r, err := st.insEvent.ExecContext(ctx, e.UniqueKey, e.EventID, e.Type, e.EventTime.UnixNano(), rt.UnixNano(),
+		r, err := ins.ExecContext(ctx, e.UniqueKey, e.EventID, e.Type, e.EventTime.UnixNano(), rt.UnixNano(),
 			e.Owner, b.CaptureID, e.Body)
 		if err != nil {
 			return store.BatchResult{}, fmt.Errorf("sqlitestore: insert event %d: %w", i, err)
@@ -362,19 +533,11 @@ func (st *batchStmts) write(ctx context.Context, tx *sql.Tx, p *pendingBatch, rt
 			return store.BatchResult{}, fmt.Errorf("sqlitestore: %w", err)
 		}
 		p.seqs[i] = seq
-		if len(e.Terms) > 0 {
-			st.toks = appendTokens(st.toks[:0], e.Terms)
-			if _, err := st.insTerms.ExecContext(ctx, seq, st.toks); err != nil {
-				return store.BatchResult{}, fmt.Errorf("sqlitestore: index event %d: %w", i, err)
-			}
-		}
 		if len(e.Values) > 0 {
 			if p.written == nil {
 				p.written = map[store.Value]struct{}{}
 			}
-			if err := st.writeValues(ctx, recent, e.Values, e.Owner, p.written); err != nil {
-				return store.BatchResult{}, err
-			}
+			newValues(recent, e.Values, e.Owner, p.written)
 		}
 		res.Stored++
 	}

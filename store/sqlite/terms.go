@@ -1,6 +1,14 @@
 package sqlitestore
 
-import "strconv"
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+
+	"github.com/lotline/lotline/store"
+)
 
 // Index terms are stored in a contentless FTS5 table whose rowid is the
 // event's seq. Each term becomes one token: the 64-bit FNV-1a hash of the
@@ -50,4 +58,48 @@ func appendTokens(b []byte, terms []string) []byte {
 		b = appendToken(b, t)
 	}
 	return b
+}
+
+// termRow is one event's row of the term index: its seq and terms.
+type termRow struct {
+	seq   int64
+	terms []string
+}
+
+// appendTermRows appends the rows of the stored events among events
+// (seqs[i] > 0) that have terms.
+func appendTermRows(rows []termRow, seqs []int64, events []*store.Event) []termRow {
+	for i, e := range events {
+		if seqs[i] > 0 && len(e.Terms) > 0 {
+			rows = append(rows, termRow{seq: seqs[i], terms: e.Terms})
+		}
+	}
+	return rows
+}
+
+// writeTerms indexes rows, in seq order, with multi-row INSERTs into the
+// FTS5 table: one statement per 64 events instead of one per event. The
+// tokens of all rows share one buffer, reused by the next group.
+func (t *txWriter) writeTerms(ctx context.Context, rows []termRow) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	slices.SortFunc(rows, func(a, b termRow) int { return cmp.Compare(a.seq, b.seq) })
+	t.ws.toks = t.ws.toks[:0]
+	ends := make([]int, len(rows))
+	for i, r := range rows {
+		t.ws.toks = appendTokens(t.ws.toks, r.terms)
+		ends[i] = len(t.ws.toks)
+	}
+	args := t.ws.args[:0]
+	start := 0
+	for i, r := range rows {
+		args = append(args, r.seq, t.ws.toks[start:ends[i]:ends[i]])
+		start = ends[i]
+	}
+	t.ws.args = args
+	if err := t.insertRows(ctx, &t.ws.terms, args); err != nil {
+		return fmt.Errorf("sqlitestore: index events: %w", err)
+	}
+	return nil
 }

@@ -1,10 +1,12 @@
 package sqlitestore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/lotline/lotline/store"
 )
@@ -45,26 +47,47 @@ func (r *recentValues) add(v store.Value) {
 	r.cur[v] = struct{}{}
 }
 
-// writeValues records the values of a stored event within the batch's
-// savepoint. written collects the values the batch wrote, so that they
-// enter the recent set only once the batch is committed.
-// Each value is recorded for every owner and for the event's owner
-// (store.OwnedValueKind), but for store.LocalOwner.
-func (st *batchStmts) writeValues(ctx context.Context, recent *recentValues, vals []store.Value, owner string, written map[store.Value]struct{}) error {
+// newValues adds to written the values a stored event records that are
+// not known to be stored yet. Each value is recorded for every owner and
+// for the event's owner (store.OwnedValueKind), but for store.LocalOwner.
+// written enters the recent set only once its batch is committed.
+func newValues(recent *recentValues, vals []store.Value, owner string, written map[store.Value]struct{}) {
 	for _, v := range vals {
-		ws := []store.Value{v}
+		ws := [2]store.Value{v}
+		n := 1
 		if owner != store.LocalOwner {
-			ws = append(ws, store.Value{Kind: store.OwnedValueKind(v.Kind, owner), Value: v.Value})
+			ws[1] = store.Value{Kind: store.OwnedValueKind(v.Kind, owner), Value: v.Value}
+			n = 2
 		}
-		for _, w := range ws {
+		for _, w := range ws[:n] {
 			if _, ok := written[w]; ok || recent.has(w) {
 				continue
 			}
-			if _, err := st.insValue.ExecContext(ctx, string(w.Kind), w.Value); err != nil {
-				return fmt.Errorf("sqlitestore: record value: %w", err)
-			}
 			written[w] = struct{}{}
 		}
+	}
+}
+
+// writeValues records vals in (kind, value) order, the order of the
+// table's key, with multi-row INSERT OR IGNOREs.
+func (t *txWriter) writeValues(ctx context.Context, vals map[store.Value]struct{}) error {
+	if len(vals) == 0 {
+		return nil
+	}
+	sorted := make([]store.Value, 0, len(vals))
+	for v := range vals {
+		sorted = append(sorted, v)
+	}
+	slices.SortFunc(sorted, func(a, b store.Value) int {
+		return cmp.Or(cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.Value, b.Value))
+	})
+	args := t.ws.args[:0]
+	for _, v := range sorted {
+		args = append(args, string(v.Kind), v.Value)
+	}
+	t.ws.args = args
+	if err := t.insertRows(ctx, &t.ws.vals, args); err != nil {
+		return fmt.Errorf("sqlitestore: record values: %w", err)
 	}
 	return nil
 }

@@ -26,6 +26,7 @@ func RunKeys(t *testing.T, open func(t *testing.T) KeyBackend) {
 		{"Empty", testKeysEmpty},
 		{"RoundTrip", testKeysRoundTrip},
 		{"Revoke", testKeysRevoke},
+		{"RoleAndRateLimit", testKeysRoleAndRateLimit},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -130,5 +131,35 @@ func testKeysRevoke(t *testing.T, st KeyBackend) {
 
 func sameKey(a, b *store.APIKey) bool {
 	return a.ID == b.ID && a.Party == b.Party && a.Name == b.Name && a.CreatedAt.Equal(b.CreatedAt) &&
-		a.RevokedAt.Equal(b.RevokedAt) && bytes.Equal(a.Hash, b.Hash)
+		a.RevokedAt.Equal(b.RevokedAt) && bytes.Equal(a.Hash, b.Hash) && a.Role == b.Role && a.RateLimit == b.RateLimit
+}
+
+// testKeysRoleAndRateLimit: a key's role and quota come back from a lookup
+// and from the listing; a plain key has neither.
+func testKeysRoleAndRateLimit(t *testing.T, st KeyBackend) {
+	ctx := context.Background()
+	op := newKey("op", "https://id.gs1.org/417/4012345000009", keyT0)
+	op.Role, op.RateLimit = "operator", 120
+	plain := newKey("pl", "https://id.gs1.org/417/0614141000012", keyT0.Add(time.Second))
+	for _, k := range []*store.APIKey{op, plain} {
+		if err := st.CreateKey(ctx, k); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, want := range []*store.APIKey{op, plain} {
+		got, err := st.APIKey(ctx, want.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !sameKey(got, want) {
+			t.Errorf("APIKey(%s) = %+v, want %+v", want.ID, got, want)
+		}
+	}
+	list, err := st.APIKeys(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 2 || list[0].Role != "operator" || list[0].RateLimit != 120 || list[1].Role != "" || list[1].RateLimit != 0 {
+		t.Errorf("APIKeys = %+v", list)
+	}
 }

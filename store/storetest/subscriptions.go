@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -26,6 +27,7 @@ func RunSubscriptions(t *testing.T, open func(t *testing.T) SubscriptionBackend)
 		{"RoundTrip", testSubRoundTrip},
 		{"ListAndDelete", testSubListDelete},
 		{"Lease", testSubLease},
+		{"LeaseRace", testSubLeaseRace},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -203,5 +205,63 @@ func testSubLease(t *testing.T, st SubscriptionBackend) {
 	}
 	if err := st.UpdateSubscriptionProgress(ctx, "gone", "A", now, p); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("progress of missing: %v, want ErrNotFound", err)
+	}
+}
+
+// testSubLeaseRace: servers racing for a free or expired lease, as the
+// survivors of a dead server do, have exactly one winner, and the
+// losers cannot write progress.
+func testSubLeaseRace(t *testing.T, st SubscriptionBackend) {
+	ctx := context.Background()
+	if err := st.CreateSubscription(ctx, newSub("R", "q", "alice")); err != nil {
+		t.Fatal(err)
+	}
+	race := func(round int, now time.Time) string {
+		t.Helper()
+		const n = 6
+		errs := make([]error, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() {
+				_, errs[i] = st.AcquireSubscription(ctx, "R", fmt.Sprintf("h%d-%d", round, i), now, now.Add(10*time.Second))
+			})
+		}
+		wg.Wait()
+		winner := ""
+		for i, err := range errs {
+			switch {
+			case err == nil && winner != "":
+				t.Errorf("round %d: both %s and h%d-%d won the lease", round, winner, round, i)
+			case err == nil:
+				winner = fmt.Sprintf("h%d-%d", round, i)
+			case !errors.Is(err, store.ErrLeaseHeld):
+				t.Errorf("round %d: h%d-%d: %v, want ErrLeaseHeld", round, round, i, err)
+			}
+		}
+		if winner == "" {
+			t.Fatalf("round %d: nobody won the lease", round)
+		}
+		got, err := st.Subscription(ctx, "R")
+		if err != nil || got.LeaseHolder != winner {
+			t.Errorf("round %d: stored holder %q (%v), want the winner %s", round, got.LeaseHolder, err, winner)
+		}
+		for i := range n {
+			h := fmt.Sprintf("h%d-%d", round, i)
+			err := st.UpdateSubscriptionProgress(ctx, "R", h, now.Add(time.Second), store.Progress{AfterSeq: int64(round*10 + i)})
+			if (h == winner) != (err == nil) {
+				t.Errorf("round %d: progress by %s (winner %s): %v", round, h, winner, err)
+			}
+		}
+		return winner
+	}
+	first := race(0, subT0)
+	// Expired: another race, another single winner, who reads the
+	// progress the first winner wrote.
+	second := race(1, subT0.Add(time.Minute))
+	if first == second {
+		t.Errorf("the same holder %s won twice", first)
+	}
+	if err := st.UpdateSubscriptionProgress(ctx, "R", first, subT0.Add(time.Minute), store.Progress{}); !errors.Is(err, store.ErrLeaseHeld) {
+		t.Errorf("the first winner after losing the lease: %v, want ErrLeaseHeld", err)
 	}
 }
