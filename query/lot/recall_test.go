@@ -11,6 +11,7 @@ import (
 
 	"github.com/lotline/lotline/epcis"
 	"github.com/lotline/lotline/gs1"
+	"github.com/lotline/lotline/query"
 )
 
 // finLot is another lot of FIN1's product made from raw lot B (shared
@@ -118,5 +119,54 @@ func TestClassIDs(t *testing.T) {
 		if len(got) != 8 {
 			t.Errorf("classIDs(%v) = %d IDs, want the Digital Link and 7 URNs", tt.epc, len(got))
 		}
+	}
+}
+
+// TestRecallReachesOtherLevels: a raw lot goes into a finished lot made
+// at the each level; the finished lot is shipped only at the case level
+// (another GTIN, same lot number). Recalling the raw lot must follow the
+// finished lot into its case level and reach the buyer; with inference
+// off and nothing else linking the levels, it cannot.
+func TestRecallReachesOtherLevels(t *testing.T) {
+	const (
+		raw    = "urn:epc:class:lgtin:4012345.066666.SUG1"
+		each   = "urn:epc:class:lgtin:4012345.011111.FG1"
+		caseFG = "urn:epc:class:lgtin:4012345.111111.FG1"
+	)
+	st := newMemStore(t,
+		ev(1, "0600", `"type":"ObjectEvent","action":"OBSERVE","bizStep":"receiving","quantityList":[{"epcClass":"`+raw+`","quantity":20,"uom":"KGM"}]`),
+		ev(2, "0700", `"type":"TransformationEvent","bizStep":"commissioning",`+
+			`"inputQuantityList":[{"epcClass":"`+raw+`","quantity":2,"uom":"KGM"}],`+
+			`"outputQuantityList":[{"epcClass":"`+each+`","quantity":48}]`),
+		ev(3, "0900", `"type":"ObjectEvent","action":"OBSERVE","bizStep":"shipping","quantityList":[{"epcClass":"`+caseFG+`","quantity":2}],`+
+			`"destinationList":[`+party("destination", buyer1)+`]`),
+	)
+	for _, tc := range []struct {
+		name      string
+		opt       Options
+		wantBuyer bool
+	}{{"inferred levels", Options{}, true}, {"no inference", Options{NoInference: true}, false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			r, err := Recall(context.Background(), st, mustParse(t, raw), RecallOptions{Options: tc.opt})
+			if err != nil {
+				t.Fatal(err)
+			}
+			has := func(nodes []AffectedNode, id string) bool {
+				return slices.ContainsFunc(nodes, func(n AffectedNode) bool { return n.ID == query.CanonicalID(id) })
+			}
+			if !has(r.Affected.Lots, each) {
+				t.Errorf("lots %+v: the each-level finished lot is missing", r.Affected.Lots)
+			}
+			if got := has(r.Affected.Lots, caseFG); got != tc.wantBuyer {
+				t.Errorf("case-level lot affected = %v, want %v (lots %+v)", got, tc.wantBuyer, r.Affected.Lots)
+			}
+			if got := has(r.Affected.Parties, buyer1); got != tc.wantBuyer {
+				t.Errorf("buyer affected = %v, want %v (parties %+v)", got, tc.wantBuyer, r.Affected.Parties)
+			}
+			shipped := slices.ContainsFunc(r.Events, func(c CTE) bool { return c.EventID == "urn:uuid:3" })
+			if shipped != tc.wantBuyer {
+				t.Errorf("shipment among the CTEs = %v, want %v", shipped, tc.wantBuyer)
+			}
+		})
 	}
 }
