@@ -320,7 +320,7 @@ func (s *Server) pageLot(c echo.Context) error {
 			}
 		}
 	}
-	v.Extra = web.Extra(rec, "lot", "gtin", "lotNumber", "units", "containers", "releaseStatus", "groups", "entries")
+	v.Extra = web.Extra(rec, "lot", "gtin", "lotNumber", "units", "containers", "releaseStatus", "groups", "entries", "family", "balance")
 	v.ExtraGroups = web.Extra(rec.Groups, "materialsConsumed", "processSteps", "inspections", "deviations", "release", "shipments", "containers")
 	g, why, err := s.traceFor(c, id, readers)
 	if err != nil {
@@ -410,8 +410,7 @@ func (s *Server) pageRecall(c echo.Context) error {
 		return err
 	}
 	v := web.RecallView{Result: r}
-	v.Extra = web.Extra(r, "lot", "gtin", "lotNumber", "affected", "sameProduct", "othersNotAssessed", "events")
-	v.MassBalance = v.Extra["massBalance"]
+	v.Extra = web.Extra(r, "lot", "gtin", "lotNumber", "affected", "sameProduct", "othersNotAssessed", "events", "family", "balance")
 	g, why, err := s.traceFor(c, id, readers)
 	if err != nil {
 		return err

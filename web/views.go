@@ -31,10 +31,8 @@ type RecallView struct {
 	Picture    Picture
 	TraceError string
 	// Extra holds the members of the recall this package has no template
-	// for, the mass balance among them when query/lot gives one.
+	// for.
 	Extra map[string]any
-	// MassBalance is Extra's massBalance, shown first.
-	MassBalance any
 }
 
 // Reading is one sensor report of an event.

@@ -19,11 +19,14 @@ import (
 	"net/url"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/lotline/lotline/query/lot"
 )
 
-//go:embed templates/*.html static/*
+//go:embed templates/*.html templates/parts/*.html static/*
 var files embed.FS
 
 var pages = map[string]*template.Template{}
@@ -53,6 +56,10 @@ var funcs = template.FuncMap{
 	"generic": Generic,
 	"title":   Title,
 	"join":    strings.Join,
+	"qty":     Quantity,
+	"isLot":   func(id string) bool { return strings.Contains(id, "/01/") && strings.Contains(id, "/10/") },
+	"gtinOf":  gtinOfLot,
+	"reason":  reasonText,
 	"num": func(f *float64) string {
 		if f == nil {
 			return ""
@@ -62,7 +69,7 @@ var funcs = template.FuncMap{
 }
 
 func init() {
-	layout := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(files, "templates/layout.html"))
+	layout := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/parts/*.html"))
 	names, err := fs.Glob(files, "templates/*.html")
 	if err != nil {
 		panic(err)
@@ -117,6 +124,52 @@ func Static() http.Handler {
 		panic(err)
 	}
 	return http.StripPrefix(StaticPrefix, http.FileServer(http.FS(sub)))
+}
+
+// Quantity writes a quantity with thousands separators: 1250 reads
+// "1,250", 2.5 reads "2.5".
+func Quantity(f float64) string {
+	s := strconv.FormatFloat(f, 'f', -1, 64)
+	sign := ""
+	if strings.HasPrefix(s, "-") {
+		sign, s = "-", s[1:]
+	}
+	whole, frac, _ := strings.Cut(s, ".")
+	var b strings.Builder
+	for i, r := range whole {
+		if i > 0 && (len(whole)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	if frac != "" {
+		b.WriteString("." + frac)
+	}
+	return sign + b.String()
+}
+
+// gtinOfLot returns the GTIN of a lot's Digital Link
+// (https://id.gs1.org/01/{gtin}/10/{lot}), or the ID itself.
+func gtinOfLot(id string) string {
+	if _, rest, ok := strings.Cut(id, "/01/"); ok && len(rest) >= 14 {
+		return rest[:14]
+	}
+	return id
+}
+
+// reasonText says a family link's reason kind in words.
+func reasonText(kind string) string {
+	switch kind {
+	case lot.LinkMasterData:
+		return "master data"
+	case lot.LinkAggregation:
+		return "packed by an aggregation"
+	case lot.LinkTransformation:
+		return "made together by a transformation"
+	case lot.LinkInferred:
+		return "GTIN indicator digit (inferred)"
+	}
+	return kind
 }
 
 // Title turns a JSON member name into a heading: "massBalance" reads
