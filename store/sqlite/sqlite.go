@@ -451,8 +451,8 @@ func (ws *writeStmts) all() []*sql.Stmt {
 }
 
 // txWriter is the writer's statements bound to one transaction (each
-// bound lazily, once per transaction), with buffers reused across the
-// transaction's batches.
+// bound lazily, once per transaction). The argument buffers are
+// writeStmts' own, reused by every group the writer commits.
 type txWriter struct {
 	ws    *writeStmts
 	tx    *sql.Tx
