@@ -23,10 +23,13 @@ import (
 )
 
 // The latency target of issue 5 for the lot trace and recall, at a
-// million events on the 2-core benchmark machine.
+// million events on the 2-core benchmark machine; the pages' of issue 16
+// ("well under a second") is pageTarget.
 const (
 	traceTargetP50 = 50 * time.Millisecond
 	traceTargetP99 = 200 * time.Millisecond
+	pageTargetP50  = 250 * time.Millisecond
+	pageTargetP99  = 500 * time.Millisecond
 )
 
 // traceSamplesFile keeps, in a kept data directory, the lots drawn while
@@ -99,6 +102,22 @@ var traceQueries = []traceQuery{
 	{"bothMid", "GET /lots/{mid-stage lot}/trace?direction=both", -1, func(l string) string {
 		return "/lots/" + url.PathEscape(l) + "/trace?direction=both"
 	}},
+	// The web pages (issue 16): the lot's record with its genealogy drawn,
+	// and the recall picture; nodes and edges are those drawn.
+	{"lotPageFinished", "GET /ui/lots/{finished lot}", -2, func(l string) string {
+		return "/ui/lots/" + url.PathEscape(l)
+	}},
+	{"recallPageRaw", "GET /ui/lots/{raw lot}/recall", 0, func(l string) string {
+		return "/ui/lots/" + url.PathEscape(l) + "/recall"
+	}},
+}
+
+// targets are the query's latency targets: a page's, or the trace's.
+func (q traceQuery) targets() (p50, p99 time.Duration) {
+	if strings.HasPrefix(q.Shape, "GET /ui/") {
+		return pageTargetP50, pageTargetP99
+	}
+	return traceTargetP50, traceTargetP99
 }
 
 // depth resolves a query's From against the number of stages.
@@ -133,6 +152,8 @@ type traceResult struct {
 	Errors     int     `json:"errors"`
 	FirstError string  `json:"firstError,omitempty"`
 	OverTarget bool    `json:"overTarget"`
+	TargetP50  float64 `json:"targetP50Ms"`
+	TargetP99  float64 `json:"targetP99Ms"`
 }
 
 // traceReport is the whole benchmark's outcome.
@@ -326,7 +347,8 @@ func runTraceQueries(ctx context.Context, c *benchTraceConfig, base string, s *t
 			continue
 		}
 		d := q.depth(s.Stages)
-		res := traceResult{Name: q.Name, Shape: q.Shape, Depth: d}
+		t50, t99 := q.targets()
+		res := traceResult{Name: q.Name, Shape: q.Shape, Depth: d, TargetP50: ms(t50), TargetP99: ms(t99)}
 		if d >= len(s.ByDepth) || len(s.ByDepth[d]) == 0 {
 			res.Errors, res.FirstError = 1, fmt.Sprintf("no lot of depth %d was generated (too few --events?)", d)
 			out = append(out, res)
@@ -359,7 +381,7 @@ func runTraceQueries(ctx context.Context, c *benchTraceConfig, base string, s *t
 			res.P50ms, res.P99ms, res.MaxMs = ms(percentile(lat, 50)), ms(percentile(lat, 99)), ms(lat[len(lat)-1])
 			res.MinNodes, res.MaxNodes, res.MaxHops = slices.Min(nodes), slices.Max(nodes), slices.Max(hops)
 			res.AvgNodes, res.AvgEdges, res.AvgHops = mean(nodes), mean(edges), mean(hops)
-			res.OverTarget = percentile(lat, 50) > traceTargetP50 || percentile(lat, 99) > traceTargetP99
+			res.OverTarget = percentile(lat, 50) > t50 || percentile(lat, 99) > t99
 		}
 		out = append(out, res)
 	}
@@ -389,6 +411,9 @@ func getLotAnswer(ctx context.Context, hc *http.Client, u, lot string) (lotAnswe
 		return lotAnswer{}, err
 	}
 	req.Header.Set("Accept", "application/json")
+	if strings.Contains(u, "/ui/") {
+		req.Header.Set("Accept", "text/html")
+	}
 	t0 := time.Now()
 	resp, err := hc.Do(req)
 	if err != nil {
@@ -403,6 +428,11 @@ func getLotAnswer(ctx context.Context, hc *http.Client, u, lot string) (lotAnswe
 	if resp.StatusCode != http.StatusOK {
 		return lotAnswer{}, fmt.Errorf("GET %s: %s: %s", strings.TrimPrefix(u, "http://"), resp.Status,
 			bytes.TrimSpace(body[:min(len(body), 300)]))
+	}
+	if strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
+		// A page: count what its genealogy picture draws.
+		return lotAnswer{latency: lat, nodes: bytes.Count(body, []byte(`<g class="node `)),
+			edges: bytes.Count(body, []byte(`<path class="edge `))}, nil
 	}
 	var doc struct {
 		// A trace.
@@ -461,8 +491,7 @@ func getLotAnswer(ctx context.Context, hc *http.Client, u, lot string) (lotAnswe
 }
 
 func writeTraceTable(w io.Writer, rs []traceResult) {
-	fmt.Fprintf(w, "| query | request | lot depth | requests | nodes (min / mean / max) | edges mean | hops (mean / max) | p50 ms | p99 ms | max ms | target (p50 ≤ %d, p99 ≤ %d ms) |\n",
-		traceTargetP50.Milliseconds(), traceTargetP99.Milliseconds())
+	fmt.Fprintln(w, "| query | request | lot depth | requests | nodes (min / mean / max) | edges mean | hops (mean / max) | p50 ms | p99 ms | max ms | target |")
 	fmt.Fprintln(w, "| --- | --- | ---: | ---: | --- | ---: | --- | ---: | ---: | ---: | --- |")
 	for _, q := range rs {
 		verdict := "met"
@@ -472,13 +501,17 @@ func writeTraceTable(w io.Writer, rs []traceResult) {
 		case q.OverTarget:
 			verdict = "**MISSED**"
 		}
+		verdict += fmt.Sprintf(" (p50 ≤ %g, p99 ≤ %g ms)", q.TargetP50, q.TargetP99)
 		if q.Errors > 0 {
 			verdict += fmt.Sprintf(", %d errors", q.Errors)
 		}
 		hops := fmt.Sprintf("%.1f / %d", q.AvgHops, q.MaxHops)
 		edges := fmt.Sprintf("%.1f", q.AvgEdges)
-		if strings.HasPrefix(q.Name, "recall") {
+		switch {
+		case strings.HasPrefix(q.Name, "recall") && !strings.Contains(q.Shape, "/ui/"):
 			hops, edges = "n/a", fmt.Sprintf("%.1f CTEs", q.AvgEdges)
+		case strings.Contains(q.Shape, "/ui/"):
+			hops = "n/a (drawn)"
 		}
 		fmt.Fprintf(w, "| %s | `%s` | %d | %d | %d / %.1f / %d | %s | %s | %.2f | %.2f | %.2f | %s |\n", q.Name, q.Shape,
 			q.Depth, q.Runs, q.MinNodes, q.AvgNodes, q.MaxNodes, edges, hops, q.P50ms, q.P99ms, q.MaxMs, verdict)

@@ -42,7 +42,7 @@ func TestBenchTrace(t *testing.T) {
 				t.Fatalf("bench trace: %v\nstdout:\n%s\nstderr:\n%s", err, out.String(), errb.String())
 			}
 			t.Logf("\n%s", out.String())
-			for _, w := range append(tc.want, "sample lots:  ", "packaging:    ", "| query | request |", "| backwardFinished |", "| recallRaw |") {
+			for _, w := range append(tc.want, "sample lots:  ", "packaging:    ", "| query | request |", "| backwardFinished |", "| recallRaw |", "| lotPageFinished |", "| recallPageRaw |") {
 				if !strings.Contains(out.String(), w) {
 					t.Errorf("output lacks %q", w)
 				}
