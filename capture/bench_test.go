@@ -1,6 +1,7 @@
 package capture_test
 
 import (
+	"runtime"
 	"testing"
 
 	"github.com/lotline/lotline/capture"
@@ -31,4 +32,45 @@ func BenchmarkPrepare(b *testing.B) {
 		n += 100
 	}
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "events/s")
+}
+
+// BenchmarkPrepareLarge decodes and prepares one 8 MiB document (7,500
+// events) per iteration and reports the live heap each stage holds:
+// the document's bytes, its decoded tree, and the prepared events (what
+// a capture job keeps until the store has written them). Two such
+// documents in flight are what issue 17's memory target bounds.
+func BenchmarkPrepareLarge(b *testing.B) {
+	cs := capture.New(nil, schemas.MustCompile(), capture.Config{MaxEvents: 1 << 30}, nil, capture.Hooks{})
+	doc := epcisgen.New(5).DocumentJSON(7500)
+	live := func() float64 {
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return float64(m.HeapAlloc) / (1 << 20)
+	}
+	var tree, prepared, base float64
+	for b.Loop() {
+		b.StopTimer()
+		base = live()
+		b.StartTimer()
+		v, err := epcis.DecodeJSON(doc, epcis.JSONLimits{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		tree = live() - base
+		b.StartTimer()
+		p, err := cs.Prepare(v, capture.Rollback, "local")
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		v = nil
+		prepared = live() - base
+		runtime.KeepAlive(p)
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(len(doc))/(1<<20), "doc-MiB")
+	b.ReportMetric(tree, "tree-MiB")
+	b.ReportMetric(prepared, "prepared-MiB")
 }

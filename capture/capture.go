@@ -227,7 +227,9 @@ type Prepared struct {
 	Errors epcis.Errors
 }
 
-// Prepare validates a decoded EPCISDocument for capture. It returns an
+// Prepare validates a decoded EPCISDocument for capture. It consumes doc:
+// each event is removed from the tree once prepared (a large document's
+// tree and stored form are not held whole at once). It returns an
 // error (a ValidationException or CaptureLimitExceededException) when the
 // document as a whole cannot be captured: not an EPCIS document, too many
 // events, or, in rollback mode, any invalid event (the error is then
@@ -272,6 +274,7 @@ func (s *Service) prepare(schema *schemas.Validator, doc any, behaviour, owner s
 	for i, m := range d.Events {
 		base := d.EventPointer(i)
 		ev, errs := prepareEvent(m, d.Namespaces, base, perEvent[i], owner, s.cfg.Prefixes)
+		d.Release(i)
 		if len(errs) > 0 {
 			for _, e := range errs {
 				e.EventIndex = i

@@ -24,6 +24,16 @@ type Document struct {
 	// EventList is the JSON pointer of the event list: epcisBody's
 	// eventList, or an EPCISQueryDocument's resultsBody.eventList.
 	EventList string
+	list      []any // the decoded event list, which Release clears too
+}
+
+// Release drops event i from the document and from the decoded tree it
+// was read from, so that the garbage collector can free it: capture
+// releases each event once it holds its stored form, and a large
+// document's tree and stored form are then not both held whole.
+func (d *Document) Release(i int) {
+	d.Events[i] = nil
+	d.list[i] = nil
 }
 
 // The JSON pointers of the event list in the two document types.
@@ -62,6 +72,7 @@ func NewDocument(v any) (*Document, error) {
 	if !ok {
 		return nil, Invalid(d.EventList, "missing event list")
 	}
+	d.list = list
 	d.Events = make([]map[string]any, len(list))
 	for i, x := range list {
 		ev, ok := x.(map[string]any)

@@ -50,8 +50,10 @@ func TestDocumentsPassCapture(t *testing.T) {
 		g := New(tc.seed)
 		for d := range tc.docs {
 			// Through bytes, as a client would send it.
-			doc := decode(t, g.DocumentJSON(tc.size))
-			p, err := svc.Prepare(doc, capture.Rollback, "local")
+			raw := g.DocumentJSON(tc.size)
+			// Prepare consumes the tree it is given: keep a second decoding.
+			doc := decode(t, raw)
+			p, err := svc.Prepare(decode(t, raw), capture.Rollback, "local")
 			if err != nil {
 				var errs epcis.Errors
 				if errors.As(err, &errs) && len(errs) > 0 {

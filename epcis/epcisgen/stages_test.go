@@ -25,8 +25,10 @@ func TestStages(t *testing.T) {
 		depth := map[string]int{} // lot class -> depth
 		inputs := map[string][]string{}
 		for d := range 10 {
-			doc := decode(t, g.DocumentJSON(100))
-			if _, err := svc.Prepare(doc, capture.Rollback, "local"); err != nil {
+			raw := g.DocumentJSON(100)
+			// Prepare consumes the tree it is given: read a second decoding.
+			doc := decode(t, raw)
+			if _, err := svc.Prepare(decode(t, raw), capture.Rollback, "local"); err != nil {
 				var errs epcis.Errors
 				if errors.As(err, &errs) && len(errs) > 0 {
 					t.Fatalf("stages %d doc %d: %v\nevent: %s", tc.stages, d, errs[0], mustJSON(eventsOf(doc)[errs[0].EventIndex]))
