@@ -79,14 +79,21 @@ func (s *Store) ImportEvents(ctx context.Context, evs []*store.Event, md []store
 	// 64 KiB unless temporary storage is in memory.
 	// Both are put back afterwards, so a server that imported keeps the
 	// writer's own settings.
-	var cacheSize, tempStore int64
+	// The writer's memory map is off too: a bulk load touches index pages
+	// all over a growing file, and every mapped page it touched would
+	// count in the process's RSS (up to mmap_size, 1 GiB), where the page
+	// cache above is bounded.
+	var cacheSize, tempStore, mmapSize int64
 	if err := s.w.QueryRowContext(ctx, `SELECT * FROM pragma_cache_size(), pragma_temp_store()`).Scan(&cacheSize, &tempStore); err != nil {
 		return 0, 0, fmt.Errorf("sqlitestore: %w", err)
 	}
-	if _, err := s.w.ExecContext(ctx, fmt.Sprintf("PRAGMA cache_size = -%d; PRAGMA temp_store = MEMORY", bulkCacheKiB)); err != nil {
+	if err := s.w.QueryRowContext(ctx, `PRAGMA mmap_size`).Scan(&mmapSize); err != nil {
 		return 0, 0, fmt.Errorf("sqlitestore: %w", err)
 	}
-	defer s.w.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf("PRAGMA cache_size = %d; PRAGMA temp_store = %d", cacheSize, tempStore))
+	if _, err := s.w.ExecContext(ctx, fmt.Sprintf("PRAGMA cache_size = -%d; PRAGMA temp_store = MEMORY; PRAGMA mmap_size = 0", bulkCacheKiB)); err != nil {
+		return 0, 0, fmt.Errorf("sqlitestore: %w", err)
+	}
+	defer s.w.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf("PRAGMA cache_size = %d; PRAGMA temp_store = %d; PRAGMA mmap_size = %d", cacheSize, tempStore, mmapSize))
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, 0, fmt.Errorf("sqlitestore: begin: %w", err)

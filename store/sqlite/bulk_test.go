@@ -63,9 +63,12 @@ func TestImportEventsLikeAddEvents(t *testing.T) {
 	ctx := context.Background()
 	add, imp := openBulkStore(t), openBulkStore(t)
 	evs := bulkEvents(700, "e")
-	var cacheBefore int
+	var cacheBefore, mmapBefore int
 	if err := imp.w.QueryRowContext(ctx, `PRAGMA cache_size`).Scan(&cacheBefore); err != nil {
 		t.Fatal(err)
+	}
+	if err := imp.w.QueryRowContext(ctx, `PRAGMA mmap_size`).Scan(&mmapBefore); err != nil || mmapBefore == 0 {
+		t.Fatalf("writer mmap_size %d, %v: want the store's own, not 0", mmapBefore, err)
 	}
 	if _, err := add.AddEvents(ctx, store.Batch{Events: bulkEvents(700, "e")}); err != nil {
 		t.Fatal(err)
@@ -83,6 +86,10 @@ func TestImportEventsLikeAddEvents(t *testing.T) {
 	var cache int
 	if err := imp.w.QueryRowContext(ctx, `PRAGMA cache_size`).Scan(&cache); err != nil || cache != cacheBefore {
 		t.Errorf("writer cache_size after an import: %d, %v; want the store's own %d back", cache, err, cacheBefore)
+	}
+	var mmap int
+	if err := imp.w.QueryRowContext(ctx, `PRAGMA mmap_size`).Scan(&mmap); err != nil || mmap != mmapBefore {
+		t.Errorf("writer mmap_size after an import: %d, %v; want the store's own %d back", mmap, err, mmapBefore)
 	}
 	for _, e := range evs[:400] {
 		if e.Seq == 0 || e.RecordTime.IsZero() {
