@@ -516,7 +516,7 @@ func runBenchQuery(ctx context.Context, args []string, stdout, stderr io.Writer)
 func loadEvents(ctx context.Context, c *benchQueryConfig, srv *server, stdout io.Writer) (*querySamples, time.Duration, int, error) {
 	smp := newSampler(c.Seed)
 	wall, failed, err := loadGenerated(ctx, loadSpec{Gen: epcisgen.New(c.Seed), Events: c.Events,
-		EventsPerDoc: c.EventsPerDoc, Clients: c.Clients, OnDoc: smp.document, Load: c.Load}, srv, stdout)
+		EventsPerDoc: c.EventsPerDoc, Clients: c.Clients, OnDoc: smp.document, Load: c.Load, Owner: c.Owner}, srv, stdout)
 	if err != nil {
 		return nil, wall, failed, err
 	}

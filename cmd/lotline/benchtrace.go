@@ -234,7 +234,7 @@ func runBenchTrace(ctx context.Context, args []string, stdout, stderr io.Writer)
 			}
 		}
 		wall, failed, err := loadGenerated(ctx, loadSpec{Gen: gen, Events: c.Events, EventsPerDoc: c.EventsPerDoc,
-			Clients: c.Clients, OnDoc: onDoc, Load: c.Load}, srv, stdout)
+			Clients: c.Clients, OnDoc: onDoc, Load: c.Load, Owner: c.Owner}, srv, stdout)
 		if err != nil {
 			return err
 		}

@@ -80,6 +80,42 @@ func TestBenchTrace(t *testing.T) {
 	}
 }
 
+// TestBenchTraceAsParty loads the events as one party's (--party), then
+// times them read with that party's key (owner filter on every read) and
+// with another party's key, which must see no lot at all.
+func TestBenchTraceAsParty(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	dir := filepath.Join(t.TempDir(), "data")
+	bench := func(args ...string) (string, error) {
+		var out, errb bytes.Buffer
+		err := run(ctx, append([]string{"bench", "trace", "--runs", "3", "--warmup", "1", "--only", "backwardFinished,recallRaw"}, args...),
+			func(string) string { return "" }, nil, &out, &errb)
+		return out.String() + errb.String(), err
+	}
+	if out, err := bench("--events", "3000", "--data", dir, "--party", partyA); err != nil {
+		t.Fatalf("load as %s: %v\n%s", partyA, err, out)
+	}
+	keys := map[string]string{}
+	for _, p := range []string{partyA, partyB} {
+		out, msg, err := keysCmd(t, "create", "--party", p, "--data", dir)
+		if err != nil {
+			t.Fatalf("keys create: %v %s", err, msg)
+		}
+		keys[p] = strings.TrimSpace(out)
+	}
+	out, err := bench("--data", dir, "--reuse", "--key", keys[partyA])
+	if err != nil || !strings.Contains(out, "| backwardFinished |") || strings.Contains(out, "errors") {
+		t.Fatalf("owner's key: %v\n%s", err, out)
+	}
+	t.Logf("owner:\n%s", out)
+	out, _ = bench("--data", dir, "--reuse", "--key", keys[partyB])
+	t.Logf("other:\n%s", out)
+	if !strings.Contains(out, "404") && !strings.Contains(out, "no answer") {
+		t.Errorf("another party's key reads the lots:\n%s", out)
+	}
+}
+
 func TestParseBenchTrace(t *testing.T) {
 	for _, tc := range []struct {
 		args []string
@@ -92,6 +128,9 @@ func TestParseBenchTrace(t *testing.T) {
 		{[]string{"--runs", "0"}, "--runs: 0 is not a positive integer"},
 		{[]string{"--reuse"}, "--reuse needs --data"},
 		{[]string{"extra"}, "takes no arguments"},
+		{[]string{"--party", partyA}, ""},
+		{[]string{"--party", "nope"}, "--party: "},
+		{[]string{"--party", partyA, "--load", "capture"}, "--party needs --load import"},
 	} {
 		c, err := parseBenchTrace(tc.args, &bytes.Buffer{})
 		switch {

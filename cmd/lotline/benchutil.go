@@ -15,9 +15,11 @@ import (
 	"time"
 
 	"github.com/lotline/lotline/api"
+	"github.com/lotline/lotline/auth"
 	"github.com/lotline/lotline/capture"
 	"github.com/lotline/lotline/epcis/epcisgen"
 	"github.com/lotline/lotline/importer"
+	"github.com/lotline/lotline/store"
 	sqlitestore "github.com/lotline/lotline/store/sqlite"
 )
 
@@ -51,6 +53,9 @@ type loadSpec struct {
 	// Load is "import" (the bulk path of lotline import, straight into
 	// the server's store) or "capture" (POST /capture).
 	Load string
+	// Owner is the party the loaded events belong to (import only;
+	// store.LocalOwner by default).
+	Owner string
 }
 
 // loadHow describes a load for the report.
@@ -76,7 +81,7 @@ func loadGenerated(ctx context.Context, l loadSpec, srv *server, stdout io.Write
 func importGenerated(ctx context.Context, l loadSpec, srv *server, stdout io.Writer) (time.Duration, int, error) {
 	start := time.Now()
 	last := start
-	im, err := newImporter(srv.Store.Store, importer.Config{OnProgress: func(s importer.Stats) {
+	im, err := newImporter(srv.Store.Store, importer.Config{Owner: l.Owner, OnProgress: func(s importer.Stats) {
 		if time.Since(last) >= 30*time.Second {
 			last = time.Now()
 			fmt.Fprintf(stdout, "loading:      %d events after %s\n", s.Stored, time.Since(start).Round(time.Second))
@@ -221,8 +226,12 @@ type benchRunFlags struct {
 	Key string
 	// Load is how the events are loaded: import or capture.
 	Load string
+	// Owner is --party parsed: the party the loaded events belong to
+	// (store.LocalOwner when not given).
+	Owner string
 
-	only string // --only as given
+	only  string // --only as given
+	party string // --party as given
 }
 
 // register defines the shared flags on fs with these run and warm-up
@@ -241,6 +250,7 @@ func (b *benchRunFlags) register(fs *flag.FlagSet, runs, warmup int, runsHelp, r
 	fs.StringVar(&b.CPUProfile, "cpuprofile", "", "write a CPU profile of the query part to this file")
 	fs.StringVar(&b.JSON, "json", "", jsonHelp)
 	fs.StringVar(&b.Key, "key", "", "with --reuse of a store holding API keys: send this key with the timed requests (reads as its party, with its grants)")
+	fs.StringVar(&b.party, "party", "", "with --load import: the loaded events belong to this party (a GLN), as if it captured them; then lotline keys create --party and --reuse --key time its reads with access control (default: the open mode's local party)")
 }
 
 // client is the HTTP client of the timed requests: over tr, with the
@@ -284,6 +294,18 @@ func (b *benchRunFlags) check(known func(name string) bool) []error {
 	}
 	if b.Reuse && b.Data == "" {
 		errs = append(errs, fmt.Errorf("--reuse needs --data"))
+	}
+	b.Owner = store.LocalOwner
+	if b.party != "" {
+		p, err := auth.ParseParty(b.party)
+		switch {
+		case err != nil:
+			errs = append(errs, fmt.Errorf("--party: %w", err))
+		case b.Load != "import":
+			errs = append(errs, fmt.Errorf("--party needs --load import"))
+		default:
+			b.Owner = p
+		}
 	}
 	if b.only != "" {
 		for _, n := range strings.Split(b.only, ",") {
