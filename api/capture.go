@@ -244,6 +244,22 @@ func (s *Server) postEvent(c echo.Context) error {
 	return c.NoContent(http.StatusCreated)
 }
 
+// visibleEventsByID returns the stored events of eventID the caller may
+// read (the event and any error declaration stored beside it); another
+// party's event is answered exactly like an unknown one, a 404.
+func (s *Server) visibleEventsByID(c echo.Context, id string) ([]*store.Event, error) {
+	evs, err := s.st.EventsByID(c.Request().Context(), id)
+	if err == nil {
+		if evs, err = s.visibleEvents(c, evs); err == nil && len(evs) == 0 {
+			err = store.ErrNotFound
+		}
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, epcis.Errorf(epcis.KindNoSuchResource, "no event %q", id)
+	}
+	return evs, err
+}
+
 // getEvent is GET /events/{eventID}: the event, and any error declarations
 // stored beside it, in an EPCISQueryDocument.
 func (s *Server) getEvent(c echo.Context) error {
@@ -251,16 +267,7 @@ func (s *Server) getEvent(c echo.Context) error {
 	if err != nil {
 		return &epcis.Error{Kind: epcis.KindValidation, Param: "eventID", EventIndex: -1, Message: "the eventID is not correctly escaped"}
 	}
-	evs, err := s.st.EventsByID(c.Request().Context(), id)
-	if err == nil {
-		// Another party's event is answered exactly like an unknown one.
-		if evs, err = s.visibleEvents(c, evs); err == nil && len(evs) == 0 {
-			err = store.ErrNotFound
-		}
-	}
-	if errors.Is(err, store.ErrNotFound) {
-		return epcis.Errorf(epcis.KindNoSuchResource, "no event %q", id)
-	}
+	evs, err := s.visibleEventsByID(c, id)
 	if err != nil {
 		return err
 	}

@@ -270,13 +270,19 @@ func (s *Server) pageSearch(c echo.Context) error {
 	return s.render(c, status, "search", p)
 }
 
-// pageLotID reads the {lot} of /ui/lots/{lot}.
-func pageLotID(c echo.Context) (lot.ID, error) {
+// pageLotReaders reads the {lot} of /ui/lots/{lot} and the caller's
+// readers.
+func (s *Server) pageLotReaders(c echo.Context) (lot.ID, store.Readers, error) {
 	raw, err := pathValue(c, 3)
 	if err != nil {
-		return lot.ID{}, err
+		return lot.ID{}, store.Readers{}, err
 	}
-	return lot.Parse(raw)
+	id, err := lot.Parse(raw)
+	if err != nil {
+		return lot.ID{}, store.Readers{}, err
+	}
+	readers, err := s.readers(c)
+	return id, readers, err
 }
 
 // traceFor is the genealogy the pages draw, or why there is none.
@@ -293,11 +299,7 @@ func (s *Server) traceFor(c echo.Context, id lot.ID, readers store.Readers) (*lo
 // pageLot is the lot's batch record, as GET /lots/{lot}/history answers
 // it, with its genealogy drawn.
 func (s *Server) pageLot(c echo.Context) error {
-	id, err := pageLotID(c)
-	if err != nil {
-		return err
-	}
-	readers, err := s.readers(c)
+	id, readers, err := s.pageLotReaders(c)
 	if err != nil {
 		return err
 	}
@@ -397,11 +399,7 @@ func joinNonEmpty(lo, hi string) string {
 // genealogy, the other lots of the product and the critical tracking
 // events, as GET /lots/{lot}/recall answers them.
 func (s *Server) pageRecall(c echo.Context) error {
-	id, err := pageLotID(c)
-	if err != nil {
-		return err
-	}
-	readers, err := s.readers(c)
+	id, readers, err := s.pageLotReaders(c)
 	if err != nil {
 		return err
 	}
@@ -434,15 +432,7 @@ func (s *Server) pageEvent(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	evs, err := s.st.EventsByID(c.Request().Context(), id)
-	if err == nil {
-		if evs, err = s.visibleEvents(c, evs); err == nil && len(evs) == 0 {
-			err = store.ErrNotFound
-		}
-	}
-	if errors.Is(err, store.ErrNotFound) {
-		return epcis.Errorf(epcis.KindNoSuchResource, "no event %q", id)
-	}
+	evs, err := s.visibleEventsByID(c, id)
 	if err != nil {
 		return err
 	}

@@ -655,19 +655,11 @@ func getPage(ctx context.Context, hc *http.Client, u string) (pageResult, error)
 		return pageResult{}, fmt.Errorf("GET %s: %s: %s", strings.TrimPrefix(u, "http://"), resp.Status,
 			bytes.TrimSpace(body[:min(len(body), 300)]))
 	}
-	var doc struct {
-		EPCISBody struct {
-			QueryResults struct {
-				ResultsBody struct {
-					EventList []json.RawMessage `json:"eventList"`
-				} `json:"resultsBody"`
-			} `json:"queryResults"`
-		} `json:"epcisBody"`
-	}
+	var doc queryDocument
 	if err := json.Unmarshal(body, &doc); err != nil {
 		return pageResult{}, fmt.Errorf("GET %s: %v", u, err)
 	}
-	pr := pageResult{latency: lat, events: len(doc.EPCISBody.QueryResults.ResultsBody.EventList)}
+	pr := pageResult{latency: lat, events: len(doc.events())}
 	pr.next = nextLink(resp.Header.Get("Link"))
 	return pr, nil
 }

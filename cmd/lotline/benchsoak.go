@@ -109,17 +109,9 @@ func runBenchSoak(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return err
 	}
 	hs := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var doc struct {
-			EPCISBody struct {
-				QueryResults struct {
-					ResultsBody struct {
-						EventList []json.RawMessage `json:"eventList"`
-					} `json:"resultsBody"`
-				} `json:"queryResults"`
-			} `json:"epcisBody"`
-		}
+		var doc queryDocument
 		if json.NewDecoder(io.LimitReader(r.Body, 64<<20)).Decode(&doc) == nil {
-			st.pushed.Add(int64(len(doc.EPCISBody.QueryResults.ResultsBody.EventList)))
+			st.pushed.Add(int64(len(doc.events())))
 		}
 		w.WriteHeader(http.StatusNoContent)
 	})}
