@@ -96,14 +96,3 @@ func FuzzParseSearch(f *testing.F) {
 		}
 	})
 }
-
-func TestQuantity(t *testing.T) {
-	for _, tc := range []struct {
-		f    float64
-		want string
-	}{{0, "0"}, {12, "12"}, {1250, "1,250"}, {1234567.25, "1,234,567.25"}, {-1200, "-1,200"}, {999, "999"}, {100000, "100,000"}} {
-		if got := Quantity(tc.f); got != tc.want {
-			t.Errorf("Quantity(%v) = %q, want %q", tc.f, got, tc.want)
-		}
-	}
-}

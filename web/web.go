@@ -19,7 +19,6 @@ import (
 	"net/url"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -56,7 +55,7 @@ var funcs = template.FuncMap{
 	"generic": Generic,
 	"title":   Title,
 	"join":    strings.Join,
-	"qty":     Quantity,
+	"qty":     lot.Thousands,
 	"isLot":   func(id string) bool { return strings.Contains(id, "/01/") && strings.Contains(id, "/10/") },
 	"gtinOf":  gtinOfLot,
 	"reason":  reasonText,
@@ -124,28 +123,6 @@ func Static() http.Handler {
 		panic(err)
 	}
 	return http.StripPrefix(StaticPrefix, http.FileServer(http.FS(sub)))
-}
-
-// Quantity writes a quantity with thousands separators: 1250 reads
-// "1,250", 2.5 reads "2.5".
-func Quantity(f float64) string {
-	s := strconv.FormatFloat(f, 'f', -1, 64)
-	sign := ""
-	if strings.HasPrefix(s, "-") {
-		sign, s = "-", s[1:]
-	}
-	whole, frac, _ := strings.Cut(s, ".")
-	var b strings.Builder
-	for i, r := range whole {
-		if i > 0 && (len(whole)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	if frac != "" {
-		b.WriteString("." + frac)
-	}
-	return sign + b.String()
 }
 
 // gtinOfLot returns the GTIN of a lot's Digital Link

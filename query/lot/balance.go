@@ -357,15 +357,15 @@ func keys(ts tokens) []string {
 // summary says the balance in words.
 func summary(r *Balance) string {
 	var sb strings.Builder
-	parts := fmt.Sprintf("%s shipped, %s destroyed, %s consumed", thousands(r.Shipped), thousands(r.Destroyed), thousands(r.Consumed))
+	parts := fmt.Sprintf("%s shipped, %s destroyed, %s consumed", Thousands(r.Shipped), Thousands(r.Destroyed), Thousands(r.Consumed))
 	if r.Made == 0 {
-		fmt.Fprintf(&sb, "no event records the lot being made; %s units accounted for (%s)", thousands(r.Accounted), parts)
+		fmt.Fprintf(&sb, "no event records the lot being made; %s units accounted for (%s)", Thousands(r.Accounted), parts)
 		return sb.String()
 	}
-	fmt.Fprintf(&sb, "%s of %s units accounted for (%s)", thousands(math.Min(r.Accounted, r.Made)), thousands(r.Made), parts)
+	fmt.Fprintf(&sb, "%s of %s units accounted for (%s)", Thousands(math.Min(r.Accounted, r.Made)), Thousands(r.Made), parts)
 	switch {
 	case r.Unaccounted > 0:
-		fmt.Fprintf(&sb, "; %s not shipped", thousands(r.Unaccounted))
+		fmt.Fprintf(&sb, "; %s not shipped", Thousands(r.Unaccounted))
 		if s := r.LastSeen; s != nil {
 			sb.WriteString(", last seen")
 			if s.Location != "" {
@@ -378,7 +378,7 @@ func summary(r *Balance) string {
 			fmt.Fprintf(&sb, " (%s %s, %s)", step, s.EventID, s.EventTime.UTC().Format(time.RFC3339))
 		}
 	case r.Excess > 0:
-		fmt.Fprintf(&sb, "; %s more than made", thousands(r.Excess))
+		fmt.Fprintf(&sb, "; %s more than made", Thousands(r.Excess))
 	}
 	if len(r.Unconverted) > 0 || len(r.Uncounted) > 0 {
 		sb.WriteString("; some quantities could not be counted in units (see unconverted, uncounted)")
@@ -386,8 +386,8 @@ func summary(r *Balance) string {
 	return sb.String()
 }
 
-// thousands formats a quantity with thousands separators: 1,250 or 2.5.
-func thousands(v float64) string {
+// Thousands formats a quantity with thousands separators: 1,250 or 2.5.
+func Thousands(v float64) string {
 	s := strconv.FormatFloat(v, 'f', -1, 64)
 	intPart, frac, _ := strings.Cut(s, ".")
 	neg := strings.HasPrefix(intPart, "-")

@@ -114,8 +114,8 @@ func TestThousands(t *testing.T) {
 		v    float64
 		want string
 	}{{0, "0"}, {50, "50"}, {1250, "1,250"}, {1234567.5, "1,234,567.5"}, {-1200, "-1,200"}, {100, "100"}} {
-		if got := thousands(tc.v); got != tc.want {
-			t.Errorf("thousands(%v) = %q, want %q", tc.v, got, tc.want)
+		if got := Thousands(tc.v); got != tc.want {
+			t.Errorf("Thousands(%v) = %q, want %q", tc.v, got, tc.want)
 		}
 	}
 }
