@@ -22,6 +22,7 @@ type memStore struct {
 	evs   []*store.Event
 	scans int
 	block bool // wait for the context to end instead of answering
+	vocab []store.VocabularyElement
 }
 
 func (m *memStore) Events(ctx context.Context, s store.Scan, fn func(*store.Event) (bool, error)) error {
@@ -86,9 +87,15 @@ func (m *memStore) CountValues(ctx context.Context, p store.ValuePage) (int, err
 	return len(vs), err
 }
 
-// VocabularyElements: these tests keep no master data.
+// VocabularyElements answers the master data a test put in m.vocab.
 func (m *memStore) VocabularyElements(ctx context.Context, typ string, ids []string) ([]store.VocabularyElement, error) {
-	return nil, nil
+	var out []store.VocabularyElement
+	for _, el := range m.vocab {
+		if el.Type == typ && slices.Contains(ids, el.ID) {
+			out = append(out, el)
+		}
+	}
+	return out, nil
 }
 
 func (m *memStore) HasValue(ctx context.Context, v store.Value) (bool, error) {

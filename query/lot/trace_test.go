@@ -11,6 +11,7 @@ import (
 
 	"github.com/lotline/lotline/epcis"
 	"github.com/lotline/lotline/query"
+	"github.com/lotline/lotline/store"
 )
 
 // The genealogy scenario: two raw lots received from a supplier, mixed
@@ -360,5 +361,48 @@ func TestTraceContainerAcrossHops(t *testing.T) {
 		if !slices.Contains(got, w) {
 			t.Errorf("forward trace lacks %q; edges:\n%s", w, strings.Join(got, "\n"))
 		}
+	}
+}
+
+// TestTraceReachedFamilyFromMasterData: a raw lot goes into a lot made at
+// the bottle level, and master data alone says the case contains 12
+// bottles (no event names the case-level lot). The forward trace from the
+// raw lot still shows the reached lot's case level as a packaged-as edge:
+// a reached lot's family is not taken for one level while master data
+// links another.
+func TestTraceReachedFamilyFromMasterData(t *testing.T) {
+	const (
+		raw  = "urn:epc:class:lgtin:4012345.066666.SUG1"
+		each = "urn:epc:class:lgtin:4012345.011111.FG1"
+	)
+	m := newMemStore(t,
+		ev(1, "0700", `"type":"TransformationEvent","bizStep":"commissioning",`+
+			`"inputQuantityList":[{"epcClass":"`+raw+`","quantity":2,"uom":"KGM"}],`+
+			`"outputQuantityList":[{"epcClass":"`+each+`","quantity":48}]`))
+	for _, tc := range []struct {
+		name string
+		md   bool
+		want int
+	}{{"without master data", false, 0}, {"with master data", true, 1}} {
+		t.Run(tc.name, func(t *testing.T) {
+			m.vocab = nil
+			if tc.md {
+				m.vocab = []store.VocabularyElement{{Type: EPCClassVocabulary, ID: "urn:epc:idpat:sgtin:4012345.111111.*",
+					Attributes: []store.Attribute{attr(AttrContains, `{"gtin":"04012345111118","quantity":12}`)}}}
+			}
+			g, err := Trace(context.Background(), m, mustParse(t, raw), TraceOptions{Direction: Forward})
+			if err != nil {
+				t.Fatal(err)
+			}
+			packaged := 0
+			for _, e := range g.Edges {
+				if e.Kind == "packaged-as" {
+					packaged++
+				}
+			}
+			if packaged != tc.want {
+				t.Errorf("%d packaged-as edges, want %d: %v", packaged, tc.want, edgeNames(g))
+			}
+		})
 	}
 }
