@@ -205,13 +205,8 @@ func (t *tracer) expandFamilies(ctx context.Context, frontier []ID, seen map[ID]
 		f, ok := t.families[l.Canonical()]
 		if !ok {
 			var err error
-			if f, err = singleLevelFamily(ctx, t.w.st, l, t.opt.Options); err != nil {
+			if f, err = resolveFamily(ctx, t.w.st, l, t.opt.Options, "trace"); err != nil {
 				return nil, err
-			}
-			if f == nil {
-				if f, err = resolveFamily(ctx, t.w.st, l, t.opt.Options, "trace"); err != nil {
-					return nil, err
-				}
 			}
 			for _, m := range f.members {
 				if _, done := t.families[m.Canonical()]; !done {
@@ -230,49 +225,6 @@ func (t *tracer) expandFamilies(ctx context.Context, frontier []ID, seen map[ID]
 	return frontier, nil
 }
 
-// singleLevelFamily returns the one-level family of a lot the walk
-// reached when nothing can link it to another level: master data names
-// no other GTIN for it, and no event names a lot of this lot number under
-// a GTIN of the same GTIN-13 body (the only lots inference or a repack
-// could add). It returns nil when resolveFamily must decide. Most lots of
-// a genealogy (raw materials, intermediates) have one level, and this
-// costs one lookup of absent terms instead of reading the lot's events.
-func singleLevelFamily(ctx context.Context, st store.Querier, id ID, opt Options) (*familyState, error) {
-	opt = opt.withDefaults()
-	wctx, cancel := context.WithTimeout(ctx, opt.Timeout)
-	defer cancel()
-	w := &walker{st: st, opt: opt, id: id, class: id.Canonical(), items: map[int64]*item{}, retract: map[string]bool{}, what: "trace"}
-	f := newFamilyState(id)
-	h, err := loadHierarchy(wctx, st, id.GTIN, id.Lot, opt.MaxDepth)
-	if err != nil {
-		return nil, traceTimeout(ctx, err, opt, "trace")
-	}
-	f.candidates(h, true)
-	if len(f.gtins) > 1 {
-		return nil, nil // master data links other levels
-	}
-	var terms []string
-	for _, g := range siblings(id.GTIN) {
-		terms = append(terms, lotTerms(ID{GTIN: g, Lot: id.Lot})...)
-	}
-	named := false
-	if err := w.lookup(wctx, nil, terms, func(*item) { named = true }); err != nil {
-		return nil, traceTimeout(ctx, err, opt, "trace")
-	}
-	if named {
-		return nil, nil
-	}
-	return newFamilyState(id), nil
-}
-
-// traceTimeout turns a walk's own deadline into the time-limit error.
-func traceTimeout(ctx context.Context, err error, opt Options, what string) error {
-	if ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
-		return epcis.Errorf(epcis.KindQueryTooComplex, "the %s took longer than the time limit of %s", what, opt.Timeout)
-	}
-	return err
-}
-
 // resolveFamily resolves a lot's production lot family (see
 // walker.resolve) with its serialised units, within opt's time limit.
 func resolveFamily(ctx context.Context, st store.Querier, id ID, opt Options, what string) (*familyState, error) {
@@ -282,7 +234,10 @@ func resolveFamily(ctx context.Context, st store.Querier, id ID, opt Options, wh
 	w := &walker{st: st, opt: opt, id: id, class: id.Canonical(), items: map[int64]*item{}, retract: map[string]bool{}, what: what}
 	found, err := w.resolve(wctx)
 	if err != nil {
-		return nil, traceTimeout(ctx, err, opt, what)
+		if ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+			return nil, epcis.Errorf(epcis.KindQueryTooComplex, "the %s took longer than the time limit of %s", what, opt.Timeout)
+		}
+		return nil, err
 	}
 	for _, it := range found {
 		for _, u := range w.ilmdUnits(it.e) {
