@@ -89,6 +89,7 @@ func (p *serveProcess) logTail() string {
 func startServeProcess(t *testing.T, bin string, args []string) *serveProcess {
 	t.Helper()
 	cmd := exec.Command(bin, append([]string{"serve", "--addr", "127.0.0.1:0", "--log-level", "info"}, args...)...)
+	dieWithTest(cmd)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
