@@ -47,7 +47,7 @@
 // Three of the five finished products also describe their case as an
 // EPCClass holding its case size of consumer units (6 to 24), in the
 // attribute forms of package gs1/hierarchy (GDSN's
-// nextLowerLevelTradeItemInformation for two, Lotline's #contains for
+// nextLowerLevelTradeItemInformation for two, Lotline's https://lotline.dev/ns/contains for
 // one); the other two leave the case to the indicator-digit convention.
 // Each later document's header describes, as EPCClasses, the product lots
 // made by its transformation events (lot number, expiry, production

@@ -51,16 +51,14 @@ const (
 	// GDSNNextLowerLevel is GDSN's nextLowerLevelTradeItemInformation,
 	// named in the GDSN catalogue item namespace.
 	GDSNNextLowerLevel = GDSNNamespace + "#nextLowerLevelTradeItemInformation"
-	// Contains is Lotline's attribute: {"gtin": "04012345111118", "quantity": 12},
-	// or {"children": [{"gtin": ..., "quantity": ...}, ...]}.
-	Contains = LotlineNamespace + "#contains"
+	// Contains is Lotline's attribute, as docs/server.md documents it and
+	// query/lot reads it: {"gtin": "04012345111118", "quantity": 12}, or
+	// {"children": [{"gtin": ..., "quantity": ...}, ...]}.
+	Contains = "https://lotline.dev/ns/contains"
 )
 
-// Namespaces of the attribute IDs.
-const (
-	GDSNNamespace    = "urn:gs1:gdsn:catalogue_item_notification:xsd:3"
-	LotlineNamespace = "https://lotline.dev/ns/hierarchy"
-)
+// GDSNNamespace is the namespace of GDSN's attribute ID.
+const GDSNNamespace = "urn:gs1:gdsn:catalogue_item_notification:xsd:3"
 
 // Member names inside the attribute values.
 const (

@@ -11,6 +11,7 @@ import (
 
 	"github.com/lotline/lotline/epcis"
 	"github.com/lotline/lotline/gs1"
+	gs1hierarchy "github.com/lotline/lotline/gs1/hierarchy"
 	"github.com/lotline/lotline/query"
 	"github.com/lotline/lotline/store"
 )
@@ -43,7 +44,7 @@ const EPCClassVocabulary = "urn:epcglobal:epcis:vtype:EPCClass"
 const (
 	AttrNextLowerLevel = "nextLowerLevelTradeItemInformation"
 	AttrChildTradeItem = "childTradeItem"
-	AttrContains       = "https://lotline.dev/ns/contains"
+	AttrContains       = gs1hierarchy.Contains
 )
 
 // Family is the production lot family of a lot: every level's lot with
@@ -205,7 +206,8 @@ func isHierarchyAttr(id string) bool {
 
 // childrenOf reads the value of a hierarchy attribute: an object
 // {"childTradeItem": [...]} (nextLowerLevelTradeItemInformation), a list,
-// or one child {"gtin": "...", "quantityOfNextLowerLevelTradeItem": 24}
+// Lotline's {"children": [...]}, or one child {"gtin": "...",
+// "quantityOfNextLowerLevelTradeItem": 24}
 // ("quantity" is accepted too; gtin may be a GTIN, a product class URN or
 // a Digital Link, under any namespace prefix).
 func childrenOf(v any) []child {
@@ -218,6 +220,9 @@ func childrenOf(v any) []child {
 		return out
 	case map[string]any:
 		if c, ok := field(x, AttrChildTradeItem); ok {
+			return childrenOf(c)
+		}
+		if c, ok := x[gs1hierarchy.ContainsChildren]; ok {
 			return childrenOf(c)
 		}
 		g, _ := field(x, "gtin")

@@ -63,6 +63,9 @@ func TestHierarchyOf(t *testing.T) {
 		{"Lotline attribute, list, quantity unknown", store.VocabularyElement{ID: caseID, Attributes: []store.Attribute{
 			attr(AttrContains, `[{"gtin":"urn:epc:idpat:sgtin:4012345.011111.*"},{"gtin":"24012345111112","quantity":2}]`)}},
 			[]child{{gtin: "04012345111118"}, {gtin: "24012345111112", qty: 2}}},
+		{"Lotline attribute with children, as epcisgen writes it", store.VocabularyElement{ID: caseID, Attributes: []store.Attribute{
+			attr(AttrContains, `{"children":[{"gtin":"04012345111118","quantity":20}]}`)}},
+			[]child{{gtin: "04012345111118", qty: 20}}},
 		{"itself and unknown shapes are ignored", store.VocabularyElement{ID: caseID, Attributes: []store.Attribute{
 			attr(AttrContains, `{"gtin":"14012345111115","quantity":3}`), attr(AttrContains, `"24 eaches"`),
 			attr("urn:epcglobal:cbv:mda#descriptionShort", `"Case"`)}},
