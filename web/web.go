@@ -56,7 +56,7 @@ var funcs = template.FuncMap{
 	"title":   Title,
 	"join":    strings.Join,
 	"qty":     lot.Thousands,
-	"isLot":   func(id string) bool { return strings.Contains(id, "/01/") && strings.Contains(id, "/10/") },
+	"isLot":   isLotLink,
 	"gtinOf":  gtinOfLot,
 	"reason":  reasonText,
 	"num": func(f *float64) string {
@@ -124,6 +124,10 @@ func Static() http.Handler {
 	}
 	return http.StripPrefix(StaticPrefix, http.FileServer(http.FS(sub)))
 }
+
+// isLotLink reports whether id looks like a lot's Digital Link
+// (.../01/{gtin}/10/{lot}).
+func isLotLink(id string) bool { return strings.Contains(id, "/01/") && strings.Contains(id, "/10/") }
 
 // gtinOfLot returns the GTIN of a lot's Digital Link
 // (https://id.gs1.org/01/{gtin}/10/{lot}), or the ID itself.
@@ -243,7 +247,7 @@ func generic(b *strings.Builder, key string, v any, n *int) {
 		switch {
 		case slices.Contains([]string{"eventID", "eventIDs", "correctiveEventIDs"}, key):
 			fmt.Fprintf(b, `<a href="%s"><code>%s</code></a>`, template.HTMLEscapeString(EventPath(x)), s)
-		case key == "lot" || strings.HasPrefix(x, "urn:epc:class:lgtin:") || strings.Contains(x, "/10/") && strings.Contains(x, "/01/"):
+		case key == "lot" || strings.HasPrefix(x, "urn:epc:class:lgtin:") || isLotLink(x):
 			fmt.Fprintf(b, `<a href="%s"><code>%s</code></a>`, template.HTMLEscapeString(LotPath(x)), s)
 		default:
 			b.WriteString(s)
