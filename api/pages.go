@@ -288,7 +288,7 @@ func (s *Server) pageLotReaders(c echo.Context) (lot.ID, store.Readers, error) {
 // traceFor is the genealogy the pages draw, or why there is none.
 func (s *Server) traceFor(c echo.Context, id lot.ID, readers store.Readers) (*lot.Graph, string, error) {
 	g, err := lot.Trace(c.Request().Context(), s.st, id, lot.TraceOptions{Direction: lot.Both, Depth: defaultTraceDepth,
-		Options: lot.Options{Readers: readers}})
+		Options: s.lotOptions(readers)})
 	var ee *epcis.Error
 	if errors.As(err, &ee) && ee.Kind != epcis.KindInternal && ee.Kind != epcis.KindUnavailable {
 		return nil, "No genealogy: " + ee.Message, nil
@@ -303,7 +303,7 @@ func (s *Server) pageLot(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	rec, err := lot.History(c.Request().Context(), s.st, id, lot.Options{Readers: readers})
+	rec, err := lot.History(c.Request().Context(), s.st, id, s.lotOptions(readers))
 	if err != nil {
 		return err
 	}
@@ -403,7 +403,7 @@ func (s *Server) pageRecall(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	r, err := lot.Recall(c.Request().Context(), s.st, id, lot.RecallOptions{Depth: defaultTraceDepth, Options: lot.Options{Readers: readers}})
+	r, err := lot.Recall(c.Request().Context(), s.st, id, lot.RecallOptions{Depth: defaultTraceDepth, Options: s.lotOptions(readers)})
 	if err != nil {
 		return err
 	}
