@@ -131,11 +131,17 @@ func (l *limiter) take(name string, perSecond float64, burst int) verdict {
 	return b.verdict(true)
 }
 
-// peek says whether name has a token, without spending it.
+// peek says whether name has a token, without spending it. A name
+// without a bucket has a full one, which peek does not make: every
+// authenticated request peeks at the failure budget, and only failures
+// should fill the map.
 func (l *limiter) peek(name string, perSecond float64, burst int) verdict {
 	now := l.now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.buckets[name] == nil {
+		return verdict{ok: true, remaining: burst, limit: burst}
+	}
 	b := l.bucketFor(name, perSecond, burst, now)
 	return b.verdict(b.tokens >= 1)
 }
