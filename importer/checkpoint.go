@@ -2,6 +2,7 @@ package importer
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -39,14 +40,20 @@ func openCheckpoint(path string) (*checkpoint, error) {
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("importer: checkpoint: %w", err)
 	}
-	lines := splitLines(data)
-	for n, line := range lines {
+	// Every line is written whole with its newline; a last line without
+	// one was cut short by a crash. It is dropped from the file, so that
+	// the lines appended next follow a whole line (the checkpoint is then
+	// at most one batch behind, which eventIDs make harmless).
+	whole := len(data)
+	if i := bytes.LastIndexByte(data, '\n'); i+1 < len(data) {
+		whole = i + 1
+	}
+	for n, line := range bytes.Split(data[:whole], []byte{'\n'}) {
+		if len(line) == 0 {
+			continue
+		}
 		var e cpEntry
 		if err := json.Unmarshal(line, &e); err != nil {
-			// A line cut short by a crash can only be the last one.
-			if n == len(lines)-1 {
-				break
-			}
 			return nil, fmt.Errorf("importer: checkpoint %s line %d: %w", path, n+1, err)
 		}
 		cp.files[e.File] = e
@@ -55,29 +62,14 @@ func openCheckpoint(path string) (*checkpoint, error) {
 	if err != nil {
 		return nil, fmt.Errorf("importer: checkpoint: %w", err)
 	}
-	if len(data) > 0 && data[len(data)-1] != '\n' {
-		f.Write([]byte{'\n'}) // end the cut line, so the next one parses
+	if whole < len(data) {
+		if err := f.Truncate(int64(whole)); err != nil {
+			f.Close()
+			return nil, fmt.Errorf("importer: checkpoint: %w", err)
+		}
 	}
 	cp.f, cp.w = f, bufio.NewWriter(f)
 	return cp, nil
-}
-
-func splitLines(data []byte) [][]byte {
-	var out [][]byte
-	for len(data) > 0 {
-		i := 0
-		for i < len(data) && data[i] != '\n' {
-			i++
-		}
-		if i > 0 {
-			out = append(out, data[:i])
-		}
-		if i == len(data) {
-			break
-		}
-		data = data[i+1:]
-	}
-	return out
 }
 
 // resume sets where f starts from the checkpoint: done, or an offset.
