@@ -42,7 +42,7 @@ func runBackup(ctx context.Context, restore bool, args []string, getenv func(str
 		fmt.Fprint(stderr, backupUsage)
 		return &exitError{2, fmt.Errorf("%s takes one file argument, got %q", name, pos)}
 	}
-	if *uri != "" && *uri != "sqlite:" && *uri != "sqlite" {
+	if !isSQLiteStore(*uri) {
 		return &exitError{2, errors.New(name + ": --store names a MongoDB store; use mongodump and mongorestore (docs/operations.md)")}
 	}
 	if *force && !restore {

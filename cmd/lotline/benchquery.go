@@ -655,7 +655,7 @@ func getPage(ctx context.Context, hc *http.Client, u string) (pageResult, error)
 		return pageResult{}, fmt.Errorf("GET %s: %s: %s", strings.TrimPrefix(u, "http://"), resp.Status,
 			bytes.TrimSpace(body[:min(len(body), 300)]))
 	}
-	var doc queryDocument
+	var doc queryPage
 	if err := json.Unmarshal(body, &doc); err != nil {
 		return pageResult{}, fmt.Errorf("GET %s: %v", u, err)
 	}

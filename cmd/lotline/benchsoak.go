@@ -109,7 +109,7 @@ func runBenchSoak(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return err
 	}
 	hs := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var doc queryDocument
+		var doc queryPage
 		if json.NewDecoder(io.LimitReader(r.Body, 64<<20)).Decode(&doc) == nil {
 			st.pushed.Add(int64(len(doc.events())))
 		}
@@ -257,7 +257,7 @@ func soakClient(ctx context.Context, deadline time.Time, client *http.Client, ba
 		case k < 15:
 			resp, _ := do("query", "GET", queries[r.IntN(len(queries))], nil)
 			if resp != nil {
-				if next := nextPage(resp.Header.Get("Link")); next != "" {
+				if next := nextLink(resp.Header.Get("Link")); next != "" {
 					do("query-page", "GET", next, nil)
 				}
 			}
@@ -269,14 +269,3 @@ func soakClient(ctx context.Context, deadline time.Time, client *http.Client, ba
 	}
 }
 
-// nextPage is the path of a Link: <...>; rel="next" header, or "".
-func nextPage(link string) string {
-	if len(link) < 2 || link[0] != '<' {
-		return ""
-	}
-	end := bytes.IndexByte([]byte(link), '>')
-	if end < 0 {
-		return ""
-	}
-	return link[1:end]
-}

@@ -341,19 +341,3 @@ func settleSeconds(ctx context.Context, srv *server) (float64, error) {
 func settleLine(stdout io.Writer, seconds float64) {
 	fmt.Fprintf(stdout, "index:        term index compacted %.1f s after the load or opening (the store does it when idle)\n", seconds)
 }
-
-// queryDocument is the part of an EPCISQueryDocument the benches read:
-// its events, undecoded.
-type queryDocument struct {
-	EPCISBody struct {
-		QueryResults struct {
-			ResultsBody struct {
-				EventList []json.RawMessage `json:"eventList"`
-			} `json:"resultsBody"`
-		} `json:"queryResults"`
-	} `json:"epcisBody"`
-}
-
-func (d *queryDocument) events() []json.RawMessage {
-	return d.EPCISBody.QueryResults.ResultsBody.EventList
-}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -144,7 +145,7 @@ func parseQuery(args []string, getenv func(string) string, stderr io.Writer) (*q
 	}
 	c.Params = params
 	var errs []error
-	if !contains(queryFormats, c.Format) {
+	if !slices.Contains(queryFormats, c.Format) {
 		errs = append(errs, fmt.Errorf("--format: %q is not one of %s", c.Format, strings.Join(queryFormats, ", ")))
 	}
 	if c.Limit < 0 {
@@ -165,15 +166,6 @@ func parseQuery(args []string, getenv func(string) string, stderr io.Writer) (*q
 		return nil, &exitError{2, err}
 	}
 	return &c, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // firstURL is the path and query of the query's first page.
@@ -220,6 +212,9 @@ type queryPage struct {
 		} `json:"queryResults"`
 	} `json:"epcisBody"`
 }
+
+// events are the page's events, as the server wrote them.
+func (p *queryPage) events() []json.RawMessage { return p.EPCISBody.QueryResults.ResultsBody.EventList }
 
 // nextLink is the target of the link with rel="next" in a Link header's
 // value (RFC 8288; several header lines joined by commas), or "".
@@ -297,7 +292,7 @@ func runQueryCmd(ctx context.Context, args []string, getenv func(string) string,
 			out.begin(&page)
 		}
 		out.context(page.Context)
-		for _, ev := range page.EPCISBody.QueryResults.ResultsBody.EventList {
+		for _, ev := range page.events() {
 			if c.Limit > 0 && events == c.Limit {
 				break
 			}

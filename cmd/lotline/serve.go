@@ -242,9 +242,13 @@ type openedStore struct {
 	ready  func(ctx context.Context) error
 }
 
+// isSQLiteStore reports whether a --store value names the embedded store
+// (the default, or "sqlite"/"sqlite:").
+func isSQLiteStore(uri string) bool { return uri == "" || uri == "sqlite:" || uri == "sqlite" }
+
 func openStore(ctx context.Context, c *serveConfig, log *slog.Logger) (*openedStore, error) {
 	switch {
-	case c.Store == "" || c.Store == "sqlite:" || c.Store == "sqlite":
+	case isSQLiteStore(c.Store):
 		st, err := sqlitestore.OpenLog(ctx, c.Data, log)
 		if err != nil {
 			return nil, err

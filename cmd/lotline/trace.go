@@ -270,14 +270,7 @@ func (g *traceGraph) tree() string {
 	// add puts the line of an edge under parent and reports whether the
 	// node it reaches is new (to be expanded).
 	add := func(parent *treeNode, words, id string, ids []string) (*treeNode, bool) {
-		text := words + " " + name(id)
-		if len(ids) > 0 {
-			short := make([]string, len(ids))
-			for i, x := range ids {
-				short[i] = shortEventID(x)
-			}
-			text += "  [" + strings.Join(short, " ") + "]"
-		}
+		text := words + " " + name(id) + eventRefs(ids)
 		if seen[id] {
 			parent.add(text + "  (see above)")
 			return nil, false
