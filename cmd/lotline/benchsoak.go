@@ -268,4 +268,3 @@ func soakClient(ctx context.Context, deadline time.Time, client *http.Client, ba
 		}
 	}
 }
-
