@@ -2,10 +2,12 @@ package api
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -246,7 +248,7 @@ func (s *Server) postLogout(c echo.Context) error {
 // pageSearch is the search box, and where it sends its answer.
 func (s *Server) pageSearch(c echo.Context) error {
 	q, gtin, lotNo := c.QueryParam("q"), c.QueryParam("gtin"), c.QueryParam("lot")
-	v := web.SearchView{Examples: []string{"(01)04012345444445(10)FG-2603A"}}
+	var v web.SearchView
 	status := http.StatusOK
 	if q != "" || gtin != "" || lotNo != "" {
 		t, err := web.ParseSearch(q, gtin, lotNo)
@@ -367,7 +369,7 @@ func sensorReadings(body []byte) []web.Reading {
 			}
 			rd := web.Reading{Type: str("type"), Value: str("value"), UOM: str("uom"), Time: when}
 			if rd.Value == "" {
-				rd.Value = cmpOr(str("stringValue"), str("booleanValue"), str("hexBinaryValue"), str("uriValue"),
+				rd.Value = cmp.Or(str("stringValue"), str("booleanValue"), str("hexBinaryValue"), str("uriValue"),
 					joinNonEmpty(str("minValue"), str("maxValue")))
 			}
 			if t := str("time"); t != "" {
@@ -377,15 +379,6 @@ func sensorReadings(body []byte) []web.Reading {
 		}
 	}
 	return out
-}
-
-func cmpOr(vals ...string) string {
-	for _, v := range vals {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 func joinNonEmpty(lo, hi string) string {
@@ -497,7 +490,7 @@ func (s *Server) pageID(c echo.Context) error {
 		return epcis.Errorf(epcis.KindNoSuchResource, "not an SGTIN or SSCC: %q", safeName(raw))
 	}
 	canon := epc.Canonical()
-	q, err := query.Parse(url.Values{"MATCH_anyEPC": {canon}, "perPage": {"200"}},
+	q, err := query.Parse(url.Values{"MATCH_anyEPC": {canon}, "perPage": {strconv.Itoa(maxIDEvents)}},
 		query.ParseOptions{DefaultPerPage: maxIDEvents, MaxPerPage: maxIDEvents})
 	if err != nil {
 		return err

@@ -81,9 +81,8 @@ type IDView struct {
 
 // SearchView is the search page.
 type SearchView struct {
-	Error    string
-	Examples []string
-	Lots     []string
+	Error string
+	Lots  []string
 }
 
 // LoginView is the sign-in page.
