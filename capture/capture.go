@@ -456,11 +456,6 @@ func (s *Service) PrepareEvent(v any, owner string) (*store.Event, error) {
 	return s.prepareOne(s.schema, v, owner)
 }
 
-// PrepareEventXML is PrepareEvent for an event decoded from XML.
-func (s *Service) PrepareEventXML(v any, owner string) (*store.Event, error) {
-	return s.prepareOne(s.schema.XML(), v, owner)
-}
-
 func (s *Service) prepareOne(schema *schemas.Validator, v any, owner string) (*store.Event, error) {
 	m, ok := v.(map[string]any)
 	if !ok {

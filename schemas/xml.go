@@ -39,22 +39,10 @@ func (v *Validator) XML() *Validator {
 //     type attribute (a report may carry only a value with its uom, or
 //     only an exception); the JSON Schema requires it.
 func xsdRelaxations(doc any) error {
-	report, ok := at(doc, "$defs", "sensorElement", "properties", "sensorReport", "items").(map[string]any)
+	report, ok := lookup(doc, "/$defs/sensorElement/properties/sensorReport/items").(map[string]any)
 	if !ok {
 		return errors.New("xml relaxations: no $defs/sensorElement/properties/sensorReport/items")
 	}
 	delete(report, "required")
 	return nil
-}
-
-// at walks object keys from x; nil when one is missing.
-func at(x any, keys ...string) any {
-	for _, k := range keys {
-		m, ok := x.(map[string]any)
-		if !ok {
-			return nil
-		}
-		x = m[k]
-	}
-	return x
 }

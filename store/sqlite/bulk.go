@@ -13,9 +13,10 @@ import (
 )
 
 // The bulk path (lotline import) writes many thousands of already
-// prepared events in one transaction. Unlike AddEvents, which inserts an
-// event, its terms and its values one statement each so that every
-// event of an atomic batch can be refused on its own, ImportEvents:
+// prepared events in one transaction. Unlike AddEvents, which inserts
+// events one statement each inside a savepoint per batch (so that every
+// event of an atomic batch can be refused on its own) and writes a
+// group's terms and values after, ImportEvents:
 //
 //   - drops the events whose UniqueKey is already stored, or earlier in
 //     the same call, and counts them (an import that is run again after an
@@ -25,8 +26,8 @@ import (
 //     within a load;
 //   - inserts events and value rows with multi-row statements of
 //     bulkRows rows, and the FTS5 rows of the call in one statement (see
-//     bulkTermRows); BenchmarkWritePath measures this against AddEvents'
-//     single-row loop, which on a quiet machine is no slower;
+//     bulkTermRows); BenchmarkWritePath measures this against AddEvents,
+//     which on a quiet machine is no slower;
 //   - collects the value listings' rows of the whole call in memory and
 //     writes each distinct one once, in key order.
 //
@@ -73,27 +74,18 @@ func (s *Store) ImportEvents(ctx context.Context, evs []*store.Event, md []store
 	}
 	rt := s.nextRecordTime()
 	// A bulk transaction touches many pages of the indexes; with the
-	// default 2 MB page cache SQLite spills them to the WAL (and writes
-	// some many times) before the commit. A multi-row INSERT runs in a
-	// statement journal, which SQLite writes to a temporary file past
-	// 64 KiB unless temporary storage is in memory.
-	// Both are put back afterwards, so a server that imported keeps the
-	// writer's own settings.
-	// The writer's memory map is off too: a bulk load touches index pages
-	// all over a growing file, and every mapped page it touched would
-	// count in the process's RSS (up to mmap_size, 1 GiB), where the page
-	// cache above is bounded.
-	var cacheSize, tempStore, mmapSize int64
-	if err := s.w.QueryRowContext(ctx, `SELECT * FROM pragma_cache_size(), pragma_temp_store()`).Scan(&cacheSize, &tempStore); err != nil {
+	// writer's own page cache SQLite spills them to the WAL (and writes
+	// some many times) before the commit, so it gets a larger one. The
+	// writer's memory map is off too: a bulk load touches index pages all
+	// over a growing file, and every mapped page it touched would count in
+	// the process's RSS (up to mmap_size, 1 GiB), where the page cache is
+	// bounded. Both are put back to the writer's settings afterwards (a
+	// multi-row INSERT's statement journal stays in memory by the writer's
+	// temp_store).
+	if _, err := s.w.ExecContext(ctx, fmt.Sprintf("PRAGMA cache_size = -%d; PRAGMA mmap_size = 0", bulkCacheKiB)); err != nil {
 		return 0, 0, fmt.Errorf("sqlitestore: %w", err)
 	}
-	if err := s.w.QueryRowContext(ctx, `PRAGMA mmap_size`).Scan(&mmapSize); err != nil {
-		return 0, 0, fmt.Errorf("sqlitestore: %w", err)
-	}
-	if _, err := s.w.ExecContext(ctx, fmt.Sprintf("PRAGMA cache_size = -%d; PRAGMA temp_store = MEMORY; PRAGMA mmap_size = 0", bulkCacheKiB)); err != nil {
-		return 0, 0, fmt.Errorf("sqlitestore: %w", err)
-	}
-	defer s.w.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf("PRAGMA cache_size = %d; PRAGMA temp_store = %d; PRAGMA mmap_size = %d", cacheSize, tempStore, mmapSize))
+	defer s.w.ExecContext(context.WithoutCancel(ctx), "PRAGMA cache_size = "+cacheSize+"; PRAGMA mmap_size = "+mmapSize)
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, 0, fmt.Errorf("sqlitestore: begin: %w", err)

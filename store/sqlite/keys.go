@@ -43,9 +43,8 @@ func (s *Store) CreateKey(ctx context.Context, k *store.APIKey) error {
 	if _, err := s.w.ExecContext(ctx, keysSchema); err != nil {
 		return fmt.Errorf("sqlitestore: create key table: %w", err)
 	}
-	if err := addKeyColumns(ctx, s.w); err != nil {
-		return err
-	}
+	// An older table got its role and rate_limit columns at Open
+	// (migration 3); keysSchema makes a new one with them.
 	_, err := s.w.ExecContext(ctx, `INSERT INTO api_keys (id, party, name, created_at, revoked_at, hash, role, rate_limit) VALUES (?,?,?,?,?,?,?,?)`,
 		k.ID, k.Party, k.Name, unixNanos(k.CreatedAt), unixNanos(k.RevokedAt), k.Hash, k.Role, k.RateLimit)
 	if err != nil {

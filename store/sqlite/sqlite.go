@@ -276,7 +276,7 @@ func (s *Store) writeGroup(group []*pendingBatch) {
 		return
 	}
 	defer tx.Rollback() // no-op after Commit
-	wt := s.ws.in(ctx, tx)
+	wt := s.ws.in(tx)
 	defer wt.close()
 	// Terms and values of the group's stored events are written once for
 	// the whole group, after every batch has kept or dropped its events.
@@ -291,7 +291,7 @@ func (s *Store) writeGroup(group []*pendingBatch) {
 			finish(fmt.Errorf("sqlitestore: savepoint: %w", err))
 			return
 		}
-		p.res, p.err = wt.writeBatch(ctx, tx, p, rt, &s.recent)
+		p.res, p.err = wt.writeBatch(ctx, p, rt, &s.recent)
 		ends := []*sql.Stmt{s.ws.release}
 		if p.err != nil || (p.b.Atomic && len(p.res.Rejected) > 0) {
 			ends = []*sql.Stmt{s.ws.rollback, s.ws.release}
@@ -459,7 +459,7 @@ type txWriter struct {
 	bound map[*sql.Stmt]*sql.Stmt
 }
 
-func (ws *writeStmts) in(ctx context.Context, tx *sql.Tx) *txWriter {
+func (ws *writeStmts) in(tx *sql.Tx) *txWriter {
 	return &txWriter{ws: ws, tx: tx, bound: map[*sql.Stmt]*sql.Stmt{}}
 }
 
@@ -505,7 +505,7 @@ func (t *txWriter) insertRows(ctx context.Context, m *multiInsert, args []any) e
 // data) inside the group's transaction; its terms and values are left in
 // p.seqs and p.written for the group. An atomic batch stops at its first
 // duplicate; the caller rolls its savepoint back.
-func (t *txWriter) writeBatch(ctx context.Context, tx *sql.Tx, p *pendingBatch, rt time.Time, recent *recentValues) (store.BatchResult, error) {
+func (t *txWriter) writeBatch(ctx context.Context, p *pendingBatch, rt time.Time, recent *recentValues) (store.BatchResult, error) {
 	b := p.b
 	res := store.BatchResult{RecordTime: rt}
 	p.seqs = make([]int64, len(b.Events))
@@ -542,7 +542,7 @@ func (t *txWriter) writeBatch(ctx context.Context, tx *sql.Tx, p *pendingBatch, 
 		res.Stored++
 	}
 	if len(b.MasterData) > 0 && (res.Stored > 0 || len(b.Events) == 0) {
-		if err := putMasterDataTx(ctx, tx, b.MasterData, rt); err != nil {
+		if err := putMasterDataTx(ctx, t.tx, b.MasterData, rt); err != nil {
 			return store.BatchResult{}, err
 		}
 	}
@@ -551,7 +551,7 @@ func (t *txWriter) writeBatch(ctx context.Context, tx *sql.Tx, p *pendingBatch, 
 		if len(res.Rejected) > 0 {
 			b.Job.Success = false
 		}
-		if err := putJobTx(ctx, tx, b.Job, updateJobSQL); err != nil {
+		if err := putJobTx(ctx, t.tx, b.Job, updateJobSQL); err != nil {
 			return store.BatchResult{}, err
 		}
 	}
