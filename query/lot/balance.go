@@ -3,7 +3,6 @@ package lot
 import (
 	"fmt"
 	"math"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -88,7 +87,6 @@ type tokens map[string]bool
 // balancer replays a record's events.
 type balancer struct {
 	w                                              *walker
-	fam                                            *Family
 	base                                           map[string]float64 // GTIN -> base units per unit
 	weight                                         map[string]float64 // token -> base units
 	contents                                       map[string]tokens  // container or unit -> what it holds
@@ -102,7 +100,7 @@ type balancer struct {
 // balance computes the mass balance of the family over items, the
 // record's events in time order.
 func (w *walker) balance(items []*item, fam *Family) *Balance {
-	b := &balancer{w: w, fam: fam, base: map[string]float64{}, weight: map[string]float64{}, contents: map[string]tokens{},
+	b := &balancer{w: w, base: map[string]float64{}, weight: map[string]float64{}, contents: map[string]tokens{},
 		made: map[string]tokens{}, levelN: map[string]float64{}, shipped: tokens{}, received: tokens{},
 		destroyed: tokens{}, consumed: tokens{}, packed: tokens{}, unconv: map[string]float64{}}
 	for _, l := range fam.Levels {
@@ -143,7 +141,7 @@ func (w *walker) balance(items []*item, fam *Family) *Balance {
 		r.Excess = -d
 	}
 	for i := len(items) - 1; i >= 0 && r.Unaccounted > 0; i-- {
-		if slices.ContainsFunc(keys(touched[i]), func(t string) bool { return !accounted[t] }) {
+		if touched[i].any(func(t string) bool { return !accounted[t] }) {
 			e := items[i].e
 			s := &Sighting{EventID: items[i].ev.EventID, EventTime: e.EventTime, BizStep: short(cbv.BizStep, e.BizStep), Location: e.BizLocation}
 			if s.Location == "" {
@@ -346,12 +344,14 @@ func union(sets ...tokens) tokens {
 	return out
 }
 
-func keys(ts tokens) []string {
-	out := make([]string, 0, len(ts))
+// any reports whether some token of ts satisfies f.
+func (ts tokens) any(f func(string) bool) bool {
 	for t := range ts {
-		out = append(out, t)
+		if f(t) {
+			return true
+		}
 	}
-	return out
+	return false
 }
 
 // summary says the balance in words.

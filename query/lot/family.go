@@ -33,7 +33,7 @@ const (
 )
 
 // EPCClassVocabulary is the vocabulary type of product master data.
-const EPCClassVocabulary = "urn:epcglobal:epcis:vtype:EPCClass"
+const EPCClassVocabulary = query.VocabEPCClass
 
 // Master-data attributes that say what a trade item contains. The GDSN
 // Trade Item Hierarchy (catalogue item notification
@@ -272,11 +272,8 @@ func number(v any) float64 {
 // product class URN or Digital Link.
 func gtinOf(s string) string {
 	if n := len(s); (n == 8 || n == 12 || n == 13 || n == 14) && strings.Trim(s, "0123456789") == "" {
-		g := strings.Repeat("0", 14-n) + s
-		if gs1.ValidCheckDigit(g) {
-			return g
-		}
-		return ""
+		g, _ := gs1hierarchy.GTIN14(s) // "" for a wrong check digit
+		return g
 	}
 	if epc, err := gs1.ParseEPC(s); err == nil {
 		return epc.GTIN()
@@ -295,8 +292,11 @@ func siblings(gtin string) []string {
 		if d == gtin[0] {
 			continue
 		}
-		body := string(d) + gtin[1:13]
-		out = append(out, body+string(gs1.CheckDigit(body)))
+		s, err := gs1hierarchy.WithIndicator(gtin, d)
+		if err != nil {
+			return nil
+		}
+		out = append(out, s)
 	}
 	return out
 }
@@ -427,10 +427,9 @@ func (f *familyState) candidates(h hierarchy, infer bool) []string {
 // its GTIN-13 body: indicator 1-8 is a grouping of indicator 0.
 func (f *familyState) infer(gtin string) {
 	f.add(gtin)
-	base := "0" + gtin[1:13]
-	base += string(gs1.CheckDigit(base))
+	base, _ := gs1hierarchy.WithIndicator(gtin, '0')
 	for g := range f.gtins {
-		if g == gtin || g[1:13] != gtin[1:13] {
+		if g == gtin || !gs1hierarchy.SameBody(g, gtin) {
 			continue
 		}
 		switch {
@@ -519,7 +518,7 @@ func (w *walker) resolve(ctx context.Context) ([]*item, error) {
 			for _, in := range ins {
 				for _, out := range outs {
 					if in == out || (!f.gtins[in] && !f.gtins[out]) ||
-						(!(f.gtins[in] && f.gtins[out]) && in[1:13] != out[1:13]) {
+						(!(f.gtins[in] && f.gtins[out]) && !gs1hierarchy.SameBody(in, out)) {
 						continue
 					}
 					parent, child := out, in

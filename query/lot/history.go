@@ -470,10 +470,6 @@ func (w *walker) classesNamed(e *epcis.Event) []string {
 	return out
 }
 
-func (w *walker) namesClass(e *epcis.Event) bool {
-	return w.hasClass(e, e.QuantityList, e.ChildQuantityList, e.InputQuantityList, e.OutputQuantityList)
-}
-
 // isOutput reports whether a transformation makes the lot or its units.
 func (w *walker) isOutput(e *epcis.Event, units map[string]bool) bool {
 	if w.hasClass(e, e.OutputQuantityList) {

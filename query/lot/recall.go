@@ -547,7 +547,7 @@ func describe(ctx context.Context, st Store, evs []CTE) error {
 			ids = append(ids, classIDs(gs1.EPC{Scheme: gs1.LGTIN, Key: g, Serial: l})...)
 		}
 	}
-	els, err := st.VocabularyElements(ctx, "urn:epcglobal:epcis:vtype:EPCClass", ids)
+	els, err := st.VocabularyElements(ctx, EPCClassVocabulary, ids)
 	if err != nil {
 		return err
 	}

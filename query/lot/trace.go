@@ -208,12 +208,11 @@ func (t *tracer) expandFamilies(ctx context.Context, frontier []ID, seen map[ID]
 			if f, err = resolveFamily(ctx, t.w.st, l, t.opt.Options, "trace"); err != nil {
 				return nil, err
 			}
-			for _, m := range f.members {
+			for _, m := range f.members { // l among them
 				if _, done := t.families[m.Canonical()]; !done {
 					t.families[m.Canonical()] = f
 				}
 			}
-			t.families[l.Canonical()] = f
 		}
 		for _, m := range sortedMembers(f.members) {
 			if !seen[m] {
