@@ -280,7 +280,7 @@ func (s *Store) writeGroup(group []*pendingBatch) {
 	defer wt.close()
 	// Terms and values of the group's stored events are written once for
 	// the whole group, after every batch has kept or dropped its events.
-	var terms []termRow
+	var terms []committedEvent // the group's term rows, and the term cache's news
 	var vals map[store.Value]struct{}
 	for _, p := range group {
 		if err := p.ctx.Err(); err != nil {
@@ -337,18 +337,14 @@ func (s *Store) writeGroup(group []*pendingBatch) {
 		s.recent.add(v)
 	}
 	prevSeq := s.lastSeq
-	var stored []committedEvent
 	for _, p := range group {
-		if p.err == nil && p.seqs != nil {
-			for i, seq := range p.seqs {
-				if seq > 0 {
-					stored = append(stored, committedEvent{seq: seq, terms: p.b.Events[i].Terms})
-					s.lastSeq = max(s.lastSeq, seq)
-				}
+		if p.err == nil {
+			for _, seq := range p.seqs {
+				s.lastSeq = max(s.lastSeq, seq)
 			}
 		}
 	}
-	s.terms.committed(stored, prevSeq, s.lastSeq)
+	s.terms.committed(terms, prevSeq, s.lastSeq) // events without terms change no bitmap
 	for _, p := range group {
 		for i, e := range p.b.Events {
 			if p.seqs != nil && p.seqs[i] > 0 {

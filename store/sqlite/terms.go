@@ -60,18 +60,12 @@ func appendTokens(b []byte, terms []string) []byte {
 	return b
 }
 
-// termRow is one event's row of the term index: its seq and terms.
-type termRow struct {
-	seq   int64
-	terms []string
-}
-
 // appendTermRows appends the rows of the stored events among events
 // (seqs[i] > 0) that have terms.
-func appendTermRows(rows []termRow, seqs []int64, events []*store.Event) []termRow {
+func appendTermRows(rows []committedEvent, seqs []int64, events []*store.Event) []committedEvent {
 	for i, e := range events {
 		if seqs[i] > 0 && len(e.Terms) > 0 {
-			rows = append(rows, termRow{seq: seqs[i], terms: e.Terms})
+			rows = append(rows, committedEvent{seq: seqs[i], terms: e.Terms})
 		}
 	}
 	return rows
@@ -80,11 +74,11 @@ func appendTermRows(rows []termRow, seqs []int64, events []*store.Event) []termR
 // writeTerms indexes rows, in seq order, with multi-row INSERTs into the
 // FTS5 table: one statement per 64 events instead of one per event. The
 // tokens of all rows share one buffer, reused by the next group.
-func (t *txWriter) writeTerms(ctx context.Context, rows []termRow) error {
+func (t *txWriter) writeTerms(ctx context.Context, rows []committedEvent) error {
 	if len(rows) == 0 {
 		return nil
 	}
-	slices.SortFunc(rows, func(a, b termRow) int { return cmp.Compare(a.seq, b.seq) })
+	slices.SortFunc(rows, func(a, b committedEvent) int { return cmp.Compare(a.seq, b.seq) })
 	t.ws.toks = t.ws.toks[:0]
 	ends := make([]int, len(rows))
 	for i, r := range rows {
