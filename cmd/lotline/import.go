@@ -219,11 +219,7 @@ type importProgress struct {
 func newImportProgress(w io.Writer, mode string) *importProgress {
 	on := mode == "always"
 	if mode == "auto" {
-		if f, ok := w.(*os.File); ok {
-			if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
-				on = true
-			}
-		}
+		_, on = termWidth(w) // a terminal, as the client commands detect it
 	}
 	return &importProgress{w: w, on: on}
 }
